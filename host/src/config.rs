@@ -1,0 +1,178 @@
+//! `stiglint.toml`: found upward from the working directory, or named with `--config`.
+//! Unknown keys are errors (with file, line and column), never ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::runtime::Severity;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "stiglint.toml";
+
+/// Errors reading the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// File.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// An extra plugin named in the configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PluginEntry {
+    /// Path of the `.wasm` file (relative to the configuration file).
+    pub path: PathBuf,
+}
+
+/// Sandbox limits.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsConfig {
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// Memory cap of one plugin instance, in MiB.
+    pub memory_mb: Option<usize>,
+}
+
+/// The configuration.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Lowest severity that fails the run.
+    pub fail_on: Option<Severity>,
+    /// Controls to run (IDs, Vuln IDs or ID prefixes); all when absent.
+    pub select: Option<Vec<String>>,
+    /// Controls not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Namespace objects without one are deployed to.
+    pub namespace: Option<String>,
+    /// Kubernetes version the manifests target (`1.31`).
+    pub k8s_version: Option<String>,
+    /// Extra plugins.
+    #[serde(default)]
+    pub plugins: Vec<PluginEntry>,
+    /// Sandbox limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Per-control settings: `[controls."KUBER-L2-000010"]`.
+    #[serde(default)]
+    pub controls: BTreeMap<String, toml::Table>,
+    /// Per-plugin settings: `[plugin-settings.<plugin name>]`.
+    #[serde(default)]
+    pub plugin_settings: BTreeMap<String, toml::Table>,
+    /// The directory of the file, for relative paths (not a key).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// The file it came from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Parse configuration text.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
+        })?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Read a configuration file.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// The nearest `stiglint.toml` in `start` or above.
+    #[must_use]
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// The settings a plugin gets, as JSON: `{"controls": {...}, "plugin": {...}}`.
+    #[must_use]
+    pub fn plugin_settings_json(&self, plugin: &str) -> String {
+        let controls: serde_json::Map<String, serde_json::Value> = self
+            .controls
+            .iter()
+            .map(|(id, t)| (id.clone(), toml_to_json(t)))
+            .collect();
+        let own = self
+            .plugin_settings
+            .get(plugin)
+            .map_or_else(|| serde_json::json!({}), toml_to_json);
+        serde_json::json!({"controls": controls, "plugin": own}).to_string()
+    }
+
+    /// Plugin paths, resolved against the configuration's directory.
+    #[must_use]
+    pub fn plugin_paths(&self) -> Vec<PathBuf> {
+        self.plugins.iter().map(|p| self.base_dir.join(&p.path)).collect()
+    }
+}
+
+fn toml_to_json(t: &toml::Table) -> serde_json::Value {
+    serde_json::to_value(t).unwrap_or_default()
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects_unknown_keys() {
+        let c = Config::parse(
+            "fail-on = \"high\"\nignore = [\"CNTR-K8-000290\"]\n[controls.\"KUBER-L2-000010\"]\nallowed-registries = [\"a/\"]\n",
+            Path::new("/x/stiglint.toml"),
+        )
+        .expect("valid");
+        assert_eq!(c.fail_on, Some(Severity::High));
+        assert!(c.plugin_settings_json("workload").contains("allowed-registries"));
+        let e = Config::parse("fail-on = \"high\"\nbogus = 1\n", Path::new("s.toml")).expect_err("unknown key");
+        let text = e.to_string();
+        assert!(text.starts_with("s.toml:2:1: "), "{text}");
+        assert!(text.contains("bogus"), "{text}");
+    }
+}

@@ -1,0 +1,242 @@
+//! Inputs: finding the files to scan and loading them into documents with positions.
+//! One module per format; this one finds files and dispatches.
+
+pub mod k8s;
+pub mod spans;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::problem::{Problem, ProblemKind};
+use crate::source::{Origin, Range, SourceFile};
+use spans::SpanIndex;
+
+/// Source format of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Kubernetes manifest.
+    K8s,
+    /// Terraform block.
+    Terraform,
+    /// Kubelet configuration.
+    Kubelet,
+    /// Trivy report.
+    Trivy,
+}
+
+impl Format {
+    /// The name used in control descriptions (`k8s`, `terraform`, ...).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::K8s => "k8s",
+            Self::Terraform => "terraform",
+            Self::Kubelet => "kubelet",
+            Self::Trivy => "trivy",
+        }
+    }
+}
+
+/// What the host knows of a document without reading its JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Hints {
+    /// `apiVersion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// `kind` (or Terraform block type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `metadata.namespace` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Terraform labels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+}
+
+/// A file (or standard input) to scan.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input {
+    /// Where its bytes come from.
+    pub origin: Origin,
+    /// How reports name it.
+    pub name: String,
+}
+
+/// File extensions a directory walk picks up.
+pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Expand command-line paths into inputs: `-` is standard input, a file is itself, a
+/// directory is every `.yaml`, `.yml` and `.json` file below it (sorted; `.git` is not
+/// entered). A path that does not exist is a problem, not a silent skip.
+#[must_use]
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Problem>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                origin: Origin::Stdin,
+                name: "<stdin>".to_owned(),
+            });
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk(path, &mut inputs, &mut problems),
+            Ok(_) => inputs.push(file_input(path.clone())),
+            Err(e) => problems.push(
+                Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(path.display().to_string()),
+            ),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| seen.insert(i.origin.clone()));
+    (inputs, problems)
+}
+
+fn file_input(path: PathBuf) -> Input {
+    let name = path.display().to_string();
+    Input {
+        origin: Origin::File(path),
+        name,
+    }
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>, problems: &mut Vec<Problem>) {
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let p = e.path();
+                let wanted = e.file_type().is_some_and(|t| t.is_file())
+                    && p.extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                if wanted {
+                    found.push(p.to_path_buf());
+                }
+            }
+            Err(e) => problems.push(
+                Problem::new(ProblemKind::Io, format!("cannot walk: {e}")).in_file(dir.display().to_string()),
+            ),
+        }
+    }
+    found.sort();
+    inputs.extend(found.into_iter().map(file_input));
+}
+
+/// One Kubernetes object ready for the plugins.
+#[derive(Debug)]
+pub struct LoadedDoc {
+    /// Index of its YAML document in the file.
+    pub yaml_index: usize,
+    /// Pointer prefix of the object inside that YAML document (`/items/3` for List items).
+    pub prefix: String,
+    /// Format.
+    pub format: Format,
+    /// Hints.
+    pub hints: Hints,
+    /// The JSON view.
+    pub value: Value,
+    /// Pointer → range of the YAML document.
+    pub spans: Arc<SpanIndex>,
+    /// Helm template it was rendered from (`# Source:`).
+    pub template: Option<String>,
+}
+
+/// A document of a file that was not scanned, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedDoc {
+    /// Where it starts.
+    pub range: Range,
+    /// Why.
+    pub reason: String,
+}
+
+/// A loaded file: its documents, the ones skipped, its problems.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// The source.
+    pub source: Arc<SourceFile>,
+    /// Kubernetes objects.
+    pub documents: Vec<LoadedDoc>,
+    /// Documents that are not Kubernetes objects.
+    pub skipped: Vec<SkippedDoc>,
+    /// Parse errors.
+    pub problems: Vec<Problem>,
+}
+
+/// Read an input's text. Standard input is read by the caller and passed in.
+pub fn read(input: &Input, stdin: Option<&Arc<str>>) -> Result<Arc<SourceFile>, Problem> {
+    let text: Arc<str> = match &input.origin {
+        Origin::Stdin => stdin.cloned().unwrap_or_else(|| Arc::from("")),
+        Origin::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(input.name.clone())
+            })?;
+            match String::from_utf8(bytes) {
+                Ok(s) => Arc::from(s),
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    return Err(Problem::new(
+                        ProblemKind::Parse,
+                        format!("not UTF-8 text (invalid byte at offset {at})"),
+                    )
+                    .in_file(input.name.clone()));
+                }
+            }
+        }
+    };
+    Ok(Arc::new(SourceFile::new(input.origin.clone(), input.name.clone(), text)))
+}
+
+/// Parse a source file into Kubernetes objects.
+#[must_use]
+pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
+    let mut documents = Vec::new();
+    let mut skipped = Vec::new();
+    let mut problems = Vec::new();
+    for parsed in yaml::parse(&source, alias_limit) {
+        match parsed {
+            Ok(doc) => {
+                let spans = Arc::new(doc.spans);
+                let root = spans.get("").unwrap_or_default();
+                match k8s::objects(doc.value) {
+                    Ok(objects) => documents.extend(objects.into_iter().map(|o| LoadedDoc {
+                        yaml_index: doc.index,
+                        prefix: o.prefix,
+                        format: Format::K8s,
+                        hints: o.hints,
+                        value: o.value,
+                        spans: Arc::clone(&spans),
+                        template: doc.template.clone(),
+                    })),
+                    Err(reason) => skipped.push(SkippedDoc { range: root, reason }),
+                }
+            }
+            Err(e) => problems.push(
+                Problem::new(ProblemKind::Parse, e.message)
+                    .in_file(source.name.clone())
+                    .at(Range::new(e.position, e.position)),
+            ),
+        }
+    }
+    LoadedFile {
+        source,
+        documents,
+        skipped,
+        problems,
+    }
+}

@@ -1,0 +1,614 @@
+//! YAML (and JSON, a subset of it) with positions: saphyr's event parser builds the JSON view
+//! and the pointer → range index in one pass.
+//!
+//! A file is first cut at its `---` document markers and every document is parsed on its own,
+//! so one broken document does not cost the others (an editor sends broken text while a user
+//! types). Scalars resolve as Kubernetes reads them (go-yaml v2, YAML 1.1): `yes`/`on` are
+//! `true`, `0755` is octal. Anchors and aliases are resolved, merge keys (`<<`) applied, and
+//! alias expansion is bounded (a "billion laughs" document is an error, not an outage).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+use super::spans::SpanIndex;
+use crate::source::{Position, Range, SourceFile};
+
+/// Most nodes alias expansion may add to one document.
+pub const DEFAULT_ALIAS_LIMIT: usize = 100_000;
+
+/// One parsed YAML document.
+#[derive(Debug)]
+pub struct YamlDoc {
+    /// The JSON view (never `null`: empty documents are dropped).
+    pub value: Value,
+    /// Pointer → range.
+    pub spans: SpanIndex,
+    /// Index of the document in its file (0-based, counting only non-empty documents).
+    pub index: usize,
+    /// The `# Source: <template>` comment Helm puts before each rendered document.
+    pub template: Option<String>,
+}
+
+/// A document that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where.
+    pub position: Position,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A line that starts a new document: `---` followed by nothing or blank.
+fn is_document_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+}
+
+/// Parse every document of a YAML or JSON file.
+#[must_use]
+pub fn parse(file: &SourceFile, alias_limit: usize) -> Vec<Result<YamlDoc, ParseError>> {
+    let mut out = Vec::new();
+    let mut chunk_start = 1u32;
+    let lines = file.line_count() as u32;
+    let mut index = 0;
+    for line in 1..=lines + 1 {
+        let boundary = line > lines || (line > chunk_start && is_document_marker(file.line_text(line)));
+        if boundary {
+            parse_chunk(file, chunk_start, line, alias_limit, &mut index, &mut out);
+            chunk_start = line;
+        }
+    }
+    out
+}
+
+fn helm_source(file: &SourceFile, from: u32, to: u32) -> Option<String> {
+    (from..to).find_map(|l| {
+        let t = file.line_text(l).trim();
+        t.strip_prefix("# Source:").map(|s| s.trim().to_owned())
+    })
+}
+
+fn parse_chunk(
+    file: &SourceFile,
+    first_line: u32,
+    end_line: u32,
+    alias_limit: usize,
+    index: &mut usize,
+    out: &mut Vec<Result<YamlDoc, ParseError>>,
+) {
+    let start = file.line_start(first_line);
+    let end = file.line_start(end_line);
+    let text = &file.text[start..end];
+    if text.trim().is_empty() {
+        return;
+    }
+    let template = helm_source(file, first_line, end_line);
+    let mut builder = Builder::new(file, first_line, alias_limit);
+    for event in Parser::new_from_str(text) {
+        let step = match event {
+            Ok((ev, span)) => builder.event(ev, span),
+            Err(e) => Err(builder.scan_error(&e)),
+        };
+        match step {
+            Ok(Some((value, spans))) => {
+                if !value.is_null() {
+                    out.push(Ok(YamlDoc {
+                        value,
+                        spans,
+                        index: *index,
+                        template: template.clone(),
+                    }));
+                    *index += 1;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                out.push(Err(e));
+                *index += 1;
+                return;
+            }
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        ptr_len: usize,
+        key_range: Option<Range>,
+        start: Position,
+    },
+    Map {
+        map: Map<String, Value>,
+        anchor: usize,
+        ptr_len: usize,
+        key_range: Option<Range>,
+        start: Position,
+        key: Option<(String, Range, bool)>,
+        merges: Vec<(Value, Range)>,
+        first: Option<Range>,
+        name: Option<Range>,
+        kind: Option<Range>,
+    },
+}
+
+struct Builder<'a> {
+    file: &'a SourceFile,
+    line_offset: u32,
+    stack: Vec<Frame>,
+    ptr: String,
+    spans: SpanIndex,
+    anchors: HashMap<usize, Value>,
+    expanded: usize,
+    alias_limit: usize,
+}
+
+type Step = Result<Option<(Value, SpanIndex)>, ParseError>;
+
+impl<'a> Builder<'a> {
+    fn new(file: &'a SourceFile, first_line: u32, alias_limit: usize) -> Self {
+        Self {
+            file,
+            line_offset: first_line - 1,
+            stack: Vec::new(),
+            ptr: String::new(),
+            spans: SpanIndex::default(),
+            anchors: HashMap::new(),
+            expanded: 0,
+            alias_limit,
+        }
+    }
+
+    fn pos(&self, m: &Marker) -> Position {
+        self.file.position(m.line() as u32 + self.line_offset, m.col() as u32)
+    }
+
+    fn range(&self, span: &Span) -> Range {
+        Range::new(self.pos(&span.start), self.pos(&span.end))
+    }
+
+    fn scan_error(&self, e: &ScanError) -> ParseError {
+        ParseError {
+            position: self.pos(e.marker()),
+            message: e.info().to_owned(),
+        }
+    }
+
+    fn error(&self, span: &Span, message: impl Into<String>) -> ParseError {
+        ParseError {
+            position: self.pos(&span.start),
+            message: message.into(),
+        }
+    }
+
+    fn reset(&mut self) -> SpanIndex {
+        self.stack.clear();
+        self.ptr.clear();
+        self.anchors.clear();
+        self.expanded = 0;
+        std::mem::take(&mut self.spans)
+    }
+
+    fn event(&mut self, ev: Event<'_>, span: Span) -> Step {
+        match ev {
+            Event::DocumentStart(_) => {
+                self.reset();
+                Ok(None)
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.awaiting_key() {
+                    let range = self.range(&span);
+                    let plain = style == ScalarStyle::Plain;
+                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                        *key = Some((text.into_owned(), range, plain));
+                    }
+                    return Ok(None);
+                }
+                let value = resolve_scalar(&text, style, tag.as_deref());
+                if anchor != 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                let range = self.range(&span);
+                Ok(self.place_leaf(value, range))
+            }
+            Event::Alias(id) => {
+                if self.awaiting_key() {
+                    return Err(self.error(&span, "an alias cannot be a mapping key here"));
+                }
+                let Some(value) = self.anchors.get(&id) else {
+                    return Err(self.error(&span, "alias to an unknown anchor"));
+                };
+                self.expanded += count_nodes(value);
+                if self.expanded > self.alias_limit {
+                    return Err(self.error(
+                        &span,
+                        format!(
+                            "alias expansion exceeds {} nodes (a \"billion laughs\" document?)",
+                            self.alias_limit
+                        ),
+                    ));
+                }
+                let value = value.clone();
+                let range = self.range(&span);
+                Ok(self.place_leaf(value, range))
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.awaiting_key() {
+                    return Err(self.error(&span, "complex (non-scalar) mapping keys are not supported"));
+                }
+                let key_range = self.enter_child();
+                let start = self.pos(&span.start);
+                let ptr_len = self.ptr_len_before_child();
+                let frame = if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                        ptr_len,
+                        key_range,
+                        start,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        anchor,
+                        ptr_len,
+                        key_range,
+                        start,
+                        key: None,
+                        merges: Vec::new(),
+                        first: None,
+                        name: None,
+                        kind: None,
+                    }
+                };
+                self.stack.push(frame);
+                Ok(None)
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Err(self.error(&span, "unbalanced collection end"));
+                };
+                let (value, anchor, ptr_len, range) = match frame {
+                    Frame::Seq {
+                        items,
+                        anchor,
+                        ptr_len,
+                        key_range,
+                        start,
+                    } => {
+                        let r = key_range.unwrap_or(Range::new(start, start));
+                        (Value::Array(items), anchor, ptr_len, r)
+                    }
+                    Frame::Map {
+                        mut map,
+                        anchor,
+                        ptr_len,
+                        key_range,
+                        start,
+                        merges,
+                        first,
+                        name,
+                        kind,
+                        ..
+                    } => {
+                        for (merge, merge_range) in merges {
+                            self.apply_merge(&mut map, merge, merge_range);
+                        }
+                        let own = if self.stack.is_empty() { kind.or(first) } else { name.or(first) };
+                        let r = key_range
+                            .or(own)
+                            .unwrap_or(Range::new(start, start));
+                        (Value::Object(map), anchor, ptr_len, r)
+                    }
+                };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                self.spans.insert(self.ptr.clone(), range);
+                self.ptr.truncate(ptr_len);
+                Ok(self.place(value, range))
+            }
+            Event::DocumentEnd => Ok(None),
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(None),
+        }
+    }
+
+    fn awaiting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn ptr_len_before_child(&self) -> usize {
+        self.ptr.rfind('/').unwrap_or(0).min(self.ptr.len())
+    }
+
+    /// Extend the current pointer with the segment of the child about to start; returns the
+    /// key's range when the child is a mapping value.
+    fn enter_child(&mut self) -> Option<Range> {
+        match self.stack.last() {
+            Some(Frame::Seq { items, .. }) => {
+                let i = items.len();
+                self.ptr.push('/');
+                self.ptr.push_str(&i.to_string());
+                None
+            }
+            Some(Frame::Map { key: Some((k, r, _)), .. }) => {
+                let r = *r;
+                let k = k.clone();
+                self.ptr.push('/');
+                push_escaped(&mut self.ptr, &k);
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+
+    fn place_leaf(&mut self, value: Value, value_range: Range) -> Option<(Value, SpanIndex)> {
+        let key_range = self.enter_child();
+        let range = key_range.map_or(value_range, |k| k.cover(value_range));
+        self.spans.insert(self.ptr.clone(), range);
+        let len = self.ptr_len_before_child();
+        if !self.stack.is_empty() {
+            self.ptr.truncate(len);
+        }
+        self.place(value, range)
+    }
+
+    /// Put a finished value into its parent; a finished root ends the document.
+    fn place(&mut self, value: Value, range: Range) -> Option<(Value, SpanIndex)> {
+        let scalar = !(value.is_object() || value.is_array());
+        match self.stack.last_mut() {
+            None => {
+                self.ptr.clear();
+                Some((value, std::mem::take(&mut self.spans)))
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(value);
+                None
+            }
+            Some(Frame::Map {
+                map,
+                key,
+                merges,
+                first,
+                name,
+                kind,
+                ..
+            }) => {
+                let Some((k, _, plain)) = key.take() else {
+                    return None;
+                };
+                if plain && k == "<<" && !scalar {
+                    merges.push((value, range));
+                    return None;
+                }
+                if first.is_none() {
+                    *first = Some(range);
+                }
+                if scalar && k == "name" {
+                    *name = Some(range);
+                }
+                if scalar && k == "kind" {
+                    *kind = Some(range);
+                }
+                map.insert(k, value);
+                None
+            }
+        }
+    }
+
+    fn apply_merge(&mut self, map: &mut Map<String, Value>, merge: Value, range: Range) {
+        let sources = match merge {
+            Value::Object(m) => vec![m],
+            Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::Object(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for source in sources {
+            for (k, v) in source {
+                if !map.contains_key(&k) {
+                    let mut p = self.ptr.clone();
+                    p.push('/');
+                    push_escaped(&mut p, &k);
+                    self.spans.insert(p, range);
+                    map.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+fn push_escaped(out: &mut String, token: &str) {
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Resolve a scalar the way Kubernetes (go-yaml v2, YAML 1.1) does.
+fn resolve_scalar(text: &Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag
+        && tag.handle == "tag:yaml.org,2002:"
+    {
+        return match tag.suffix.as_str() {
+            "str" | "binary" | "timestamp" => Value::String(text.to_string()),
+            "null" => Value::Null,
+            "bool" => resolve_bool(text).map_or_else(|| Value::String(text.to_string()), Value::Bool),
+            "int" | "float" => resolve_number(text).unwrap_or_else(|| Value::String(text.to_string())),
+            _ => resolve_plain(text),
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Value::String(text.to_string());
+    }
+    resolve_plain(text)
+}
+
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        _ => {}
+    }
+    if let Some(b) = resolve_bool(text) {
+        return Value::Bool(b);
+    }
+    resolve_number(text).unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+fn resolve_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn resolve_number(text: &str) -> Option<Value> {
+    let first = text.chars().next()?;
+    if !(first.is_ascii_digit() || matches!(first, '-' | '+' | '.')) {
+        return None;
+    }
+    let (negative, digits) = match text.as_bytes()[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    let radix_value = if let Some(hex) = clean.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(bin) = clean.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()
+    } else if let Some(oct) = clean.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
+    } else if clean.len() > 1 && clean.starts_with('0') && clean.bytes().all(|b| b.is_ascii_digit()) {
+        i64::from_str_radix(&clean[1..], 8).ok()
+    } else if !clean.is_empty() && clean.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = clean.parse::<i64>() {
+            Some(v)
+        } else {
+            return clean
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| Number::from_f64(if negative { -f } else { f }))
+                .map(Value::Number);
+        }
+    } else {
+        None
+    };
+    if let Some(v) = radix_value {
+        return Some(Value::Number(Number::from(if negative { -v } else { v })));
+    }
+    match clean.as_str() {
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN" => return Some(Value::String(text.to_owned())),
+        _ => {}
+    }
+    let looks_float = clean.bytes().any(|b| b.is_ascii_digit())
+        && clean
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if !looks_float {
+        return None;
+    }
+    let f: f64 = clean.parse().ok()?;
+    Number::from_f64(if negative { -f } else { f }).map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Origin;
+    use serde_json::json;
+
+    fn load(text: &str) -> Vec<Result<YamlDoc, ParseError>> {
+        let f = SourceFile::new(Origin::Stdin, "-".into(), text.into());
+        parse(&f, DEFAULT_ALIAS_LIMIT)
+    }
+
+    fn at(doc: &YamlDoc, p: &str) -> (u32, u32, u32, u32) {
+        let r = doc.spans.get(p).unwrap_or_else(|| panic!("no span for {p}"));
+        (r.start.line, r.start.column, r.end.line, r.end.column)
+    }
+
+    #[test]
+    fn values_and_spans() {
+        let docs = load(
+            "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: yes\n  containers:\n    - name: app\n      image: nginx\n      ports: [{hostPort: 0755}]\n",
+        );
+        let d = docs[0].as_ref().expect("parses");
+        assert_eq!(d.value["spec"]["hostNetwork"], json!(true));
+        assert_eq!(d.value["spec"]["containers"][0]["ports"][0]["hostPort"], json!(493));
+        assert_eq!(at(d, "/spec/hostNetwork"), (4, 3, 4, 19));
+        assert_eq!(at(d, "/spec/containers"), (5, 3, 5, 13));
+        assert_eq!(at(d, "/spec/containers/0"), (6, 7, 6, 16));
+        assert_eq!(at(d, "/spec/containers/0/image"), (7, 7, 7, 19));
+        assert_eq!(at(d, ""), (2, 1, 2, 10));
+        let (r, exact) = d.spans.resolve("/spec/containers/0/securityContext/runAsNonRoot").expect("parent");
+        assert!(!exact);
+        assert_eq!(r.start.line, 6);
+    }
+
+    #[test]
+    fn multi_document_with_one_broken() {
+        let docs = load("a: 1\n---\nb: [\n---\n# Source: chart/templates/x.yaml\nc: 'x'\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        let e = docs[1].as_ref().expect_err("broken");
+        assert_eq!(e.position.line, 4);
+        let last = docs[2].as_ref().expect("third parses");
+        assert_eq!(last.value, json!({"c": "x"}));
+        assert_eq!(last.template.as_deref(), Some("chart/templates/x.yaml"));
+        assert_eq!(at(last, "/c"), (6, 1, 6, 7));
+    }
+
+    #[test]
+    fn anchors_merges_and_bounds() {
+        let docs = load("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nlist: [*b]\n");
+        let d = docs[0].as_ref().expect("parses");
+        assert_eq!(d.value["other"], json!({"x": 1, "y": 3}));
+        assert_eq!(d.value["list"][0], json!({"x": 1, "y": 2}));
+        assert_eq!(at(d, "/other/x").0, 3);
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (i, name) in ["b", "c", "d", "e", "f", "g"].iter().enumerate() {
+            let prev = if i == 0 { "a".to_owned() } else { ["b", "c", "d", "e", "f"][i - 1].to_owned() };
+            bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let e = load(&bomb).remove(0).expect_err("bounded");
+        assert!(e.message.contains("alias expansion"), "{}", e.message);
+    }
+
+    #[test]
+    fn json_is_yaml() {
+        let docs = load("{\n  \"kind\": \"Pod\",\n  \"spec\": {\"hostPID\": true}\n}\n");
+        let d = docs[0].as_ref().expect("parses");
+        assert_eq!(d.value["spec"]["hostPID"], json!(true));
+        assert_eq!(at(d, "/spec/hostPID").0, 3);
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        let docs = load("a: 'yes'\nb: \"1\"\nc: !!str 12\nd: 1.5\ne: -3\nf: 0x1f\ng: ~\n");
+        let d = docs[0].as_ref().expect("parses");
+        assert_eq!(d.value, json!({"a": "yes", "b": "1", "c": "12", "d": 1.5, "e": -3, "f": 31, "g": null}));
+    }
+}

@@ -1,0 +1,321 @@
+//! The `stiglint` command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use stiglint::config::Config;
+use stiglint::report::{self, ReportOptions};
+use stiglint::runtime::{Limits, Severity};
+use stiglint::session::{Session, SessionOptions};
+
+/// Check Kubernetes manifests and Helm output against DISA STIG controls.
+///
+/// Exit status: 0 no open findings at or above the threshold, 1 open findings, 2 an error
+/// (bad input, bad configuration, a plugin failure).
+#[derive(Debug, Parser)]
+#[command(name = "stiglint", version, args_conflicts_with_subcommands = true, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check files, directories or standard input (`-`). The default command.
+    Check(CheckArgs),
+    /// List the controls of the loaded plugins.
+    Controls(ControlsArgs),
+    /// Show a control's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// Code frames and a summary, for people.
+    Text,
+    /// The versioned stiglint JSON report.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+/// Options every command shares: where plugins and configuration come from.
+#[derive(Debug, Args, Clone, Default)]
+struct CommonArgs {
+    /// Configuration file (default: `stiglint.toml` in the working directory or above).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Ignore any `stiglint.toml`.
+    #[arg(long, global = true, conflicts_with = "config")]
+    no_config: bool,
+    /// Load another plugin (a `.wasm` component). Repeatable.
+    #[arg(long = "plugin", value_name = "PATH.wasm", global = true)]
+    plugins: Vec<PathBuf>,
+    /// Run only the `--plugin`s, not the built-in controls.
+    #[arg(long, global = true)]
+    no_builtin_plugins: bool,
+    /// Compile plugins afresh instead of using the precompiled cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    #[arg(long, value_name = "MS", global = true)]
+    plugin_timeout_ms: Option<u64>,
+    /// Memory cap of one plugin instance, in MiB.
+    #[arg(long, value_name = "MIB", global = true)]
+    plugin_memory_mb: Option<usize>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+struct CheckArgs {
+    /// Files or directories to check (`-` reads standard input). Default: `.`.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Write the report to a file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Run only these controls (IDs, Vuln IDs or ID prefixes, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    select: Option<Vec<String>>,
+    /// Do not run these controls.
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the run fail (exit 1).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<SeverityArg>,
+    /// Namespace objects without `metadata.namespace` are deployed to.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Kubernetes version the manifests target (e.g. 1.31).
+    #[arg(long, value_name = "VERSION")]
+    k8s_version: Option<String>,
+    /// Today's date for date-dependent rules (YYYY-MM-DD; default: the clock).
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Show what plugins logged.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ControlsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// Control ID (or Vuln ID).
+    id: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => check(cli.check),
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Controls(args)) => controls(&args),
+        Some(Command::Explain(args)) => explain(&args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(common: &CommonArgs) -> Result<Config> {
+    if common.no_config {
+        return Ok(Config::default());
+    }
+    let path = match &common.config {
+        Some(p) => Some(p.clone()),
+        None => Config::find(&std::env::current_dir().context("cannot read the working directory")?),
+    };
+    match path {
+        Some(p) => Ok(Config::read(&p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
+    let limits = (common.plugin_timeout_ms.is_some() || common.plugin_memory_mb.is_some()).then(|| {
+        let d = Limits::default();
+        Limits {
+            timeout: common.plugin_timeout_ms.map_or_else(
+                || config.limits.timeout_ms.map_or(d.timeout, std::time::Duration::from_millis),
+                std::time::Duration::from_millis,
+            ),
+            memory: common
+                .plugin_memory_mb
+                .or(config.limits.memory_mb)
+                .map_or(d.memory, |m| m << 20),
+        }
+    });
+    SessionOptions {
+        config,
+        extra_plugins: common.plugins.clone(),
+        no_cache: common.no_cache,
+        no_builtin: common.no_builtin_plugins,
+        limits,
+        today: stiglint::dates::today_utc(),
+        ..SessionOptions::default()
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8> {
+    let config = load_config(&args.common)?;
+    let fail_on = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Low);
+    let today = match &args.today {
+        Some(d) if stiglint::dates::is_date(d) => d.clone(),
+        Some(d) => bail!("--today {d}: not a date (YYYY-MM-DD)"),
+        None => stiglint::dates::today_utc(),
+    };
+    let mut options = session_options(&args.common, config);
+    options.select.clone_from(&args.select);
+    options.ignore.clone_from(&args.ignore);
+    options.namespace.clone_from(&args.namespace);
+    options.k8s_version.clone_from(&args.k8s_version);
+    options.today = today;
+    let session = Session::new(options)?;
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let stdin = if paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        Some(Arc::<str>::from(text))
+    } else {
+        None
+    };
+    let result = session.scan(&paths, stdin.as_ref());
+    let code = report::exit_code(&result, fail_on);
+
+    let format = args.format.unwrap_or(OutputFormat::Text);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let options = ReportOptions {
+        fail_on,
+        color,
+        verbose: args.verbose,
+    };
+    let mut out: Vec<u8> = Vec::new();
+    match format {
+        OutputFormat::Text => report::text::write(&result, &options, &mut out)?,
+        OutputFormat::Json => report::json::write(&result, &options, &mut out)?,
+        OutputFormat::Sarif => report::sarif::write(&result, &options, &mut out)?,
+    }
+    match &args.output {
+        Some(path) => write_file(path, &out)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&out).context("cannot write the report")?;
+            stdout.flush().context("cannot write the report")?;
+        }
+    }
+    if args.output.is_some() || !matches!(format, OutputFormat::Text) {
+        // Machine-readable reports go to their file or stdout; people still see the verdict.
+        let mut summary = Vec::new();
+        report::text::write_problems(&result, &mut summary)?;
+        anstream::stderr().write_all(&summary).ok();
+    }
+    Ok(code)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("stiglint-tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn controls(args: &ControlsArgs) -> Result<u8> {
+    let config = load_config(&args.common)?;
+    let session = Session::new(session_options(&args.common, config))?;
+    let mut out = Vec::new();
+    match args.format {
+        ListFormat::Table => report::catalogue::write_table(&session.controls(), &mut out)?,
+        ListFormat::Json => report::catalogue::write_json(&session.controls(), &mut out)?,
+    }
+    std::io::stdout().lock().write_all(&out)?;
+    for p in &session.problems {
+        let _ = writeln!(anstream::stderr(), "error: {}", p.headline());
+    }
+    Ok(if session.problems.is_empty() { 0 } else { 2 })
+}
+
+fn explain(args: &ExplainArgs) -> Result<u8> {
+    let config = load_config(&args.common)?;
+    let session = Session::new(session_options(&args.common, config))?;
+    let Some(control) = session.control(&args.id) else {
+        bail!("unknown control '{}' (see `stiglint controls`)", args.id);
+    };
+    let mut out = Vec::new();
+    report::catalogue::write_explain(control, &mut out)?;
+    std::io::stdout().lock().write_all(&out)?;
+    Ok(0)
+}

@@ -1,0 +1,96 @@
+//! The stiglint JSON report (schema version 1; see the README for the schema).
+//!
+//! ```json
+//! { "schema_version": 1, "tool": {...}, "exit_code": 1, "summary": {...},
+//!   "findings": [...], "notes": [...], "errors": [...], "files": [...], "plugins": [...] }
+//! ```
+//! Fields are only ever added within a schema version; a removal or change of meaning bumps it.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{ReportOptions, Summary, exit_code};
+use crate::problem::Problem;
+use crate::runtime::PluginInfo;
+use crate::scan::{FileReport, Finding, Note, ScanResult};
+
+/// The schema version of the JSON report.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct PluginOut<'a> {
+    #[serde(flatten)]
+    info: &'a PluginInfo,
+    controls: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    exit_code: u8,
+    fail_on: &'static str,
+    summary: Summary,
+    findings: &'a [Finding],
+    notes: &'a [Note],
+    errors: &'a [Problem],
+    files: &'a [FileReport],
+    plugins: Vec<PluginOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logs: Vec<LogLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct LogLine<'a> {
+    plugin: &'a str,
+    message: &'a str,
+}
+
+/// Write the JSON report.
+pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    let report = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "stiglint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        exit_code: exit_code(result, options.fail_on),
+        fail_on: options.fail_on.name(),
+        summary: Summary::of(result),
+        findings: &result.findings,
+        notes: &result.notes,
+        errors: &result.problems,
+        files: &result.files,
+        plugins: result
+            .plugins
+            .iter()
+            .map(|p| PluginOut {
+                info: p,
+                controls: result
+                    .controls
+                    .iter()
+                    .filter(|c| c.plugin == p.name)
+                    .map(|c| c.id.as_str())
+                    .collect(),
+            })
+            .collect(),
+        logs: if options.verbose {
+            result
+                .logs
+                .iter()
+                .map(|(p, m)| LogLine { plugin: p, message: m })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
+}

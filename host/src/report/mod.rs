@@ -1,0 +1,94 @@
+//! Reports: one module per output format, all fed from the same [`ScanResult`].
+
+pub mod catalogue;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::runtime::Severity;
+use crate::scan::{FileStatus, ScanResult};
+
+/// How a report is written.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportOptions {
+    /// Lowest severity that fails the run.
+    pub fail_on: Severity,
+    /// ANSI colour.
+    pub color: bool,
+    /// Include plugin logs.
+    pub verbose: bool,
+}
+
+/// Exit status of a run: 2 on any error, 1 on open findings at or above `fail_on`, else 0.
+#[must_use]
+pub fn exit_code(result: &ScanResult, fail_on: Severity) -> u8 {
+    if !result.problems.is_empty() {
+        2
+    } else if result.findings.iter().any(|f| f.severity >= fail_on) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Counts every format reports.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Files whose objects were checked.
+    pub files_scanned: usize,
+    /// Files with nothing to check.
+    pub files_skipped: usize,
+    /// Files that could not be (fully) read or parsed.
+    pub files_failed: usize,
+    /// Kubernetes objects checked.
+    pub documents: usize,
+    /// Documents skipped inside scanned files.
+    pub documents_skipped: usize,
+    /// Findings by severity.
+    pub findings: BTreeMap<Severity, usize>,
+    /// Total findings.
+    pub findings_total: usize,
+    /// Errors.
+    pub errors: usize,
+    /// Controls run.
+    pub controls: usize,
+    /// Plugins run.
+    pub plugins: usize,
+}
+
+impl Summary {
+    /// Count a result.
+    #[must_use]
+    pub fn of(result: &ScanResult) -> Self {
+        let mut s = Self {
+            errors: result.problems.len(),
+            controls: result.controls.len(),
+            plugins: result.plugins.len(),
+            findings_total: result.findings.len(),
+            ..Self::default()
+        };
+        for f in &result.files {
+            match f.status {
+                FileStatus::Scanned => s.files_scanned += 1,
+                FileStatus::Skipped { .. } => s.files_skipped += 1,
+                FileStatus::Failed => s.files_failed += 1,
+            }
+            s.documents += f.documents;
+            s.documents_skipped += f.skipped_documents.len();
+        }
+        for f in &result.findings {
+            *s.findings.entry(f.severity).or_default() += 1;
+        }
+        s
+    }
+
+    /// Findings of one severity.
+    #[must_use]
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.get(&severity).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,708 @@
+//! A scan: load every input in parallel, run the selected controls of every plugin on it,
+//! turn pointers into ranges, then run the cross-document controls once over the facts of the
+//! whole scan. Every file and every plugin ends up accounted for.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::input::{self, Format, Hints, Input, LoadedDoc, LoadedFile, SkippedDoc};
+use crate::problem::{Problem, ProblemKind};
+use crate::runtime::bindings::wit;
+use crate::runtime::{ControlMeta, Failure, Plugin, PluginInfo, Scope, Severity};
+use crate::source::{Range, SourceFile};
+
+/// After this many timeouts or memory failures a plugin is not called again in this scan.
+const MAX_HARD_FAILURES: usize = 3;
+
+/// How a file fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum FileStatus {
+    /// Its Kubernetes objects were checked.
+    Scanned,
+    /// Nothing in it was for us.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// It (or part of it) could not be read or parsed; the rest was still checked.
+    Failed,
+}
+
+/// One input file's account.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    /// How reports name it.
+    pub name: String,
+    /// Outcome.
+    #[serde(flatten)]
+    pub status: FileStatus,
+    /// Objects checked.
+    pub documents: usize,
+    /// Documents not checked, with reasons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_documents: Vec<SkippedDoc>,
+}
+
+/// The object a finding is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    /// `apiVersion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// `kind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `metadata.namespace` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl From<&Hints> for ObjectRef {
+    fn from(h: &Hints) -> Self {
+        Self {
+            api_version: h.api_version.clone(),
+            kind: h.kind.clone(),
+            namespace: h.namespace.clone(),
+            name: h.name.clone(),
+        }
+    }
+}
+
+/// A place in a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// File name as reports show it.
+    pub file: String,
+    /// Range.
+    pub range: Range,
+    /// JSON pointer of the value (within the file's YAML document).
+    pub pointer: String,
+}
+
+/// One edit of a fix, with the pointer made absolute within the YAML document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "op")]
+pub enum FixEdit {
+    /// Set a value (JSON).
+    Set {
+        /// Where.
+        pointer: String,
+        /// The value.
+        value: serde_json::Value,
+    },
+    /// Remove a value.
+    Remove {
+        /// Where.
+        pointer: String,
+    },
+}
+
+/// A structured fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FixOut {
+    /// What it does.
+    pub description: String,
+    /// Its edits.
+    pub edits: Vec<FixEdit>,
+}
+
+/// A related place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RelatedOut {
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// What is there.
+    pub message: String,
+}
+
+/// A finding with its source range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Control ID.
+    pub control: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The message (without the control ID).
+    pub message: String,
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// Whether the pointer itself exists in the source (false: the finding is about a missing
+    /// field and points at the object that lacks it).
+    pub exact: bool,
+    /// The object it is about.
+    pub object: ObjectRef,
+    /// Helm template the document was rendered from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// A machine-applicable fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixOut>,
+    /// Related places.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedOut>,
+    /// The plugin that reported it.
+    pub plugin: String,
+}
+
+/// What kind of non-finding verdict a note is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// The control does not apply.
+    NotApplicable,
+    /// A value needed is not known statically.
+    NotEvaluated,
+    /// Only partly evaluated.
+    Partial,
+}
+
+/// A control's verdict that is not a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// Control ID.
+    pub control: String,
+    /// Kind.
+    pub kind: NoteKind,
+    /// Why.
+    pub reason: String,
+    /// Where, if about a document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// Everything a scan found out.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Every input, in order.
+    pub files: Vec<FileReport>,
+    /// The sources (for code frames), in the order of `files`.
+    pub sources: Vec<Option<Arc<SourceFile>>>,
+    /// Findings, sorted by file, position and control.
+    pub findings: Vec<Finding>,
+    /// Notes.
+    pub notes: Vec<Note>,
+    /// Errors.
+    pub problems: Vec<Problem>,
+    /// The plugins that ran.
+    pub plugins: Vec<PluginInfo>,
+    /// The controls that ran.
+    pub controls: Vec<ControlMeta>,
+    /// Lines the plugins logged.
+    pub logs: Vec<(String, String)>,
+}
+
+/// What a scan needs besides its inputs.
+pub struct ScanSpec<'a> {
+    /// Loaded control plugins.
+    pub plugins: &'a [&'a Plugin],
+    /// The IDs of the controls to run.
+    pub selected: &'a HashSet<String>,
+    /// Bound on YAML alias expansion.
+    pub alias_limit: usize,
+}
+
+struct DocRef {
+    file: usize,
+    ordinal: usize,
+}
+
+struct FileOutcome {
+    report: FileReport,
+    source: Option<Arc<SourceFile>>,
+    findings: Vec<Finding>,
+    notes: Vec<Note>,
+    problems: Vec<Problem>,
+    facts: Vec<(usize, wit::Fact)>,
+    docs: Vec<(u32, DocRef)>,
+}
+
+struct PluginPlan<'a> {
+    plugin: &'a Plugin,
+    controls: Vec<&'a ControlMeta>,
+    ids: Vec<String>,
+    failures: AtomicUsize,
+}
+
+/// Run a scan.
+pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> ScanResult {
+    let plans: Vec<PluginPlan<'_>> = spec
+        .plugins
+        .iter()
+        .map(|plugin| {
+            let controls: Vec<&ControlMeta> = plugin
+                .controls
+                .iter()
+                .filter(|c| spec.selected.contains(&c.id))
+                .collect();
+            PluginPlan {
+                plugin,
+                ids: controls.iter().map(|c| c.id.clone()).collect(),
+                controls,
+                failures: AtomicUsize::new(0),
+            }
+        })
+        .collect();
+    let next_id = AtomicU32::new(0);
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(index, input)| scan_file(spec, &plans, index, input, stdin, &next_id))
+        .collect();
+
+    let mut result = ScanResult {
+        plugins: spec.plugins.iter().map(|p| p.info.clone()).collect(),
+        controls: plans.iter().flat_map(|p| p.controls.iter().map(|c| (*c).clone())).collect(),
+        ..ScanResult::default()
+    };
+    let mut facts: Vec<Vec<(usize, usize, wit::Fact)>> = plans.iter().map(|_| Vec::new()).collect();
+    let mut doc_refs: HashMap<u32, DocRef> = HashMap::new();
+    for (file, outcome) in outcomes.into_iter().enumerate() {
+        result.files.push(outcome.report);
+        result.sources.push(outcome.source);
+        result.findings.extend(outcome.findings);
+        result.notes.extend(outcome.notes);
+        result.problems.extend(outcome.problems);
+        for (plan, fact) in outcome.facts {
+            let ordinal = outcome
+                .docs
+                .iter()
+                .find(|(id, _)| *id == fact.document)
+                .map_or(0, |(_, r)| r.ordinal);
+            facts[plan].push((file, ordinal, fact));
+        }
+        doc_refs.extend(outcome.docs);
+    }
+
+    let mut reloaded = Reloaded::new(&result.sources, spec.alias_limit);
+    for (plan, mut plan_facts) in plans.iter().zip(facts) {
+        let scan_ids: Vec<String> = plan
+            .controls
+            .iter()
+            .filter(|c| c.scope == Scope::Scan)
+            .map(|c| c.id.clone())
+            .collect();
+        if scan_ids.is_empty() || plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
+            continue;
+        }
+        plan_facts.sort_by_key(|(file, ordinal, _)| (*file, *ordinal));
+        let facts: Vec<wit::Fact> = plan_facts.into_iter().map(|(_, _, f)| f).collect();
+        match plan.plugin.finish(&facts, &scan_ids) {
+            Ok(out) => {
+                let valid: HashSet<u32> = doc_refs.keys().copied().collect();
+                let referenced = out
+                    .findings
+                    .iter()
+                    .flat_map(|f| std::iter::once(f.document).chain(f.related.iter().map(|r| r.document)))
+                    .chain(out.notes.iter().filter_map(|n| n.document));
+                for id in referenced {
+                    if let Some(r) = doc_refs.get(&id) {
+                        reloaded.ensure(r.file);
+                    }
+                }
+                let reloaded = &reloaded;
+                let (findings, notes, problems) = absorb(plan, out, &valid, &scan_ids, |id| {
+                    doc_refs.get(&id).and_then(|r| reloaded.get(r.file, r.ordinal))
+                });
+                result.findings.extend(findings);
+                result.notes.extend(notes);
+                result.problems.extend(problems);
+            }
+            Err(failure) => result.problems.push(
+                Problem::new(ProblemKind::Plugin, format!("{failure} while judging the scan as a whole (finish)"))
+                    .from_plugin(plan.plugin.info.name.clone()),
+            ),
+        }
+    }
+    for plan in &plans {
+        for line in plan.plugin.take_logs() {
+            result.logs.push((plan.plugin.info.name.clone(), line));
+        }
+    }
+
+    let order: HashMap<&str, usize> = result
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let file_rank = |name: &str| order.get(name).copied().unwrap_or(usize::MAX);
+    result.findings.sort_by(|a, b| {
+        (file_rank(&a.location.file), a.location.range, &a.control, &a.message).cmp(&(
+            file_rank(&b.location.file),
+            b.location.range,
+            &b.control,
+            &b.message,
+        ))
+    });
+    result.findings.dedup();
+    result.notes.sort_by(|a, b| {
+        let ka = a.location.as_ref().map(|l| (file_rank(&l.file), l.range));
+        let kb = b.location.as_ref().map(|l| (file_rank(&l.file), l.range));
+        (ka, &a.control, a.kind, &a.reason).cmp(&(kb, &b.control, b.kind, &b.reason))
+    });
+    result.notes.dedup();
+    result.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result
+}
+
+/// Files parsed again for the cross-document phase (their parse is deterministic).
+struct Reloaded<'a> {
+    sources: &'a [Option<Arc<SourceFile>>],
+    alias_limit: usize,
+    files: BTreeMap<usize, LoadedFile>,
+}
+
+impl<'a> Reloaded<'a> {
+    fn new(sources: &'a [Option<Arc<SourceFile>>], alias_limit: usize) -> Self {
+        Self {
+            sources,
+            alias_limit,
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn ensure(&mut self, file: usize) {
+        if self.files.contains_key(&file) {
+            return;
+        }
+        if let Some(Some(source)) = self.sources.get(file) {
+            self.files
+                .insert(file, input::load(Arc::clone(source), self.alias_limit));
+        }
+    }
+
+    fn get(&self, file: usize, ordinal: usize) -> Option<(&SourceFile, &LoadedDoc)> {
+        let loaded = self.files.get(&file)?;
+        Some((&loaded.source, loaded.documents.get(ordinal)?))
+    }
+}
+
+fn wit_format(f: Format) -> wit::Format {
+    match f {
+        Format::K8s => wit::Format::K8s,
+        Format::Terraform => wit::Format::Terraform,
+        Format::Kubelet => wit::Format::Kubelet,
+        Format::Trivy => wit::Format::Trivy,
+    }
+}
+
+fn wit_document(id: u32, uri: &str, doc: &LoadedDoc) -> wit::Document {
+    wit::Document {
+        id,
+        uri: uri.to_owned(),
+        format: wit_format(doc.format),
+        hints: wit::KindHints {
+            api_version: doc.hints.api_version.clone(),
+            kind: doc.hints.kind.clone(),
+            namespace: doc.hints.namespace.clone(),
+            name: doc.hints.name.clone(),
+            labels: doc.hints.labels.clone(),
+        },
+        json: doc.value.to_string(),
+    }
+}
+
+fn scan_file(
+    spec: &ScanSpec<'_>,
+    plans: &[PluginPlan<'_>],
+    index: usize,
+    input: &Input,
+    stdin: Option<&Arc<str>>,
+    next_id: &AtomicU32,
+) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        report: FileReport {
+            name: input.name.clone(),
+            status: FileStatus::Scanned,
+            documents: 0,
+            skipped_documents: Vec::new(),
+        },
+        source: None,
+        findings: Vec::new(),
+        notes: Vec::new(),
+        problems: Vec::new(),
+        facts: Vec::new(),
+        docs: Vec::new(),
+    };
+    let source = match input::read(input, stdin) {
+        Ok(s) => s,
+        Err(p) => {
+            outcome.report.status = FileStatus::Failed;
+            outcome.problems.push(p);
+            return outcome;
+        }
+    };
+    outcome.source = Some(Arc::clone(&source));
+    let loaded = input::load(source, spec.alias_limit);
+    let base = next_id.fetch_add(loaded.documents.len() as u32, Ordering::Relaxed);
+    let ids: Vec<u32> = (0..loaded.documents.len() as u32).map(|i| base + i).collect();
+    outcome.docs = ids
+        .iter()
+        .enumerate()
+        .map(|(ordinal, id)| (*id, DocRef { file: index, ordinal }))
+        .collect();
+    outcome.report.documents = loaded.documents.len();
+    outcome.report.skipped_documents.clone_from(&loaded.skipped);
+    outcome.problems.extend(loaded.problems.iter().cloned());
+    outcome.report.status = if !loaded.problems.is_empty() {
+        FileStatus::Failed
+    } else if loaded.documents.is_empty() {
+        FileStatus::Skipped {
+            reason: loaded
+                .skipped
+                .first()
+                .map_or_else(|| "no documents (empty file)".to_owned(), |s| s.reason.clone()),
+        }
+    } else {
+        FileStatus::Scanned
+    };
+
+    for (plan_index, plan) in plans.iter().enumerate() {
+        if plan.ids.is_empty() {
+            continue;
+        }
+        let batch: Vec<wit::Document> = loaded
+            .documents
+            .iter()
+            .zip(&ids)
+            .filter(|(d, _)| {
+                plan.controls
+                    .iter()
+                    .any(|c| c.applies_to(d.format.name(), d.hints.kind.as_deref()))
+            })
+            .map(|(d, id)| wit_document(*id, &loaded.source.name, d))
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
+        let lookup = |id: u32| {
+            let i = id.checked_sub(base)? as usize;
+            Some((loaded.source.as_ref(), loaded.documents.get(i)?))
+        };
+        let valid: HashSet<u32> = batch.iter().map(|d| d.id).collect();
+        for (out, failed) in run_check(plan, &batch) {
+            match out {
+                Ok(out) => {
+                    outcome
+                        .facts
+                        .extend(out.facts.iter().filter(|f| valid.contains(&f.document)).map(|f| (plan_index, f.clone())));
+                    let (findings, notes, problems) = absorb(plan, out, &valid, &plan.ids, lookup);
+                    outcome.findings.extend(findings);
+                    outcome.notes.extend(notes);
+                    outcome.problems.extend(problems);
+                }
+                Err(failure) => {
+                    let (range, what) = failed.and_then(|id| lookup(id)).map_or_else(
+                        || (None, String::new()),
+                        |(_, d)| {
+                            let r = d.spans.get(&d.prefix).or_else(|| d.spans.get(""));
+                            (r, format!(" on {}", describe(&d.hints)))
+                        },
+                    );
+                    let mut p = Problem::new(ProblemKind::Plugin, format!("{failure}{what}"))
+                        .in_file(loaded.source.name.clone())
+                        .from_plugin(plan.plugin.info.name.clone());
+                    if let Some(r) = range {
+                        p = p.at(r);
+                    }
+                    outcome.problems.push(p);
+                    outcome.report.status = FileStatus::Failed;
+                }
+            }
+        }
+    }
+    outcome
+}
+
+fn describe(h: &Hints) -> String {
+    format!(
+        "{} '{}'",
+        h.kind.as_deref().unwrap_or("document"),
+        h.name.as_deref().unwrap_or("")
+    )
+}
+
+/// Call `check` on a batch; if it fails, call it again document by document on fresh
+/// instances so a failure names its document and the other documents still get checked.
+/// A plugin that keeps timing out or running out of memory is not called again.
+fn run_check(plan: &PluginPlan<'_>, batch: &[wit::Document]) -> Vec<(Result<wit::CheckOutput, Failure>, Option<u32>)> {
+    let disabled = || plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES;
+    let note_failure = |f: &Failure| {
+        if matches!(f, Failure::Timeout(_) | Failure::OutOfMemory(_)) {
+            plan.failures.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    if disabled() {
+        return vec![(
+            Err(Failure::Refused(format!(
+                "not run: disabled after {MAX_HARD_FAILURES} timeouts or memory failures in this scan"
+            ))),
+            None,
+        )];
+    }
+    match plan.plugin.check(batch, &plan.ids) {
+        Ok(out) => vec![(Ok(out), None)],
+        Err(f) if batch.len() == 1 => {
+            note_failure(&f);
+            vec![(Err(f), Some(batch[0].id))]
+        }
+        Err(f) => {
+            note_failure(&f);
+            batch
+                .iter()
+                .map(|doc| {
+                    if disabled() {
+                        return (
+                            Err(Failure::Refused(format!(
+                                "not run: disabled after {MAX_HARD_FAILURES} timeouts or memory failures in this scan"
+                            ))),
+                            Some(doc.id),
+                        );
+                    }
+                    let r = plan.plugin.check(std::slice::from_ref(doc), &plan.ids);
+                    if let Err(f) = &r {
+                        note_failure(f);
+                    }
+                    (r, Some(doc.id))
+                })
+                .collect()
+        }
+    }
+}
+
+fn valid_pointer(p: &str) -> bool {
+    p.is_empty() || p.starts_with('/')
+}
+
+/// Turn a plugin's answer into findings, notes and problems, checking that it only speaks of
+/// its own requested controls, documents of the batch and well-formed pointers.
+fn absorb<'s>(
+    plan: &PluginPlan<'_>,
+    out: wit::CheckOutput,
+    valid_docs: &HashSet<u32>,
+    requested: &[String],
+    mut lookup: impl FnMut(u32) -> Option<(&'s SourceFile, &'s LoadedDoc)>,
+) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
+    let plugin = &plan.plugin.info.name;
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    let invalid = |m: String| Problem::new(ProblemKind::Plugin, Failure::Invalid(m).to_string()).from_plugin(plugin.clone());
+    for f in out.findings {
+        let Some(meta) = plan.controls.iter().find(|c| c.id == f.control && requested.contains(&c.id)) else {
+            problems.push(invalid(format!("finding for control '{}' it was not asked to run", f.control)));
+            continue;
+        };
+        if !valid_docs.contains(&f.document) || !valid_pointer(&f.pointer) {
+            problems.push(invalid(format!(
+                "finding for {} names document {} / pointer '{}' that is not in its input",
+                f.control, f.document, f.pointer
+            )));
+            continue;
+        }
+        let Some((source, doc)) = lookup(f.document) else {
+            problems.push(invalid(format!("finding for {} names an unknown document", f.control)));
+            continue;
+        };
+        let (location, exact) = locate(source, doc, &f.pointer);
+        let mut related = Vec::new();
+        for r in f.related {
+            if valid_docs.contains(&r.document)
+                && valid_pointer(&r.pointer)
+                && let Some((rs, rd)) = lookup(r.document)
+            {
+                related.push(RelatedOut {
+                    location: locate(rs, rd, &r.pointer).0,
+                    message: r.message,
+                });
+            }
+        }
+        let fix = match f.fix.map(|fix| convert_fix(fix, &doc.prefix)).transpose() {
+            Ok(fix) => fix,
+            Err(m) => {
+                problems.push(invalid(m));
+                None
+            }
+        };
+        findings.push(Finding {
+            control: f.control,
+            severity: meta.severity,
+            message: f.message,
+            location,
+            exact,
+            object: ObjectRef::from(&doc.hints),
+            template: doc.template.clone(),
+            fix,
+            related,
+            plugin: plugin.clone(),
+        });
+    }
+    for n in out.notes {
+        if !requested.contains(&n.control) {
+            problems.push(invalid(format!("note for control '{}' it was not asked to run", n.control)));
+            continue;
+        }
+        let location = n
+            .document
+            .filter(|d| valid_docs.contains(d))
+            .and_then(&mut lookup)
+            .map(|(s, d)| locate(s, d, &n.pointer).0);
+        notes.push(Note {
+            control: n.control,
+            kind: match n.kind {
+                wit::NoteKind::NotApplicable => NoteKind::NotApplicable,
+                wit::NoteKind::NotEvaluated => NoteKind::NotEvaluated,
+                wit::NoteKind::Partial => NoteKind::Partial,
+            },
+            reason: n.reason,
+            location,
+        });
+    }
+    (findings, notes, problems)
+}
+
+fn locate(source: &SourceFile, doc: &LoadedDoc, pointer: &str) -> (Location, bool) {
+    let full = format!("{}{}", doc.prefix, pointer);
+    let (range, exact) = doc.spans.resolve(&full).unwrap_or_default();
+    (
+        Location {
+            file: source.name.clone(),
+            range,
+            pointer: full,
+        },
+        exact,
+    )
+}
+
+fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {
+    let edits = fix
+        .edits
+        .into_iter()
+        .map(|e| match e {
+            wit::Edit::Set((pointer, value)) => {
+                let value = serde_json::from_str(&value).map_err(|e| format!("fix value is not JSON: {e}"))?;
+                Ok(FixEdit::Set {
+                    pointer: format!("{prefix}{pointer}"),
+                    value,
+                })
+            }
+            wit::Edit::Remove(pointer) => Ok(FixEdit::Remove {
+                pointer: format!("{prefix}{pointer}"),
+            }),
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(FixOut {
+        description: fix.description,
+        edits,
+    })
+}

@@ -1,0 +1,113 @@
+//! The documents a plugin judges.
+
+use serde_json::Value;
+
+use crate::k8s::PodSpec;
+
+/// Source format of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Kubernetes manifest (YAML, JSON, Helm output).
+    K8s,
+    /// A Terraform block.
+    Terraform,
+    /// Kubelet configuration.
+    Kubelet,
+    /// A Trivy JSON report.
+    Trivy,
+}
+
+/// What the host knows of a document without reading its JSON.
+#[derive(Clone, Debug, Default)]
+pub struct Hints {
+    /// `apiVersion`.
+    pub api_version: Option<String>,
+    /// `kind`, or the Terraform block type.
+    pub kind: Option<String>,
+    /// `metadata.namespace` as written.
+    pub namespace: Option<String>,
+    /// `metadata.name`, or the Terraform resource name.
+    pub name: Option<String>,
+    /// Terraform block labels.
+    pub labels: Vec<String>,
+}
+
+/// The context of the scan: the same for every call.
+#[derive(Clone, Debug, Default)]
+pub struct ScanContext {
+    /// Kubernetes version the scan targets (`1.31`), when known.
+    pub k8s_version: Option<String>,
+    /// Today (`YYYY-MM-DD`).
+    pub today: String,
+    /// The namespace objects without one deploy to, when the pipeline says so.
+    pub default_namespace: Option<String>,
+}
+
+/// One document: its handle, origin, hints and parsed JSON view.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Host handle.
+    pub id: u32,
+    /// Where it came from (for messages).
+    pub uri: String,
+    /// Format.
+    pub format: Format,
+    /// Kind hints.
+    pub hints: Hints,
+    /// The JSON view.
+    pub json: Value,
+}
+
+impl Document {
+    /// `kind`, or `""`.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.hints.kind.as_deref().unwrap_or("")
+    }
+
+    /// `metadata.name`, or `""`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.json
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// `metadata.namespace` as written, if any.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&str> {
+        self.json.pointer("/metadata/namespace").and_then(Value::as_str)
+    }
+
+    /// The namespace the object lands in: its own, else the scan's default namespace, else
+    /// `default`. Cluster-scoped kinds still get an answer; ask [`crate::k8s::is_namespaced`].
+    #[must_use]
+    pub fn effective_namespace<'a>(&'a self, scan: &'a ScanContext) -> &'a str {
+        self.namespace()
+            .or(scan.default_namespace.as_deref())
+            .unwrap_or("default")
+    }
+
+    /// A label of the object.
+    #[must_use]
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.json
+            .pointer("/metadata/labels")
+            .and_then(|l| l.get(key))
+            .and_then(Value::as_str)
+    }
+
+    /// The pod spec of a pod-bearing object (Pod, PodTemplate, Deployment, StatefulSet,
+    /// DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), with its pointer.
+    #[must_use]
+    pub fn pod(&self) -> Option<PodSpec<'_>> {
+        PodSpec::of(self)
+    }
+
+    /// A short description for messages: `Deployment 'web'`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!("{} '{}'", self.kind(), self.name())
+    }
+}

@@ -1,0 +1,152 @@
+//! # stiglint-sdk
+//!
+//! Everything a plugin author needs to write stiglint controls in Rust. A control is one file:
+//!
+//! ```ignore
+//! //! # KUBER-L2-000070: Privileged containers
+//! //! ... (this doc comment is the control's user documentation)
+//! use stiglint_sdk::prelude::*;
+//!
+//! #[derive(Default)]
+//! pub struct Rule;
+//!
+//! impl Control for Rule {
+//!     fn meta(&self) -> Meta {
+//!         Meta::seed("KUBER-L2-000070", "Privileged containers", Severity::High)
+//!     }
+//!     fn check(&self, doc: &Document, out: &mut Out) {
+//!         for c in doc.pod().iter().flat_map(PodSpec::containers) {
+//!             if c.security_context("privileged") == Some(&Value::Bool(true)) {
+//!                 out.finding(c.pointer_to("securityContext/privileged"),
+//!                     format!("Container '{}' must not run privileged", c.name()));
+//!             }
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! and the plugin's `lib.rs` lists its controls and exports itself:
+//!
+//! ```ignore
+//! mod controls { stiglint_sdk::controls![privileged, host_namespaces]; }
+//! stiglint_sdk::control_plugin!(name: "my-controls", description: "...", controls: controls::all());
+//! ```
+//!
+//! The plugin never sees wit-bindgen, files, line numbers or the clock: it reads a JSON view
+//! of each document and answers with JSON pointers; the host does the rest.
+
+pub mod catalogue;
+mod document;
+pub mod k8s;
+mod out;
+mod pointer;
+
+#[cfg(feature = "control")]
+#[doc(hidden)]
+pub mod control_glue;
+#[cfg(feature = "waiver")]
+pub mod waiver;
+
+pub use catalogue::{Meta, Scope, Severity, StigRule};
+pub use document::{Document, Format, Hints, ScanContext};
+pub use out::{Edit, Fact, Fix, FindingBuilder, NoteKind, Out};
+pub use pointer::{escape as escape_pointer, join as join_pointer};
+pub use serde_json::{self, Value, json};
+
+/// What a control file imports.
+pub mod prelude {
+    pub use crate::k8s::{Container, ContainerKind, PodSpec};
+    pub use crate::{
+        Control, Document, Edit, Fact, Fix, Format, Meta, Out, Scope, Severity, Value, json,
+    };
+}
+
+/// One control: its description, its optional settings, and its judgement.
+pub trait Control: Send {
+    /// ID, title, severity, STIG references, the kinds it looks at, its scope.
+    fn meta(&self) -> Meta;
+
+    /// Take this control's settings (the `[controls."<ID>"]` table of `stiglint.toml`, `{}`
+    /// when absent) and the scan context. Return a message naming the bad setting on error.
+    fn configure(&mut self, settings: &Value, scan: &ScanContext) -> Result<(), String> {
+        let _ = scan;
+        match settings {
+            Value::Object(map) if map.is_empty() => Ok(()),
+            Value::Null => Ok(()),
+            _ => Err("this control takes no settings".to_owned()),
+        }
+    }
+
+    /// Judge one document. Scan-scope controls may also record facts with [`Out::fact`].
+    fn check(&self, doc: &Document, out: &mut Out);
+
+    /// Judge the whole scan from the facts `check` recorded (scan-scope controls only).
+    fn finish(&self, facts: &[Fact], out: &mut Out) {
+        let _ = (facts, out);
+    }
+}
+
+/// A control together with its documentation (the `//!` comment of its file).
+pub struct Registered {
+    /// The control.
+    pub control: Box<dyn Control>,
+    /// Markdown documentation.
+    pub docs: String,
+}
+
+impl Registered {
+    /// Pair a control with the source text of its file; the file's leading `//!` lines become
+    /// the documentation.
+    #[must_use]
+    pub fn new(control: Box<dyn Control>, source: &str) -> Self {
+        Self {
+            control,
+            docs: module_docs(source),
+        }
+    }
+}
+
+/// The text of the leading `//!` comment block of a Rust source file.
+#[must_use]
+pub fn module_docs(source: &str) -> String {
+    let mut docs = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            break;
+        };
+        docs.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        docs.push('\n');
+    }
+    docs.trim_end().to_owned()
+}
+
+/// Declare the control modules of a plugin (files beside the invoking `mod.rs`) and generate
+/// `pub fn all() -> Vec<Registered>` that instantiates each module's `Rule` (via `Default`)
+/// and attaches the module's `//!` documentation.
+#[macro_export]
+macro_rules! controls {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every control of this plugin, with its documentation.
+        #[must_use]
+        pub fn all() -> ::std::vec::Vec<$crate::Registered> {
+            ::std::vec![$(
+                $crate::Registered::new(
+                    ::std::boxed::Box::new(<$module::Rule as ::std::default::Default>::default()),
+                    include_str!(concat!(stringify!($module), ".rs")),
+                )
+            ),*]
+        }
+    };
+}
+
+/// Log a line through the host (shown with `stiglint --verbose`).
+pub fn log(message: &str) {
+    #[cfg(feature = "control")]
+    control_glue::bindings::log(message);
+    #[cfg(all(feature = "waiver", not(feature = "control")))]
+    waiver::bindings::log(message);
+    #[cfg(not(any(feature = "control", feature = "waiver")))]
+    let _ = message;
+}

@@ -1,0 +1,223 @@
+//! What a control answers with: findings, notes and facts.
+
+use serde_json::Value;
+
+/// One change of a fix, at a JSON pointer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Set the value at the pointer (creating missing parents).
+    Set(String, Value),
+    /// Remove the value at the pointer.
+    Remove(String),
+}
+
+/// A machine-applicable fix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    /// What it does, e.g. "Set runAsNonRoot: true".
+    pub description: String,
+    /// Its edits, in order.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix that sets one value.
+    #[must_use]
+    pub fn set(description: impl Into<String>, pointer: impl Into<String>, value: Value) -> Self {
+        Self {
+            description: description.into(),
+            edits: vec![Edit::Set(pointer.into(), value)],
+        }
+    }
+
+    /// A fix that removes one value.
+    #[must_use]
+    pub fn remove(description: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            edits: vec![Edit::Remove(pointer.into())],
+        }
+    }
+}
+
+/// Why a control gave no verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// Does not apply here (e.g. a removed feature on this Kubernetes version).
+    NotApplicable,
+    /// Needs a value that is not known statically.
+    NotEvaluated,
+    /// Only partly evaluated.
+    Partial,
+}
+
+/// A related place in another (or the same) document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Related {
+    /// Document handle.
+    pub document: u32,
+    /// Pointer.
+    pub pointer: String,
+    /// What is there.
+    pub message: String,
+}
+
+/// A finding as the SDK collects it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Control ID.
+    pub control: String,
+    /// Document handle.
+    pub document: u32,
+    /// Pointer to the offending value, or to the object that lacks a field.
+    pub pointer: String,
+    /// Message without the control ID.
+    pub message: String,
+    /// Optional fix.
+    pub fix: Option<Fix>,
+    /// Related places.
+    pub related: Vec<Related>,
+}
+
+/// A note as the SDK collects it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    /// Control ID.
+    pub control: String,
+    /// Document handle, if any.
+    pub document: Option<u32>,
+    /// Pointer (may be empty).
+    pub pointer: String,
+    /// Kind.
+    pub kind: NoteKind,
+    /// Why.
+    pub reason: String,
+}
+
+/// A fact a scan-scope control keeps from `check` for `finish`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    /// The document it is about.
+    pub document: u32,
+    /// The data.
+    pub data: Value,
+}
+
+/// Collects what controls say. One `Out` per call; the SDK fills in control and document.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub(crate) control: String,
+    pub(crate) document: u32,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) facts: Vec<(String, Fact)>,
+}
+
+impl Out {
+    /// A collector for the given control and document (used by the SDK and in tests).
+    #[must_use]
+    pub fn new(control: &str, document: u32) -> Self {
+        Self {
+            control: control.to_owned(),
+            document,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn retarget(&mut self, control: &str, document: u32) {
+        control.clone_into(&mut self.control);
+        self.document = document;
+    }
+
+    /// Report a finding on the current document. Returns a builder to attach a fix or
+    /// related places.
+    pub fn finding(&mut self, pointer: impl Into<String>, message: impl Into<String>) -> FindingBuilder<'_> {
+        let document = self.document;
+        self.finding_in(document, pointer, message)
+    }
+
+    /// Report a finding on another document (from `finish`).
+    pub fn finding_in(
+        &mut self,
+        document: u32,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> FindingBuilder<'_> {
+        self.findings.push(Finding {
+            control: self.control.clone(),
+            document,
+            pointer: pointer.into(),
+            message: message.into(),
+            fix: None,
+            related: Vec::new(),
+        });
+        FindingBuilder {
+            finding: self.findings.last_mut(),
+        }
+    }
+
+    /// Record a note about the current document.
+    pub fn note(&mut self, kind: NoteKind, pointer: impl Into<String>, reason: impl Into<String>) {
+        self.notes.push(Note {
+            control: self.control.clone(),
+            document: Some(self.document),
+            pointer: pointer.into(),
+            kind,
+            reason: reason.into(),
+        });
+    }
+
+    /// Keep a fact about the current document for `finish`.
+    pub fn fact(&mut self, data: Value) {
+        self.facts.push((
+            self.control.clone(),
+            Fact {
+                document: self.document,
+                data,
+            },
+        ));
+    }
+
+    /// Findings so far (for tests).
+    #[must_use]
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Facts so far (for tests).
+    #[must_use]
+    pub fn facts(&self) -> Vec<Fact> {
+        self.facts.iter().map(|(_, f)| f.clone()).collect()
+    }
+}
+
+/// Attach details to the finding just reported.
+pub struct FindingBuilder<'a> {
+    finding: Option<&'a mut Finding>,
+}
+
+impl FindingBuilder<'_> {
+    /// Attach a fix.
+    pub fn fix(self, fix: Fix) -> Self {
+        let Self { finding } = self;
+        let finding = finding.map(|f| {
+            f.fix = Some(fix);
+            f
+        });
+        Self { finding }
+    }
+
+    /// Attach a related place.
+    pub fn related(self, document: u32, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let Self { finding } = self;
+        let finding = finding.map(|f| {
+            f.related.push(Related {
+                document,
+                pointer: pointer.into(),
+                message: message.into(),
+            });
+            f
+        });
+        Self { finding }
+    }
+}

@@ -1,0 +1,3 @@
+//! One control per file.
+
+stiglint_sdk::controls![privileged];

@@ -1,0 +1,15 @@
+//! # stiglint built-in workload controls
+//!
+//! The DISA Kubernetes STIG and seed controls that a Kubernetes workload manifest decides:
+//! images, users, host namespaces, privilege, resources, network isolation, namespaces, host
+//! ports, secrets, the dashboard and image versions. Each control is one file under
+//! `src/controls/`, its `//!` comment is its documentation, its fixtures are under
+//! `fixtures/<ID>/`.
+
+pub mod controls;
+
+stiglint_sdk::control_plugin!(
+    name: "workload",
+    description: "DISA Kubernetes STIG controls for workload manifests",
+    controls: controls::all,
+);
