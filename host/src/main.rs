@@ -121,6 +121,9 @@ struct CheckArgs {
     /// Show what plugins logged.
     #[arg(long, short)]
     verbose: bool,
+    /// Walk directories without honouring `.gitignore` and `.ignore` files.
+    #[arg(long)]
+    no_ignore: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -176,14 +179,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_config(common: &CommonArgs) -> Result<Config> {
+/// `--config`, else the nearest `stiglint.toml` above the working directory, else the nearest
+/// one above the first path checked.
+fn load_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<Config> {
     if common.no_config {
         return Ok(Config::default());
     }
-    let path = match &common.config {
-        Some(p) => Some(p.clone()),
-        None => Config::find(&std::env::current_dir().context("cannot read the working directory")?),
-    };
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let path = common.config.clone().or_else(|| Config::find(&cwd)).or_else(|| {
+        paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .find_map(|p| Config::find(&cwd.join(p)))
+    });
     match path {
         Some(p) => Ok(Config::read(&p)?),
         None => Ok(Config::default()),
@@ -216,7 +224,7 @@ fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
-    let config = load_config(&args.common)?;
+    let config = load_config(&args.common, &args.paths)?;
     let fail_on = args
         .fail_on
         .map(Severity::from)
@@ -233,6 +241,7 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.namespace.clone_from(&args.namespace);
     options.k8s_version.clone_from(&args.k8s_version);
     options.today = today;
+    options.no_ignore = args.no_ignore;
     let session = Session::new(options)?;
 
     let paths = if args.paths.is_empty() {
@@ -288,13 +297,17 @@ fn check(args: CheckArgs) -> Result<u8> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    // Devices and pipes (`-o /dev/stdout`) are written in place; regular files atomically.
+    if path.exists() && !path.is_file() {
+        return std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()));
+    }
     let tmp = path.with_extension("stiglint-tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn controls(args: &ControlsArgs) -> Result<u8> {
-    let config = load_config(&args.common)?;
+    let config = load_config(&args.common, &[])?;
     let session = Session::new(session_options(&args.common, config))?;
     let mut out = Vec::new();
     match args.format {
@@ -309,7 +322,7 @@ fn controls(args: &ControlsArgs) -> Result<u8> {
 }
 
 fn explain(args: &ExplainArgs) -> Result<u8> {
-    let config = load_config(&args.common)?;
+    let config = load_config(&args.common, &[])?;
     let session = Session::new(session_options(&args.common, config))?;
     let Some(control) = session.control(&args.id) else {
         bail!("unknown control '{}' (see `stiglint controls`)", args.id);

@@ -502,7 +502,7 @@ fn scan_file(
                     outcome.problems.extend(problems);
                 }
                 Err(failure) => {
-                    let (range, what) = failed.and_then(|id| lookup(id)).map_or_else(
+                    let (range, what) = failed.and_then(&lookup).map_or_else(
                         || (None, String::new()),
                         |(_, d)| {
                             let r = d.spans.get(&d.prefix).or_else(|| d.spans.get(""));

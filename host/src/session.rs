@@ -38,6 +38,10 @@ pub struct SessionOptions {
     pub limits: Option<Limits>,
     /// Bound on YAML alias expansion.
     pub alias_limit: Option<usize>,
+    /// Precompiled plugin cache directory (default: the user cache directory).
+    pub cache_dir: Option<PathBuf>,
+    /// Walk directories without honouring `.gitignore`/`.ignore`.
+    pub no_ignore: bool,
 }
 
 /// Errors that stop a session before it scans.
@@ -88,7 +92,11 @@ impl Session {
                 memory: config.limits.memory_mb.map_or(d.memory, |m| m << 20),
             }
         });
-        let cache = if options.no_cache { None } else { crate::runtime::cache::default_dir() };
+        let cache = if options.no_cache {
+            None
+        } else {
+            options.cache_dir.clone().or_else(crate::runtime::cache::default_dir)
+        };
         let runtime = Runtime::new(limits, cache)?;
         let context = wit::ScanContext {
             k8s_version: options.k8s_version.clone().or_else(|| config.k8s_version.clone()),
@@ -200,7 +208,7 @@ impl Session {
     /// Scan paths (`-` is standard input, whose text is passed in).
     #[must_use]
     pub fn scan(&self, paths: &[PathBuf], stdin: Option<&Arc<str>>) -> ScanResult {
-        let (inputs, mut problems) = crate::input::discover(paths);
+        let (inputs, mut problems) = crate::input::discover(paths, !self.options.no_ignore);
         let control_plugins: Vec<&Plugin> = self
             .plugins
             .iter()

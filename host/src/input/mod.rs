@@ -74,11 +74,13 @@ pub struct Input {
 /// File extensions a directory walk picks up.
 pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// Expand command-line paths into inputs: `-` is standard input, a file is itself, a
-/// directory is every `.yaml`, `.yml` and `.json` file below it (sorted; `.git` is not
-/// entered). A path that does not exist is a problem, not a silent skip.
+/// Expand command-line paths into inputs: `-` is standard input, a file is itself (whatever
+/// its name), a directory is every `.yaml`, `.yml` and `.json` file below it, sorted. Like
+/// ripgrep and ruff, a directory walk honours `.gitignore` and `.ignore` files (so `target/`
+/// and `node_modules/` stay out) unless `respect_ignore` is false; `.git` is never entered.
+/// A path that does not exist is a problem, not a silent skip.
 #[must_use]
-pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Problem>) {
+pub fn discover(paths: &[PathBuf], respect_ignore: bool) -> (Vec<Input>, Vec<Problem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -90,7 +92,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<Problem>) {
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk(path, &mut inputs, &mut problems),
+            Ok(m) if m.is_dir() => walk(path, respect_ignore, &mut inputs, &mut problems),
             Ok(_) => inputs.push(file_input(path.clone())),
             Err(e) => problems.push(
                 Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(path.display().to_string()),
@@ -110,10 +112,15 @@ fn file_input(path: PathBuf) -> Input {
     }
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, problems: &mut Vec<Problem>) {
+fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mut Vec<Problem>) {
     let mut found = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
+        .git_ignore(respect_ignore)
+        .git_exclude(respect_ignore)
+        .ignore(respect_ignore)
+        .parents(respect_ignore)
+        .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build();
     for entry in walker {

@@ -7,7 +7,6 @@
 //! `true`, `0755` is octal. Anchors and aliases are resolved, merge keys (`<<`) applied, and
 //! alias expansion is bounded (a "billion laughs" document is an error, not an outage).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -378,9 +377,7 @@ impl<'a> Builder<'a> {
                 kind,
                 ..
             }) => {
-                let Some((k, _, plain)) = key.take() else {
-                    return None;
-                };
+                let (k, _, plain) = key.take()?;
                 if plain && k == "<<" && !scalar {
                     merges.push((value, range));
                     return None;
@@ -445,7 +442,7 @@ fn count_nodes(v: &Value) -> usize {
 }
 
 /// Resolve a scalar the way Kubernetes (go-yaml v2, YAML 1.1) does.
-fn resolve_scalar(text: &Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag
         && tag.handle == "tag:yaml.org,2002:"
     {

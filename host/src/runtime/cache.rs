@@ -27,12 +27,17 @@ fn engine_key(engine: &Engine) -> String {
 }
 
 /// How a component was obtained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Provenance {
-    /// Loaded from the cache.
+    /// Loaded precompiled from the cache.
+    #[serde(rename = "hit")]
     Cached,
-    /// Compiled now (and written to the cache if one is in use).
+    /// Compiled now and written to the cache.
+    #[serde(rename = "miss")]
     Compiled,
+    /// Compiled now; no cache in use (`--no-cache`).
+    #[serde(rename = "off")]
+    Uncached,
 }
 
 /// Compile a plugin, or load it precompiled from `dir`.
@@ -44,7 +49,7 @@ pub fn component(
 ) -> Result<(Component, Provenance), RuntimeError> {
     let Some(dir) = dir else {
         let c = Component::new(engine, bytes).map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
-        return Ok((c, Provenance::Compiled));
+        return Ok((c, Provenance::Uncached));
     };
     let path = dir.join(format!("{sha256}-{}.cwasm", engine_key(engine)));
     if path.is_file() {

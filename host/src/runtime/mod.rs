@@ -374,8 +374,8 @@ pub struct PluginInfo {
     pub source: PluginSource,
     /// SHA-256 of its bytes.
     pub sha256: String,
-    /// Cached or compiled.
-    #[serde(skip)]
+    /// Whether it came from the precompiled cache (`hit`, `miss`, `off`).
+    #[serde(rename = "cache")]
     pub provenance: Provenance,
 }
 

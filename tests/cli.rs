@@ -1,0 +1,340 @@
+//! End-to-end tests of the `stiglint` binary: real files, real wasm plugins, real exit codes.
+
+mod common;
+
+use common::{run, stderr, stdout, stiglint, test_plugin};
+use serde_json::Value;
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(out), stderr(out)))
+}
+
+fn findings<'a>(report: &'a Value, control: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["control"] == control)
+        .collect()
+}
+
+fn start(f: &Value) -> (u64, u64, u64, u64) {
+    let r = &f["range"];
+    (
+        r["start"]["line"].as_u64().expect("line"),
+        r["start"]["column"].as_u64().expect("col"),
+        r["end"]["line"].as_u64().expect("line"),
+        r["end"]["column"].as_u64().expect("col"),
+    )
+}
+
+#[test]
+fn exact_ranges_and_exit_code_one() {
+    let out = run(stiglint().args(["check", "--format", "json", "tests/data/privileged.yaml"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["schema_version"], 1);
+    let priv_ = findings(&report, "KUBER-L2-000070");
+    assert_eq!(priv_.len(), 1);
+    assert_eq!(start(priv_[0]), (13, 13, 13, 29));
+    assert_eq!(priv_[0]["file"], "tests/data/privileged.yaml");
+    assert_eq!(priv_[0]["pointer"], "/spec/template/spec/containers/0/securityContext/privileged");
+    assert_eq!(priv_[0]["severity"], "high");
+    assert_eq!(priv_[0]["message"], "Container 'app' must not run privileged");
+    assert_eq!(priv_[0]["object"]["kind"], "Deployment");
+    assert_eq!(priv_[0]["fix"]["edits"][0]["op"], "set");
+    assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn bare_invocation_and_text_frames() {
+    let out = run(stiglint().args(["--select", "KUBER-L2-000070", "tests/data/privileged.yaml"]));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("KUBER-L2-000070: Container 'app' must not run privileged"), "{text}");
+    assert!(text.contains("--> tests/data/privileged.yaml:13:13"), "{text}");
+    assert!(text.contains("13 |             privileged: true"), "{text}");
+    assert!(text.contains("Scanned 1 file (1 object)"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+}
+
+#[test]
+fn stdin_is_a_file_named_stdin() {
+    let mut cmd = stiglint();
+    cmd.args(["check", "--select", "KUBER-L2-000060", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: []\n")
+            .expect("write");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let f = findings(&report, "KUBER-L2-000060");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["file"], "<stdin>");
+    assert_eq!(start(f[0]), (5, 3, 5, 16));
+}
+
+#[test]
+fn broken_document_is_an_error_and_the_rest_is_scanned() {
+    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000060", "--format", "json", "tests/data/broken.yaml"]));
+    assert_eq!(out.status.code(), Some(2));
+    let report = json(&out);
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["kind"], "parse");
+    assert_eq!(errors[0]["file"], "tests/data/broken.yaml");
+    let line = errors[0]["range"]["start"]["line"].as_u64().expect("line");
+    assert!((16..=18).contains(&line), "error line {line}");
+    let lines: Vec<u64> = findings(&report, "KUBER-L2-000060").iter().map(|f| start(f).0).collect();
+    assert_eq!(lines, vec![6, 23], "documents before and after the broken one are checked");
+    assert_eq!(report["files"][0]["status"], "failed");
+    assert!(stderr(&out).contains("tests/data/broken.yaml:"), "{}", stderr(&out));
+}
+
+#[test]
+fn accounting_of_skipped_files_lists_and_missing_paths() {
+    let out = run(stiglint().args([
+        "check",
+        "--select",
+        "KUBER-L2-000060",
+        "tests/data/not-kubernetes.yaml",
+        "tests/data/list.json",
+        "tests/data/does-not-exist.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "a missing path is an error");
+    let text = stdout(&out);
+    assert!(
+        text.contains("tests/data/not-kubernetes.yaml: not a Kubernetes object (no apiVersion and kind)"),
+        "{text}"
+    );
+    assert!(text.contains("tests/data/list.json:11:"), "List items are checked at their own lines: {text}");
+    assert!(text.contains("tests/data/does-not-exist.yaml: cannot read"), "{text}");
+    assert!(text.contains("Scanned 1 file (1 object), skipped 1, failed 0"), "{text}");
+}
+
+#[test]
+fn directories_are_walked_and_fail_on_sets_the_threshold() {
+    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000080", "--fail-on", "high", "tests/data"]));
+    // Only medium findings (no limits) and a parse error in broken.yaml.
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(stiglint().args([
+        "check",
+        "--select",
+        "KUBER-L2-000080",
+        "--fail-on",
+        "high",
+        "tests/data/privileged.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000080", "tests/data/privileged.yaml"]));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn selectors_are_checked() {
+    let out = run(stiglint().args(["check", "--select", "NOPE-1", "tests/data/privileged.yaml"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown control selector 'NOPE-1'"), "{}", stderr(&out));
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "--ignore",
+        "KUBER-L2-000070",
+        "tests/data/privileged.yaml",
+    ]));
+    assert!(findings(&json(&out), "KUBER-L2-000070").is_empty());
+}
+
+#[test]
+fn bad_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("stiglint.toml");
+    std::fs::write(&cfg, "fail-on = \"high\"\n\n[limits]\ntimeout = 5\n").expect("write");
+    let out = run(stiglint().arg("--config").arg(&cfg).arg("tests/data/privileged.yaml"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("stiglint.toml:4:1"), "{err}");
+    assert!(err.contains("timeout"), "{err}");
+}
+
+fn hostile(plugin: &str, extra: &[&str]) -> (Value, String) {
+    let mut cmd = stiglint();
+    cmd.args(["check", "--format", "json", "--select", "KUBER-L2-000070,TEST"])
+        .arg("--plugin")
+        .arg(test_plugin(plugin))
+        .args(extra)
+        .arg("tests/data/privileged.yaml");
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(2), "a plugin failure fails the run: {}", stderr(&out));
+    (json(&out), stderr(&out))
+}
+
+fn plugin_error<'a>(report: &'a Value, plugin: &str) -> &'a Value {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["plugin"] == plugin)
+        .unwrap_or_else(|| panic!("no error from {plugin}: {report:#}"))
+}
+
+#[test]
+fn looping_plugin_is_stopped_and_builtins_still_report() {
+    let (report, err) = hostile("loop", &["--plugin-timeout-ms", "200"]);
+    let e = plugin_error(&report, "test-loop");
+    assert_eq!(e["kind"], "plugin");
+    assert_eq!(e["message"], "timed out after 200 ms on Deployment 'web'");
+    assert_eq!(e["file"], "tests/data/privileged.yaml");
+    assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
+    assert!(err.contains("plugin 'test-loop': timed out"), "{err}");
+}
+
+#[test]
+fn memory_hungry_plugin_is_stopped() {
+    let (report, _) = hostile("memory", &["--plugin-memory-mb", "64"]);
+    let e = plugin_error(&report, "test-memory");
+    assert_eq!(e["message"], "exceeded its memory limit of 64 MiB on Deployment 'web'");
+    assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
+}
+
+#[test]
+fn plugin_cannot_open_files() {
+    let (report, _) = hostile("fs-access", &[]);
+    let e = plugin_error(&report, "test-fs-access");
+    let msg = e["message"].as_str().expect("message");
+    assert!(msg.starts_with("trapped:"), "{msg}");
+    assert!(findings(&report, "TEST-FS-000001").is_empty(), "the plugin must not get an answer");
+    assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
+}
+
+#[test]
+fn invalid_plugin_output_is_reported() {
+    let (report, _) = hostile("bad-output", &[]);
+    let messages: Vec<&str> = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter(|e| e["plugin"] == "test-bad-output")
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().all(|m| m.starts_with("returned invalid output:")), "{messages:?}");
+    assert!(findings(&report, "TEST-BAD-000001").is_empty());
+}
+
+#[test]
+fn not_a_plugin_is_a_load_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = dir.path().join("fake.wasm");
+    std::fs::write(&fake, b"\0asm\x01\0\0\0").expect("write");
+    let out = run(stiglint().args(["check", "--plugin"]).arg(&fake).arg("tests/data/privileged.yaml"));
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains("fake.wasm: cannot load plugin"), "{text}");
+    assert!(text.contains("KUBER-L2-000070"), "built-in findings still appear: {text}");
+}
+
+#[test]
+fn precompiled_cache_is_used_on_the_second_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = stiglint();
+    first
+        .env("STIGLINT_CACHE_DIR", dir.path())
+        .args(["check", "--format", "json", "tests/data/privileged.yaml"]);
+    let one = json(&run(&mut first));
+    assert_eq!(one["plugins"][0]["cache"], "miss");
+    assert!(std::fs::read_dir(dir.path()).expect("cache dir").count() >= 1);
+    let two = json(&run(&mut first));
+    assert_eq!(two["plugins"][0]["cache"], "hit");
+    let mut off = stiglint();
+    off.env("STIGLINT_CACHE_DIR", dir.path())
+        .args(["check", "--no-cache", "--format", "json", "tests/data/privileged.yaml"]);
+    assert_eq!(json(&run(&mut off))["plugins"][0]["cache"], "off");
+}
+
+#[test]
+fn controls_and_explain() {
+    let out = run(stiglint().args(["controls", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0));
+    let list = json(&out);
+    let ids: Vec<&str> = list.as_array().expect("list").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert!(ids.contains(&"KUBER-L2-000070"), "{ids:?}");
+    let priv_ = list.as_array().expect("list").iter().find(|c| c["id"] == "KUBER-L2-000070").expect("control");
+    assert_eq!(priv_["stig"]["vuln_id"], "V-254800");
+    assert_eq!(priv_["severity"], "high");
+    let table = stdout(&run(stiglint().arg("controls")));
+    assert!(table.contains("KUBER-L2-000070  CAT I"), "{table}");
+    let out = run(stiglint().args(["explain", "KUBER-L2-000070"]));
+    let text = stdout(&out);
+    assert!(text.starts_with("KUBER-L2-000070: Privileged containers\nSeverity: CAT I (high)"), "{text}");
+    assert!(text.contains("**Why.**"), "{text}");
+    let out = run(stiglint().args(["explain", "NOPE"]));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn sarif_validates_with_the_microsoft_multitool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("out.sarif");
+    let out = run(stiglint()
+        .args(["check", "--format", "sarif", "--output"])
+        .arg(&sarif)
+        .args(["tests/data/privileged.yaml", "tests/data/broken.yaml", "tests/data/list.json"]));
+    assert_eq!(out.status.code(), Some(2));
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let result = run0["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "KUBER-L2-000070")
+        .expect("privileged result");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(13), Some(13)));
+    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "tests/data/privileged.yaml");
+    let rule = &run0["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().expect("index") as usize];
+    assert_eq!(rule["id"], "KUBER-L2-000070");
+    assert_eq!(rule["properties"]["stig"]["vuln-id"], "V-254800");
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+    common::validate_sarif(&sarif);
+}
+
+#[test]
+fn out_of_tree_example_plugin_builds_and_runs() {
+    let root = common::repo_root();
+    let target = root.join("target/wasm-plugins");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root.join("examples/control-plugin"))
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "the example plugin builds on its own");
+    let wasm = target.join("wasm32-wasip2/release/org_controls.wasm");
+    let out = run(stiglint()
+        .args(["check", "--format", "json", "--select", "ORG", "--plugin"])
+        .arg(&wasm)
+        .arg("tests/data/privileged.yaml"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let f = findings(&report, "ORG-000001");
+    assert_eq!(f.len(), 1);
+    assert_eq!(start(f[0]).0, 11);
+    let out = run(stiglint().args(["explain", "ORG-000001", "--plugin"]).arg(&wasm));
+    assert!(stdout(&out).contains("**Why.** A tag can be moved"), "{}", stdout(&out));
+}

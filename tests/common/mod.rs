@@ -1,0 +1,114 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use stiglint::config::Config;
+use stiglint::session::SessionOptions;
+
+/// The fixed "today" of the tests.
+pub const TODAY: &str = "2026-11-22";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
+}
+
+/// `../shared/corpus` next to the repository.
+pub fn corpus() -> PathBuf {
+    repo_root().join("../shared/corpus")
+}
+
+/// A precompiled-plugin cache private to the tests.
+pub fn cache_dir() -> PathBuf {
+    repo_root().join("target/test-cache")
+}
+
+/// Session options for in-process tests.
+pub fn options(config: Config) -> SessionOptions {
+    SessionOptions {
+        config,
+        today: TODAY.to_owned(),
+        cache_dir: Some(cache_dir()),
+        ..SessionOptions::default()
+    }
+}
+
+/// The hostile and helper plugins built from `tests/plugins/*`.
+pub fn test_plugin(name: &str) -> PathBuf {
+    PathBuf::from(env!("STIGLINT_TEST_PLUGINS")).join(format!("{name}.wasm"))
+}
+
+/// The `stiglint` binary, run from the repository root with a private cache and no config.
+pub fn stiglint() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stiglint"));
+    cmd.current_dir(repo_root())
+        .env("STIGLINT_CACHE_DIR", cache_dir())
+        .env_remove("NO_COLOR")
+        .env_remove("CI");
+    cmd
+}
+
+/// Run and capture.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run stiglint")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The SARIF multitool version the tests validate with.
+pub const SARIF_MULTITOOL: &str = "@microsoft/sarif-multitool@5.7.0";
+
+/// Validate a SARIF file with Microsoft's SARIF multitool (installed from npm into
+/// `target/tools` on first use; `.ci/run` installs it up front). Fails on any error or
+/// warning the validator reports.
+pub fn validate_sarif(path: &std::path::Path) {
+    let tools = repo_root().join("target/tools");
+    let bin = tools.join("node_modules/.bin/sarif-multitool");
+    if !bin.exists() {
+        std::fs::create_dir_all(&tools).expect("target/tools");
+        let status = Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .arg(SARIF_MULTITOOL)
+            .status()
+            .expect("npm is needed to install the SARIF multitool");
+        assert!(status.success(), "npm install {SARIF_MULTITOOL} failed");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("validation.sarif");
+    let out = Command::new(&bin)
+        .arg("validate")
+        .arg("-o")
+        .arg(&report)
+        .arg(path)
+        .output()
+        .expect("run sarif-multitool");
+    assert!(
+        out.status.success(),
+        "sarif-multitool failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("validation report")).expect("validation JSON");
+    let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| r["level"] != "note" && r["level"] != "none")
+        .map(|r| format!("{} {}: {}", r["ruleId"], r["level"], r["message"]))
+        .collect();
+    assert!(bad.is_empty(), "SARIF validation of {}:\n{}", path.display(), bad.join("\n"));
+}
