@@ -1,5 +1,8 @@
 //! Kubernetes helpers: every pod-bearing kind normalised to one [`PodSpec`], its containers of
-//! all three kinds, effective security settings, and image reference normalisation.
+//! all three kinds, effective security settings, image reference normalisation, and the
+//! settings tables controls read.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -49,10 +52,78 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ComponentStatus",
 ];
 
-/// Whether objects of this kind live in a namespace.
+/// API groups of configuration files and API messages, not resources deployed to a cluster:
+/// kubelet/apiserver/scheduler configuration, audit policy, kubeconfig, kustomize, admission
+/// reviews, gatekeeper test suites and constraints (cluster-scoped).
+const NON_RESOURCE_GROUPS: &[&str] = &[
+    "admission.k8s.io",
+    "audit.k8s.io",
+    "kubeadm.k8s.io",
+    "kustomize.config.k8s.io",
+    "test.gatekeeper.sh",
+    "constraints.gatekeeper.sh",
+    "templates.gatekeeper.sh",
+    "node.eks.aws",
+    "eventratelimit.admission.k8s.io",
+];
+
+/// Whether objects of this kind live in a namespace (by kind alone).
 #[must_use]
 pub fn is_namespaced(kind: &str) -> bool {
     !CLUSTER_SCOPED.contains(&kind)
+}
+
+/// Whether a document is a namespaced resource a user deploys: not a cluster-scoped kind, and
+/// not a configuration file or API message (`KubeletConfiguration`, audit `Policy`,
+/// `Kustomization`, `AdmissionReview`, a kubeconfig, ...).
+#[must_use]
+pub fn is_namespaced_resource(doc: &Document) -> bool {
+    let api_version = doc.hints.api_version.as_deref().unwrap_or("");
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    let config_group = group.ends_with(".config.k8s.io") || NON_RESOURCE_GROUPS.contains(&group);
+    let kubeconfig = api_version == "v1" && doc.kind() == "Config";
+    is_namespaced(doc.kind()) && !config_group && !kubeconfig
+}
+
+/// Where a finding about an object's namespace points: `/metadata/namespace` when written,
+/// else `/metadata/name` (the namespace is implicit), else the document itself (`""`).
+#[must_use]
+pub fn namespace_pointer(doc: &Document) -> &'static str {
+    if doc.namespace().is_some() {
+        "/metadata/namespace"
+    } else if doc.json.pointer("/metadata/name").is_some() {
+        "/metadata/name"
+    } else {
+        ""
+    }
+}
+
+/// Read a control's settings table whose every key holds a list of strings (`allowed-names =
+/// ["a", "b"]`). Keys not in `keys` are errors, never ignored (`keys` empty: the control takes
+/// no settings). Returns the lists that are present, by key.
+pub fn list_settings(
+    settings: &Value,
+    keys: &[&str],
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut out = BTreeMap::new();
+    let table = match settings {
+        Value::Null => return Ok(out),
+        Value::Object(table) => table,
+        _ => return Err("the settings must be a table".to_owned()),
+    };
+    for (key, value) in table {
+        if !keys.contains(&key.as_str()) {
+            return Err(if keys.is_empty() {
+                format!("unknown setting `{key}`: this control takes no settings")
+            } else {
+                format!("unknown setting `{key}` (expected {})", keys.join(", "))
+            });
+        }
+        let list: Vec<String> = serde_json::from_value(value.clone())
+            .map_err(|_| format!("`{key}` must be a list of strings, e.g. {key} = [\"...\"]"))?;
+        out.insert(key.clone(), list);
+    }
+    Ok(out)
 }
 
 /// Where the pod spec sits in each pod-bearing kind.
@@ -60,7 +131,11 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "/spec",
         "PodTemplate" => "/template/spec",
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "Job" => "/spec/template/spec",
         "CronJob" => "/spec/jobTemplate/spec/template/spec",
         _ => return None,
@@ -145,23 +220,28 @@ impl<'a> PodSpec<'a> {
     /// Every container: `containers`, then `initContainers`, then `ephemeralContainers`.
     pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
         let spec = *self;
-        [ContainerKind::Regular, ContainerKind::Init, ContainerKind::Ephemeral]
-            .into_iter()
-            .flat_map(move |kind| {
-                let list = spec
-                    .value
-                    .get(kind.field())
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice);
-                list.iter().enumerate().filter(|(_, v)| v.is_object()).map(move |(index, value)| {
-                    Container {
-                        value,
-                        kind,
-                        pointer: format!("{}/{}/{index}", spec.pointer, kind.field()),
-                        pod: spec,
-                    }
+        [
+            ContainerKind::Regular,
+            ContainerKind::Init,
+            ContainerKind::Ephemeral,
+        ]
+        .into_iter()
+        .flat_map(move |kind| {
+            let list = spec
+                .value
+                .get(kind.field())
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            list.iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_object())
+                .map(move |(index, value)| Container {
+                    value,
+                    kind,
+                    pointer: format!("{}/{}/{index}", spec.pointer, kind.field()),
+                    pod: spec,
                 })
-            })
+        })
     }
 }
 
@@ -249,7 +329,10 @@ impl ImageRef {
         // A tag is a `:` after the last `/` (a `:` before it is a registry port).
         let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_owned())),
+            Some(i) => (
+                &rest[..last_slash + i],
+                Some(rest[last_slash + i + 1..].to_owned()),
+            ),
             None => (rest, None),
         };
         let (registry, repository) = match name.split_once('/') {
@@ -301,19 +384,93 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn configuration_files_are_not_namespaced_resources() {
+        let doc = |api: &str, kind: &str| Document {
+            id: 0,
+            uri: String::new(),
+            format: Format::K8s,
+            hints: Hints {
+                api_version: Some(api.into()),
+                kind: Some(kind.into()),
+                ..Hints::default()
+            },
+            json: json!({}),
+        };
+        assert!(is_namespaced_resource(&doc("apps/v1", "Deployment")));
+        assert!(!is_namespaced_resource(&doc(
+            "kubelet.config.k8s.io/v1beta1",
+            "KubeletConfiguration"
+        )));
+        assert!(!is_namespaced_resource(&doc("audit.k8s.io/v1", "Policy")));
+        assert!(is_namespaced_resource(&doc("kyverno.io/v1", "Policy")));
+        assert!(!is_namespaced_resource(&doc(
+            "admission.k8s.io/v1",
+            "AdmissionReview"
+        )));
+        assert!(!is_namespaced_resource(&doc("v1", "Config")));
+        assert!(!is_namespaced_resource(&doc(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole"
+        )));
+    }
+
+    #[test]
     fn image_refs_normalise() {
         let i = ImageRef::parse("nginx");
         assert_eq!(i.name(), "docker.io/library/nginx");
         assert_eq!(i.version(), "latest");
         let i = ImageRef::parse("localhost:5000/a/b:1.2@sha256:ab");
-        assert_eq!((i.registry.as_str(), i.repository.as_str()), ("localhost:5000", "a/b"));
+        assert_eq!(
+            (i.registry.as_str(), i.repository.as_str()),
+            ("localhost:5000", "a/b")
+        );
         assert_eq!(i.tag.as_deref(), Some("1.2"));
         assert_eq!(i.version(), "sha256:ab");
-        assert_eq!(ImageRef::parse("bitnami/redis:7").name(), "docker.io/bitnami/redis");
+        assert_eq!(
+            ImageRef::parse("bitnami/redis:7").name(),
+            "docker.io/bitnami/redis"
+        );
         assert_eq!(
             ImageRef::parse("registry1.dso.mil/ironbank/opensource/nginx:1.25").name(),
             "registry1.dso.mil/ironbank/opensource/nginx"
         );
+    }
+
+    #[test]
+    fn list_settings_reject_unknown_keys_and_bad_types() {
+        let keys = &["allowed-names"];
+        assert!(list_settings(&json!({}), keys).expect("empty").is_empty());
+        assert!(list_settings(&Value::Null, keys).expect("null").is_empty());
+        let got = list_settings(&json!({"allowed-names": ["a", "b"]}), keys).expect("valid");
+        assert_eq!(got["allowed-names"], ["a", "b"]);
+        let e = list_settings(&json!({"allowed-name": ["a"]}), keys).expect_err("typo");
+        assert!(
+            e.contains("`allowed-name`") && e.contains("allowed-names"),
+            "{e}"
+        );
+        let e = list_settings(&json!({"allowed-names": "a"}), keys).expect_err("not a list");
+        assert!(e.contains("list of strings"), "{e}");
+        let e = list_settings(&json!({"x": 1}), &[]).expect_err("no settings");
+        assert!(e.contains("takes no settings"), "{e}");
+        assert!(list_settings(&json!([1]), keys).is_err());
+    }
+
+    #[test]
+    fn namespace_pointer_falls_back_to_name_then_root() {
+        let doc = |json: Value| Document {
+            id: 0,
+            uri: String::new(),
+            format: Format::K8s,
+            hints: Hints::default(),
+            json,
+        };
+        let ns = doc(json!({"metadata": {"name": "a", "namespace": "n"}}));
+        assert_eq!(namespace_pointer(&ns), "/metadata/namespace");
+        assert_eq!(
+            namespace_pointer(&doc(json!({"metadata": {"name": "a"}}))),
+            "/metadata/name"
+        );
+        assert_eq!(namespace_pointer(&doc(json!({"kind": "Pod"}))), "");
     }
 
     #[test]
@@ -337,7 +494,10 @@ mod tests {
         let names: Vec<_> = pod.containers().map(|c| (c.name(), c.kind)).collect();
         assert_eq!(names.len(), 4);
         let c: Vec<_> = pod.containers().collect();
-        assert_eq!(c[0].pointer, "/spec/jobTemplate/spec/template/spec/containers/0");
+        assert_eq!(
+            c[0].pointer,
+            "/spec/jobTemplate/spec/template/spec/containers/0"
+        );
         assert_eq!(c[0].effective("runAsUser").map(|x| x.0), Some(&json!(0)));
         assert_eq!(
             c[1].effective("runAsUser").map(|x| x.1),

@@ -1,3 +1,29 @@
-//! One control per file.
+//! One control per file; `all()` lists them with their documentation.
 
-stiglint_sdk::controls![privileged];
+pub mod approved_registry;
+pub mod dashboard;
+pub mod default_deny_ingress;
+pub mod default_namespaces;
+pub mod host_namespaces;
+pub mod image_versions;
+pub mod privileged;
+pub mod privileged_host_ports;
+pub mod resource_limits;
+pub mod run_as_non_root;
+pub mod secret_env;
+pub mod system_namespaces;
+
+stiglint_sdk::controls![
+    approved_registry,
+    run_as_non_root,
+    host_namespaces,
+    privileged,
+    resource_limits,
+    default_deny_ingress,
+    default_namespaces,
+    dashboard,
+    privileged_host_ports,
+    secret_env,
+    system_namespaces,
+    image_versions,
+];
