@@ -10,9 +10,18 @@ const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("host/ has a parent").to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf();
     let out_dir = PathBuf::from(env("OUT_DIR"));
-    for dir in ["plugins", "wit", "tests/plugins", "Cargo.toml", "Cargo.lock"] {
+    for dir in [
+        "plugins",
+        "wit",
+        "tests/plugins",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
 
@@ -51,13 +60,22 @@ fn main() {
         cmd.env_remove(var);
     }
     let status = cmd.status().expect("cannot run cargo for the wasm plugins");
-    assert!(status.success(), "building the wasm plugins failed (see above)");
+    assert!(
+        status.success(),
+        "building the wasm plugins failed (see above)"
+    );
 
     let wasm_dir = target_dir.join(TARGET).join("release");
-    let mut code = String::from("/// The built-in plugins: (name, component bytes).\npub static BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The built-in plugins: (name, component bytes).\npub static BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
+    );
     for (dir_name, package) in &builtins {
         let wasm = copy_wasm(&wasm_dir, package, &out_dir);
-        let _ = writeln!(code, "    ({dir_name:?}, include_bytes!({:?})),", wasm.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({dir_name:?}, include_bytes!({:?})),",
+            wasm.display().to_string()
+        );
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("builtin_plugins.rs"), code).expect("write builtin_plugins.rs");
@@ -68,7 +86,10 @@ fn main() {
         let wasm = copy_wasm(&wasm_dir, package, &out_dir);
         std::fs::copy(&wasm, test_dir.join(format!("{dir_name}.wasm"))).expect("copy test plugin");
     }
-    println!("cargo:rustc-env=STIGLINT_TEST_PLUGINS={}", test_dir.display());
+    println!(
+        "cargo:rustc-env=STIGLINT_TEST_PLUGINS={}",
+        test_dir.display()
+    );
 }
 
 fn env(name: &str) -> String {
@@ -116,7 +137,8 @@ fn ensure_target() {
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    let installed = sysroot.is_some_and(|s| Path::new(&s).join("lib/rustlib").join(TARGET).is_dir());
+    let installed =
+        sysroot.is_some_and(|s| Path::new(&s).join("lib/rustlib").join(TARGET).is_dir());
     if installed {
         return;
     }
@@ -126,5 +148,8 @@ fn ensure_target() {
         cmd.args(["--toolchain", &toolchain]);
     }
     let ok = cmd.status().is_ok_and(|s| s.success());
-    assert!(ok, "the {TARGET} target is missing and `rustup target add {TARGET}` failed");
+    assert!(
+        ok,
+        "the {TARGET} target is missing and `rustup target add {TARGET}` failed"
+    );
 }

@@ -6,7 +6,8 @@ use common::{run, stderr, stdout, stiglint, test_plugin};
 use serde_json::Value;
 
 fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(out), stderr(out)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(out), stderr(out)))
 }
 
 fn findings<'a>(report: &'a Value, control: &str) -> Vec<&'a Value> {
@@ -38,9 +39,15 @@ fn exact_ranges_and_exit_code_one() {
     assert_eq!(priv_.len(), 1);
     assert_eq!(start(priv_[0]), (13, 13, 13, 29));
     assert_eq!(priv_[0]["file"], "tests/data/privileged.yaml");
-    assert_eq!(priv_[0]["pointer"], "/spec/template/spec/containers/0/securityContext/privileged");
+    assert_eq!(
+        priv_[0]["pointer"],
+        "/spec/template/spec/containers/0/securityContext/privileged"
+    );
     assert_eq!(priv_[0]["severity"], "high");
-    assert_eq!(priv_[0]["message"], "Container 'app' must not run privileged");
+    assert_eq!(
+        priv_[0]["message"],
+        "Container 'app' must not run privileged"
+    );
     assert_eq!(priv_[0]["object"]["kind"], "Deployment");
     assert_eq!(priv_[0]["fix"]["edits"][0]["op"], "set");
     assert_eq!(report["summary"]["files_scanned"], 1);
@@ -51,8 +58,14 @@ fn bare_invocation_and_text_frames() {
     let out = run(stiglint().args(["--select", "KUBER-L2-000070", "tests/data/privileged.yaml"]));
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("KUBER-L2-000070: Container 'app' must not run privileged"), "{text}");
-    assert!(text.contains("--> tests/data/privileged.yaml:13:13"), "{text}");
+    assert!(
+        text.contains("KUBER-L2-000070: Container 'app' must not run privileged"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--> tests/data/privileged.yaml:13:13"),
+        "{text}"
+    );
     assert!(text.contains("13 |             privileged: true"), "{text}");
     assert!(text.contains("Scanned 1 file (1 object)"), "{text}");
     assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
@@ -61,10 +74,17 @@ fn bare_invocation_and_text_frames() {
 #[test]
 fn stdin_is_a_file_named_stdin() {
     let mut cmd = stiglint();
-    cmd.args(["check", "--select", "KUBER-L2-000060", "--format", "json", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    cmd.args([
+        "check",
+        "--select",
+        "KUBER-L2-000060",
+        "--format",
+        "json",
+        "-",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     {
         use std::io::Write;
@@ -84,7 +104,14 @@ fn stdin_is_a_file_named_stdin() {
 
 #[test]
 fn broken_document_is_an_error_and_the_rest_is_scanned() {
-    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000060", "--format", "json", "tests/data/broken.yaml"]));
+    let out = run(stiglint().args([
+        "check",
+        "--select",
+        "KUBER-L2-000060",
+        "--format",
+        "json",
+        "tests/data/broken.yaml",
+    ]));
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
     let errors = report["errors"].as_array().expect("errors");
@@ -93,10 +120,21 @@ fn broken_document_is_an_error_and_the_rest_is_scanned() {
     assert_eq!(errors[0]["file"], "tests/data/broken.yaml");
     let line = errors[0]["range"]["start"]["line"].as_u64().expect("line");
     assert!((16..=18).contains(&line), "error line {line}");
-    let lines: Vec<u64> = findings(&report, "KUBER-L2-000060").iter().map(|f| start(f).0).collect();
-    assert_eq!(lines, vec![6, 23], "documents before and after the broken one are checked");
+    let lines: Vec<u64> = findings(&report, "KUBER-L2-000060")
+        .iter()
+        .map(|f| start(f).0)
+        .collect();
+    assert_eq!(
+        lines,
+        vec![6, 24],
+        "documents before and after the broken one are checked"
+    );
     assert_eq!(report["files"][0]["status"], "failed");
-    assert!(stderr(&out).contains("tests/data/broken.yaml:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tests/data/broken.yaml:"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -112,17 +150,35 @@ fn accounting_of_skipped_files_lists_and_missing_paths() {
     assert_eq!(out.status.code(), Some(2), "a missing path is an error");
     let text = stdout(&out);
     assert!(
-        text.contains("tests/data/not-kubernetes.yaml: not a Kubernetes object (no apiVersion and kind)"),
+        text.contains(
+            "tests/data/not-kubernetes.yaml: not a Kubernetes object (no apiVersion and kind)"
+        ),
         "{text}"
     );
-    assert!(text.contains("tests/data/list.json:11:"), "List items are checked at their own lines: {text}");
-    assert!(text.contains("tests/data/does-not-exist.yaml: cannot read"), "{text}");
-    assert!(text.contains("Scanned 1 file (1 object), skipped 1, failed 0"), "{text}");
+    assert!(
+        text.contains("tests/data/list.json:10:"),
+        "List items are checked at their own lines: {text}"
+    );
+    assert!(
+        text.contains("tests/data/does-not-exist.yaml: cannot read"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scanned 1 file (1 object), skipped 1, failed 0"),
+        "{text}"
+    );
 }
 
 #[test]
 fn directories_are_walked_and_fail_on_sets_the_threshold() {
-    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000080", "--fail-on", "high", "tests/data"]));
+    let out = run(stiglint().args([
+        "check",
+        "--select",
+        "KUBER-L2-000080",
+        "--fail-on",
+        "high",
+        "tests/data",
+    ]));
     // Only medium findings (no limits) and a parse error in broken.yaml.
     assert_eq!(out.status.code(), Some(2));
     let out = run(stiglint().args([
@@ -134,7 +190,12 @@ fn directories_are_walked_and_fail_on_sets_the_threshold() {
         "tests/data/privileged.yaml",
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let out = run(stiglint().args(["check", "--select", "KUBER-L2-000080", "tests/data/privileged.yaml"]));
+    let out = run(stiglint().args([
+        "check",
+        "--select",
+        "KUBER-L2-000080",
+        "tests/data/privileged.yaml",
+    ]));
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -142,7 +203,11 @@ fn directories_are_walked_and_fail_on_sets_the_threshold() {
 fn selectors_are_checked() {
     let out = run(stiglint().args(["check", "--select", "NOPE-1", "tests/data/privileged.yaml"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown control selector 'NOPE-1'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown control selector 'NOPE-1'"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(stiglint().args([
         "check",
         "--format",
@@ -159,7 +224,10 @@ fn bad_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("stiglint.toml");
     std::fs::write(&cfg, "fail-on = \"high\"\n\n[limits]\ntimeout = 5\n").expect("write");
-    let out = run(stiglint().arg("--config").arg(&cfg).arg("tests/data/privileged.yaml"));
+    let out = run(stiglint()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("tests/data/privileged.yaml"));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("stiglint.toml:4:1"), "{err}");
@@ -168,13 +236,24 @@ fn bad_config_names_file_line_and_key() {
 
 fn hostile(plugin: &str, extra: &[&str]) -> (Value, String) {
     let mut cmd = stiglint();
-    cmd.args(["check", "--format", "json", "--select", "KUBER-L2-000070,TEST"])
-        .arg("--plugin")
-        .arg(test_plugin(plugin))
-        .args(extra)
-        .arg("tests/data/privileged.yaml");
+    cmd.args([
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "KUBER-L2-000070,TEST",
+    ])
+    .arg("--plugin")
+    .arg(test_plugin(plugin))
+    .args(extra)
+    .arg("tests/data/privileged.yaml");
     let out = run(&mut cmd);
-    assert_eq!(out.status.code(), Some(2), "a plugin failure fails the run: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a plugin failure fails the run: {}",
+        stderr(&out)
+    );
     (json(&out), stderr(&out))
 }
 
@@ -202,7 +281,10 @@ fn looping_plugin_is_stopped_and_builtins_still_report() {
 fn memory_hungry_plugin_is_stopped() {
     let (report, _) = hostile("memory", &["--plugin-memory-mb", "64"]);
     let e = plugin_error(&report, "test-memory");
-    assert_eq!(e["message"], "exceeded its memory limit of 64 MiB on Deployment 'web'");
+    assert_eq!(
+        e["message"],
+        "exceeded its memory limit of 64 MiB on Deployment 'web'"
+    );
     assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
 }
 
@@ -212,7 +294,10 @@ fn plugin_cannot_open_files() {
     let e = plugin_error(&report, "test-fs-access");
     let msg = e["message"].as_str().expect("message");
     assert!(msg.starts_with("trapped:"), "{msg}");
-    assert!(findings(&report, "TEST-FS-000001").is_empty(), "the plugin must not get an answer");
+    assert!(
+        findings(&report, "TEST-FS-000001").is_empty(),
+        "the plugin must not get an answer"
+    );
     assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
 }
 
@@ -227,7 +312,12 @@ fn invalid_plugin_output_is_reported() {
         .filter_map(|e| e["message"].as_str())
         .collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages.iter().all(|m| m.starts_with("returned invalid output:")), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.starts_with("returned invalid output:")),
+        "{messages:?}"
+    );
     assert!(findings(&report, "TEST-BAD-000001").is_empty());
 }
 
@@ -236,28 +326,42 @@ fn not_a_plugin_is_a_load_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fake = dir.path().join("fake.wasm");
     std::fs::write(&fake, b"\0asm\x01\0\0\0").expect("write");
-    let out = run(stiglint().args(["check", "--plugin"]).arg(&fake).arg("tests/data/privileged.yaml"));
+    let out = run(stiglint()
+        .args(["check", "--plugin"])
+        .arg(&fake)
+        .arg("tests/data/privileged.yaml"));
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
     assert!(text.contains("fake.wasm: cannot load plugin"), "{text}");
-    assert!(text.contains("KUBER-L2-000070"), "built-in findings still appear: {text}");
+    assert!(
+        text.contains("KUBER-L2-000070"),
+        "built-in findings still appear: {text}"
+    );
 }
 
 #[test]
 fn precompiled_cache_is_used_on_the_second_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut first = stiglint();
-    first
-        .env("STIGLINT_CACHE_DIR", dir.path())
-        .args(["check", "--format", "json", "tests/data/privileged.yaml"]);
+    first.env("STIGLINT_CACHE_DIR", dir.path()).args([
+        "check",
+        "--format",
+        "json",
+        "tests/data/privileged.yaml",
+    ]);
     let one = json(&run(&mut first));
     assert_eq!(one["plugins"][0]["cache"], "miss");
     assert!(std::fs::read_dir(dir.path()).expect("cache dir").count() >= 1);
     let two = json(&run(&mut first));
     assert_eq!(two["plugins"][0]["cache"], "hit");
     let mut off = stiglint();
-    off.env("STIGLINT_CACHE_DIR", dir.path())
-        .args(["check", "--no-cache", "--format", "json", "tests/data/privileged.yaml"]);
+    off.env("STIGLINT_CACHE_DIR", dir.path()).args([
+        "check",
+        "--no-cache",
+        "--format",
+        "json",
+        "tests/data/privileged.yaml",
+    ]);
     assert_eq!(json(&run(&mut off))["plugins"][0]["cache"], "off");
 }
 
@@ -266,16 +370,29 @@ fn controls_and_explain() {
     let out = run(stiglint().args(["controls", "--format", "json"]));
     assert_eq!(out.status.code(), Some(0));
     let list = json(&out);
-    let ids: Vec<&str> = list.as_array().expect("list").iter().filter_map(|c| c["id"].as_str()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
     assert!(ids.contains(&"KUBER-L2-000070"), "{ids:?}");
-    let priv_ = list.as_array().expect("list").iter().find(|c| c["id"] == "KUBER-L2-000070").expect("control");
+    let priv_ = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["id"] == "KUBER-L2-000070")
+        .expect("control");
     assert_eq!(priv_["stig"]["vuln_id"], "V-254800");
     assert_eq!(priv_["severity"], "high");
     let table = stdout(&run(stiglint().arg("controls")));
     assert!(table.contains("KUBER-L2-000070  CAT I"), "{table}");
     let out = run(stiglint().args(["explain", "KUBER-L2-000070"]));
     let text = stdout(&out);
-    assert!(text.starts_with("KUBER-L2-000070: Privileged containers\nSeverity: CAT I (high)"), "{text}");
+    assert!(
+        text.starts_with("KUBER-L2-000070: Privileged containers\nSeverity: CAT I (high)"),
+        "{text}"
+    );
     assert!(text.contains("**Why.**"), "{text}");
     let out = run(stiglint().args(["explain", "NOPE"]));
     assert_eq!(out.status.code(), Some(2));
@@ -288,7 +405,11 @@ fn sarif_validates_with_the_microsoft_multitool() {
     let out = run(stiglint()
         .args(["check", "--format", "sarif", "--output"])
         .arg(&sarif)
-        .args(["tests/data/privileged.yaml", "tests/data/broken.yaml", "tests/data/list.json"]));
+        .args([
+            "tests/data/privileged.yaml",
+            "tests/data/broken.yaml",
+            "tests/data/list.json",
+        ]));
     assert_eq!(out.status.code(), Some(2));
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
     assert_eq!(log["version"], "2.1.0");
@@ -300,9 +421,16 @@ fn sarif_validates_with_the_microsoft_multitool() {
         .find(|r| r["ruleId"] == "KUBER-L2-000070")
         .expect("privileged result");
     let region = &result["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(13), Some(13)));
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "tests/data/privileged.yaml");
-    let rule = &run0["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().expect("index") as usize];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(13), Some(13))
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "tests/data/privileged.yaml"
+    );
+    let rule =
+        &run0["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().expect("index") as usize];
     assert_eq!(rule["id"], "KUBER-L2-000070");
     assert_eq!(rule["properties"]["stig"]["vuln-id"], "V-254800");
     assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
@@ -316,7 +444,14 @@ fn out_of_tree_example_plugin_builds_and_runs() {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(root.join("examples/control-plugin"))
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
@@ -335,6 +470,12 @@ fn out_of_tree_example_plugin_builds_and_runs() {
     let f = findings(&report, "ORG-000001");
     assert_eq!(f.len(), 1);
     assert_eq!(start(f[0]).0, 11);
-    let out = run(stiglint().args(["explain", "ORG-000001", "--plugin"]).arg(&wasm));
-    assert!(stdout(&out).contains("**Why.** A tag can be moved"), "{}", stdout(&out));
+    let out = run(stiglint()
+        .args(["explain", "ORG-000001", "--plugin"])
+        .arg(&wasm));
+    assert!(
+        stdout(&out).contains("**Why.** A tag can be moved"),
+        "{}",
+        stdout(&out)
+    );
 }

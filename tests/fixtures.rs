@@ -24,7 +24,11 @@ fn fixture_dirs() -> Vec<(String, PathBuf)> {
         };
         for e in entries {
             let path = e.expect("entry").path();
-            let id = path.file_name().expect("name").to_string_lossy().into_owned();
+            let id = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
             out.push((id, path));
         }
     }
@@ -74,9 +78,15 @@ fn every_control_passes_its_fixtures() {
         let allowed = files(&dir.join("allowed"));
         let disallowed = files(&dir.join("disallowed"));
         if allowed.is_empty() || disallowed.is_empty() {
-            failures.push(format!("{id}: needs both allowed/ and disallowed/ fixtures"));
+            failures.push(format!(
+                "{id}: needs both allowed/ and disallowed/ fixtures"
+            ));
         }
-        for (file, must_fail) in allowed.iter().map(|f| (f, false)).chain(disallowed.iter().map(|f| (f, true))) {
+        for (file, must_fail) in allowed
+            .iter()
+            .map(|f| (f, false))
+            .chain(disallowed.iter().map(|f| (f, true)))
+        {
             checked += 1;
             let text = std::fs::read_to_string(file).expect("fixture text");
             let result = session.scan(std::slice::from_ref(file), None);
@@ -87,9 +97,16 @@ fn every_control_passes_its_fixtures() {
             for f in result.findings.iter().filter(|f| &f.control == id) {
                 *got.entry(f.location.range.start.line).or_default() += 1;
             }
-            let want = if must_fail { expectations(&text, id) } else { BTreeMap::new() };
+            let want = if must_fail {
+                expectations(&text, id)
+            } else {
+                BTreeMap::new()
+            };
             if must_fail && want.is_empty() {
-                failures.push(format!("{}: disallowed fixture without `# expect: {id}`", file.display()));
+                failures.push(format!(
+                    "{}: disallowed fixture without `# expect: {id}`",
+                    file.display()
+                ));
             }
             if got != want {
                 failures.push(format!(
@@ -99,13 +116,21 @@ fn every_control_passes_its_fixtures() {
                         .findings
                         .iter()
                         .filter(|f| &f.control == id)
-                        .map(|f| format!("{}:{} {}", f.location.range.start.line, f.location.range.start.column, f.message))
+                        .map(|f| format!(
+                            "{}:{} {}",
+                            f.location.range.start.line, f.location.range.start.column, f.message
+                        ))
                         .collect::<Vec<_>>()
                 ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} fixture files failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} fixture files failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -117,13 +142,22 @@ fn every_builtin_control_has_fixtures_and_documentation() {
         if !with_fixtures.contains(&c.id) {
             missing.push(format!("{}: no fixtures", c.id));
         }
-        for section in ["**What it checks.**", "**Why.**", "**Example.**", "**Fix.**", "**References.**"] {
+        for section in [
+            "**What it checks.**",
+            "**Why.**",
+            "**Example.**",
+            "**Fix.**",
+            "**References.**",
+        ] {
             if !c.docs.contains(section) {
                 missing.push(format!("{}: documentation lacks {section}", c.id));
             }
         }
         if !c.docs.starts_with(&format!("# {}", c.id)) {
-            missing.push(format!("{}: documentation must start with `# {}: <title>`", c.id, c.id));
+            missing.push(format!(
+                "{}: documentation must start with `# {}: <title>`",
+                c.id, c.id
+            ));
         }
         if c.remediation.is_empty() {
             missing.push(format!("{}: no remediation", c.id));

@@ -63,13 +63,22 @@ spec:
 
 fn many(n: usize) -> String {
     (0..n)
-        .map(|i| DEPLOYMENT.replace("name: web\n  namespace", &format!("name: web-{i}\n  namespace")))
+        .map(|i| {
+            DEPLOYMENT.replace(
+                "name: web\n  namespace",
+                &format!("name: web-{i}\n  namespace"),
+            )
+        })
         .collect::<Vec<_>>()
         .join("---\n")
 }
 
 fn source(text: &str) -> Arc<SourceFile> {
-    Arc::new(SourceFile::new(Origin::Stdin, "bench.yaml".into(), Arc::from(text)))
+    Arc::new(SourceFile::new(
+        Origin::Stdin,
+        "bench.yaml".into(),
+        Arc::from(text),
+    ))
 }
 
 fn yaml(c: &mut Criterion) {
@@ -80,7 +89,11 @@ fn yaml(c: &mut Criterion) {
         b.iter(|| saphyr_parser::Parser::new_from_str(&text).count());
     });
     g.bench_function("stiglint loader (JSON view + spans)", |b| {
-        b.iter(|| stiglint::input::load(source(&text), 100_000).documents.len());
+        b.iter(|| {
+            stiglint::input::load(source(&text), 100_000)
+                .documents
+                .len()
+        });
     });
     g.finish();
 }
@@ -104,18 +117,36 @@ fn scan(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Elements(1));
     g.bench_function("baseline: load one Deployment", |b| {
-        b.iter(|| stiglint::input::load(source(DEPLOYMENT), 100_000).documents.len());
+        b.iter(|| {
+            stiglint::input::load(source(DEPLOYMENT), 100_000)
+                .documents
+                .len()
+        });
     });
     g.bench_function("scan one Deployment (all controls)", |b| {
-        b.iter(|| session.scan(std::slice::from_ref(&one), None).findings.len());
+        b.iter(|| {
+            session
+                .scan(std::slice::from_ref(&one), None)
+                .findings
+                .len()
+        });
     });
     g.throughput(Throughput::Elements(1000));
     g.sample_size(10);
     g.bench_function("baseline: load 1,000 Deployments", |b| {
-        b.iter(|| stiglint::input::load(source(&big_text), 100_000).documents.len());
+        b.iter(|| {
+            stiglint::input::load(source(&big_text), 100_000)
+                .documents
+                .len()
+        });
     });
     g.bench_function("scan 1,000 Deployments (all controls)", |b| {
-        b.iter(|| session.scan(std::slice::from_ref(&big), None).findings.len());
+        b.iter(|| {
+            session
+                .scan(std::slice::from_ref(&big), None)
+                .findings
+                .len()
+        });
     });
     g.finish();
 }

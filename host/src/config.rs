@@ -142,7 +142,10 @@ impl Config {
     /// Plugin paths, resolved against the configuration's directory.
     #[must_use]
     pub fn plugin_paths(&self) -> Vec<PathBuf> {
-        self.plugins.iter().map(|p| self.base_dir.join(&p.path)).collect()
+        self.plugins
+            .iter()
+            .map(|p| self.base_dir.join(&p.path))
+            .collect()
     }
 }
 
@@ -169,8 +172,12 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(c.fail_on, Some(Severity::High));
-        assert!(c.plugin_settings_json("workload").contains("allowed-registries"));
-        let e = Config::parse("fail-on = \"high\"\nbogus = 1\n", Path::new("s.toml")).expect_err("unknown key");
+        assert!(
+            c.plugin_settings_json("workload")
+                .contains("allowed-registries")
+        );
+        let e = Config::parse("fail-on = \"high\"\nbogus = 1\n", Path::new("s.toml"))
+            .expect_err("unknown key");
         let text = e.to_string();
         assert!(text.starts_with("s.toml:2:1: "), "{text}");
         assert!(text.contains("bogus"), "{text}");

@@ -18,7 +18,12 @@ use stiglint::session::{Session, SessionOptions};
 /// Exit status: 0 no open findings at or above the threshold, 1 open findings, 2 an error
 /// (bad input, bad configuration, a plugin failure).
 #[derive(Debug, Parser)]
-#[command(name = "stiglint", version, args_conflicts_with_subcommands = true, max_term_width = 100)]
+#[command(
+    name = "stiglint",
+    version,
+    args_conflicts_with_subcommands = true,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -186,12 +191,16 @@ fn load_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<Config> {
         return Ok(Config::default());
     }
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let path = common.config.clone().or_else(|| Config::find(&cwd)).or_else(|| {
-        paths
-            .iter()
-            .filter(|p| p.as_os_str() != "-")
-            .find_map(|p| Config::find(&cwd.join(p)))
-    });
+    let path = common
+        .config
+        .clone()
+        .or_else(|| Config::find(&cwd))
+        .or_else(|| {
+            paths
+                .iter()
+                .filter(|p| p.as_os_str() != "-")
+                .find_map(|p| Config::find(&cwd.join(p)))
+        });
     match path {
         Some(p) => Ok(Config::read(&p)?),
         None => Ok(Config::default()),
@@ -199,19 +208,25 @@ fn load_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<Config> {
 }
 
 fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
-    let limits = (common.plugin_timeout_ms.is_some() || common.plugin_memory_mb.is_some()).then(|| {
-        let d = Limits::default();
-        Limits {
-            timeout: common.plugin_timeout_ms.map_or_else(
-                || config.limits.timeout_ms.map_or(d.timeout, std::time::Duration::from_millis),
-                std::time::Duration::from_millis,
-            ),
-            memory: common
-                .plugin_memory_mb
-                .or(config.limits.memory_mb)
-                .map_or(d.memory, |m| m << 20),
-        }
-    });
+    let limits =
+        (common.plugin_timeout_ms.is_some() || common.plugin_memory_mb.is_some()).then(|| {
+            let d = Limits::default();
+            Limits {
+                timeout: common.plugin_timeout_ms.map_or_else(
+                    || {
+                        config
+                            .limits
+                            .timeout_ms
+                            .map_or(d.timeout, std::time::Duration::from_millis)
+                    },
+                    std::time::Duration::from_millis,
+                ),
+                memory: common
+                    .plugin_memory_mb
+                    .or(config.limits.memory_mb)
+                    .map_or(d.memory, |m| m << 20),
+            }
+        });
     SessionOptions {
         config,
         extra_plugins: common.plugins.clone(),
@@ -299,7 +314,8 @@ fn check(args: CheckArgs) -> Result<u8> {
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     // Devices and pipes (`-o /dev/stdout`) are written in place; regular files atomically.
     if path.exists() && !path.is_file() {
-        return std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()));
+        return std::fs::write(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()));
     }
     let tmp = path.with_extension("stiglint-tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;

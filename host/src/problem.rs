@@ -92,6 +92,11 @@ impl Problem {
     /// Sort key: file, position, message.
     #[must_use]
     pub fn sort_key(&self) -> (Option<&str>, Option<Range>, ProblemKind, &str) {
-        (self.file.as_deref(), self.range, self.kind, self.message.as_str())
+        (
+            self.file.as_deref(),
+            self.range,
+            self.kind,
+            self.message.as_str(),
+        )
     }
 }

@@ -261,7 +261,10 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
 
     let mut result = ScanResult {
         plugins: spec.plugins.iter().map(|p| p.info.clone()).collect(),
-        controls: plans.iter().flat_map(|p| p.controls.iter().map(|c| (*c).clone())).collect(),
+        controls: plans
+            .iter()
+            .flat_map(|p| p.controls.iter().map(|c| (*c).clone()))
+            .collect(),
         ..ScanResult::default()
     };
     let mut facts: Vec<Vec<(usize, usize, wit::Fact)>> = plans.iter().map(|_| Vec::new()).collect();
@@ -302,7 +305,9 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
                 let referenced = out
                     .findings
                     .iter()
-                    .flat_map(|f| std::iter::once(f.document).chain(f.related.iter().map(|r| r.document)))
+                    .flat_map(|f| {
+                        std::iter::once(f.document).chain(f.related.iter().map(|r| r.document))
+                    })
                     .chain(out.notes.iter().filter_map(|n| n.document));
                 for id in referenced {
                     if let Some(r) = doc_refs.get(&id) {
@@ -311,15 +316,20 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
                 }
                 let reloaded = &reloaded;
                 let (findings, notes, problems) = absorb(plan, out, &valid, &scan_ids, |id| {
-                    doc_refs.get(&id).and_then(|r| reloaded.get(r.file, r.ordinal))
+                    doc_refs
+                        .get(&id)
+                        .and_then(|r| reloaded.get(r.file, r.ordinal))
                 });
                 result.findings.extend(findings);
                 result.notes.extend(notes);
                 result.problems.extend(problems);
             }
             Err(failure) => result.problems.push(
-                Problem::new(ProblemKind::Plugin, format!("{failure} while judging the scan as a whole (finish)"))
-                    .from_plugin(plan.plugin.info.name.clone()),
+                Problem::new(
+                    ProblemKind::Plugin,
+                    format!("{failure} while judging the scan as a whole (finish)"),
+                )
+                .from_plugin(plan.plugin.info.name.clone()),
             ),
         }
     }
@@ -337,12 +347,18 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         .collect();
     let file_rank = |name: &str| order.get(name).copied().unwrap_or(usize::MAX);
     result.findings.sort_by(|a, b| {
-        (file_rank(&a.location.file), a.location.range, &a.control, &a.message).cmp(&(
-            file_rank(&b.location.file),
-            b.location.range,
-            &b.control,
-            &b.message,
-        ))
+        (
+            file_rank(&a.location.file),
+            a.location.range,
+            &a.control,
+            &a.message,
+        )
+            .cmp(&(
+                file_rank(&b.location.file),
+                b.location.range,
+                &b.control,
+                &b.message,
+            ))
     });
     result.findings.dedup();
     result.notes.sort_by(|a, b| {
@@ -351,7 +367,9 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         (ka, &a.control, a.kind, &a.reason).cmp(&(kb, &b.control, b.kind, &b.reason))
     });
     result.notes.dedup();
-    result.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result
+        .problems
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result
 }
 
@@ -445,11 +463,21 @@ fn scan_file(
     outcome.source = Some(Arc::clone(&source));
     let loaded = input::load(source, spec.alias_limit);
     let base = next_id.fetch_add(loaded.documents.len() as u32, Ordering::Relaxed);
-    let ids: Vec<u32> = (0..loaded.documents.len() as u32).map(|i| base + i).collect();
+    let ids: Vec<u32> = (0..loaded.documents.len() as u32)
+        .map(|i| base + i)
+        .collect();
     outcome.docs = ids
         .iter()
         .enumerate()
-        .map(|(ordinal, id)| (*id, DocRef { file: index, ordinal }))
+        .map(|(ordinal, id)| {
+            (
+                *id,
+                DocRef {
+                    file: index,
+                    ordinal,
+                },
+            )
+        })
         .collect();
     outcome.report.documents = loaded.documents.len();
     outcome.report.skipped_documents.clone_from(&loaded.skipped);
@@ -458,10 +486,10 @@ fn scan_file(
         FileStatus::Failed
     } else if loaded.documents.is_empty() {
         FileStatus::Skipped {
-            reason: loaded
-                .skipped
-                .first()
-                .map_or_else(|| "no documents (empty file)".to_owned(), |s| s.reason.clone()),
+            reason: loaded.skipped.first().map_or_else(
+                || "no documents (empty file)".to_owned(),
+                |s| s.reason.clone(),
+            ),
         }
     } else {
         FileStatus::Scanned
@@ -493,9 +521,12 @@ fn scan_file(
         for (out, failed) in run_check(plan, &batch) {
             match out {
                 Ok(out) => {
-                    outcome
-                        .facts
-                        .extend(out.facts.iter().filter(|f| valid.contains(&f.document)).map(|f| (plan_index, f.clone())));
+                    outcome.facts.extend(
+                        out.facts
+                            .iter()
+                            .filter(|f| valid.contains(&f.document))
+                            .map(|f| (plan_index, f.clone())),
+                    );
                     let (findings, notes, problems) = absorb(plan, out, &valid, &plan.ids, lookup);
                     outcome.findings.extend(findings);
                     outcome.notes.extend(notes);
@@ -535,7 +566,10 @@ fn describe(h: &Hints) -> String {
 /// Call `check` on a batch; if it fails, call it again document by document on fresh
 /// instances so a failure names its document and the other documents still get checked.
 /// A plugin that keeps timing out or running out of memory is not called again.
-fn run_check(plan: &PluginPlan<'_>, batch: &[wit::Document]) -> Vec<(Result<wit::CheckOutput, Failure>, Option<u32>)> {
+fn run_check(
+    plan: &PluginPlan<'_>,
+    batch: &[wit::Document],
+) -> Vec<(Result<wit::CheckOutput, Failure>, Option<u32>)> {
     let disabled = || plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES;
     let note_failure = |f: &Failure| {
         if matches!(f, Failure::Timeout(_) | Failure::OutOfMemory(_)) {
@@ -597,10 +631,20 @@ fn absorb<'s>(
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut problems = Vec::new();
-    let invalid = |m: String| Problem::new(ProblemKind::Plugin, Failure::Invalid(m).to_string()).from_plugin(plugin.clone());
+    let invalid = |m: String| {
+        Problem::new(ProblemKind::Plugin, Failure::Invalid(m).to_string())
+            .from_plugin(plugin.clone())
+    };
     for f in out.findings {
-        let Some(meta) = plan.controls.iter().find(|c| c.id == f.control && requested.contains(&c.id)) else {
-            problems.push(invalid(format!("finding for control '{}' it was not asked to run", f.control)));
+        let Some(meta) = plan
+            .controls
+            .iter()
+            .find(|c| c.id == f.control && requested.contains(&c.id))
+        else {
+            problems.push(invalid(format!(
+                "finding for control '{}' it was not asked to run",
+                f.control
+            )));
             continue;
         };
         if !valid_docs.contains(&f.document) || !valid_pointer(&f.pointer) {
@@ -611,7 +655,10 @@ fn absorb<'s>(
             continue;
         }
         let Some((source, doc)) = lookup(f.document) else {
-            problems.push(invalid(format!("finding for {} names an unknown document", f.control)));
+            problems.push(invalid(format!(
+                "finding for {} names an unknown document",
+                f.control
+            )));
             continue;
         };
         let (location, exact) = locate(source, doc, &f.pointer);
@@ -649,7 +696,10 @@ fn absorb<'s>(
     }
     for n in out.notes {
         if !requested.contains(&n.control) {
-            problems.push(invalid(format!("note for control '{}' it was not asked to run", n.control)));
+            problems.push(invalid(format!(
+                "note for control '{}' it was not asked to run",
+                n.control
+            )));
             continue;
         }
         let location = n
@@ -690,7 +740,8 @@ fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {
         .into_iter()
         .map(|e| match e {
             wit::Edit::Set((pointer, value)) => {
-                let value = serde_json::from_str(&value).map_err(|e| format!("fix value is not JSON: {e}"))?;
+                let value = serde_json::from_str(&value)
+                    .map_err(|e| format!("fix value is not JSON: {e}"))?;
                 Ok(FixEdit::Set {
                     pointer: format!("{prefix}{pointer}"),
                     value,

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::problem::{Problem, ProblemKind};
 use crate::runtime::bindings::wit;
-use crate::runtime::{ControlMeta, Limits, Plugin, PluginKind, PluginSource, Runtime, RuntimeError};
+use crate::runtime::{
+    ControlMeta, Limits, Plugin, PluginKind, PluginSource, Runtime, RuntimeError,
+};
 use crate::scan::{self, ScanResult, ScanSpec};
 
 /// What a session is made of.
@@ -95,13 +97,22 @@ impl Session {
         let cache = if options.no_cache {
             None
         } else {
-            options.cache_dir.clone().or_else(crate::runtime::cache::default_dir)
+            options
+                .cache_dir
+                .clone()
+                .or_else(crate::runtime::cache::default_dir)
         };
         let runtime = Runtime::new(limits, cache)?;
         let context = wit::ScanContext {
-            k8s_version: options.k8s_version.clone().or_else(|| config.k8s_version.clone()),
+            k8s_version: options
+                .k8s_version
+                .clone()
+                .or_else(|| config.k8s_version.clone()),
             today: options.today.clone(),
-            default_namespace: options.namespace.clone().or_else(|| config.namespace.clone()),
+            default_namespace: options
+                .namespace
+                .clone()
+                .or_else(|| config.namespace.clone()),
         };
         let settings = |name: &str| config.plugin_settings_json(name);
 
@@ -111,7 +122,11 @@ impl Session {
         }
         let mut sources: Vec<Source<'_>> = Vec::new();
         if !options.no_builtin {
-            sources.extend(crate::builtin::BUILTIN_PLUGINS.iter().map(|(_, b)| Source::Builtin(b)));
+            sources.extend(
+                crate::builtin::BUILTIN_PLUGINS
+                    .iter()
+                    .map(|(_, b)| Source::Builtin(b)),
+            );
         }
         sources.extend(
             config
@@ -125,7 +140,12 @@ impl Session {
             .map(|s| match s {
                 Source::Builtin(bytes) => runtime
                     .load(bytes, PluginSource::Builtin, &settings, &context)
-                    .map_err(|e| Problem::new(ProblemKind::Plugin, format!("built-in plugin failed to load: {e}"))),
+                    .map_err(|e| {
+                        Problem::new(
+                            ProblemKind::Plugin,
+                            format!("built-in plugin failed to load: {e}"),
+                        )
+                    }),
                 Source::File(path) => runtime.load_file(path, &settings, &context).map_err(|e| {
                     Problem::new(ProblemKind::Plugin, format!("cannot load plugin: {e}"))
                         .in_file(path.display().to_string())
@@ -156,9 +176,18 @@ impl Session {
         }
         let all: Vec<&ControlMeta> = plugins.iter().flat_map(|p| &p.controls).collect();
         let select = options.select.clone().or_else(|| config.select.clone());
-        let ignore: Vec<String> = config.ignore.iter().chain(&options.ignore).cloned().collect();
+        let ignore: Vec<String> = config
+            .ignore
+            .iter()
+            .chain(&options.ignore)
+            .cloned()
+            .collect();
         let matching = |sel: &str| -> Result<Vec<String>, SessionError> {
-            let ids: Vec<String> = all.iter().filter(|c| c.matches(sel)).map(|c| c.id.clone()).collect();
+            let ids: Vec<String> = all
+                .iter()
+                .filter(|c| c.matches(sel))
+                .map(|c| c.id.clone())
+                .collect();
             if ids.is_empty() {
                 Err(SessionError::UnknownSelector(sel.to_owned()))
             } else {
@@ -200,9 +229,12 @@ impl Session {
     /// A control by ID (or Vuln ID).
     #[must_use]
     pub fn control(&self, id: &str) -> Option<&ControlMeta> {
-        self.controls()
-            .into_iter()
-            .find(|c| c.id.eq_ignore_ascii_case(id) || c.stig.as_ref().is_some_and(|s| s.vuln_id == id && s.stig_id == c.id))
+        self.controls().into_iter().find(|c| {
+            c.id.eq_ignore_ascii_case(id)
+                || c.stig
+                    .as_ref()
+                    .is_some_and(|s| s.vuln_id == id && s.stig_id == c.id)
+        })
     }
 
     /// Scan paths (`-` is standard input, whose text is passed in).
@@ -225,7 +257,9 @@ impl Session {
         let mut result = scan::run(&spec, &inputs, stdin);
         problems.extend(self.problems.iter().cloned());
         result.problems.extend(problems);
-        result.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        result
+            .problems
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         result
     }
 }

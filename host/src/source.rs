@@ -107,7 +107,11 @@ impl SourceFile {
     #[must_use]
     pub fn position(&self, line: u32, char_col: u32) -> Position {
         let i = (line as usize).saturating_sub(1);
-        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len() as u32);
+        let start = self
+            .line_starts
+            .get(i)
+            .copied()
+            .unwrap_or(self.text.len() as u32);
         let text = self.line_text(line);
         let byte_col = text
             .char_indices()

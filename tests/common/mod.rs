@@ -80,7 +80,13 @@ pub fn validate_sarif(path: &std::path::Path) {
     if !bin.exists() {
         std::fs::create_dir_all(&tools).expect("target/tools");
         let status = Command::new("npm")
-            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
             .arg(&tools)
             .arg(SARIF_MULTITOOL)
             .status()
@@ -103,12 +109,21 @@ pub fn validate_sarif(path: &std::path::Path) {
         stderr(&out)
     );
     let log: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&report).expect("validation report")).expect("validation JSON");
-    let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+        serde_json::from_slice(&std::fs::read(&report).expect("validation report"))
+            .expect("validation JSON");
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let bad: Vec<String> = results
         .iter()
         .filter(|r| r["level"] != "note" && r["level"] != "none")
         .map(|r| format!("{} {}: {}", r["ruleId"], r["level"], r["message"]))
         .collect();
-    assert!(bad.is_empty(), "SARIF validation of {}:\n{}", path.display(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "SARIF validation of {}:\n{}",
+        path.display(),
+        bad.join("\n")
+    );
 }

@@ -5,9 +5,7 @@
 //! stiglint check --plugin target/wasm32-wasip2/release/org_controls.wasm k8s/
 //! ```
 
-mod controls {
-    stiglint_sdk::controls![image_digest];
-}
+mod controls;
 
 stiglint_sdk::control_plugin!(
     name: "org-controls",

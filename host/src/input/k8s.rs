@@ -28,7 +28,9 @@ fn hints(v: &Value) -> Hints {
     Hints {
         api_version: str_field(v, "apiVersion").map(str::to_owned),
         kind: str_field(v, "kind").map(str::to_owned),
-        namespace: meta.and_then(|m| str_field(m, "namespace")).map(str::to_owned),
+        namespace: meta
+            .and_then(|m| str_field(m, "namespace"))
+            .map(str::to_owned),
         name: meta.and_then(|m| str_field(m, "name")).map(str::to_owned),
         labels: Vec::new(),
     }

@@ -1,6 +1,7 @@
 //! Inputs: finding the files to scan and loading them into documents with positions.
 //! One module per format; this one finds files and dispatches.
 
+pub mod json;
 pub mod k8s;
 pub mod spans;
 pub mod yaml;
@@ -95,7 +96,8 @@ pub fn discover(paths: &[PathBuf], respect_ignore: bool) -> (Vec<Input>, Vec<Pro
             Ok(m) if m.is_dir() => walk(path, respect_ignore, &mut inputs, &mut problems),
             Ok(_) => inputs.push(file_input(path.clone())),
             Err(e) => problems.push(
-                Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(path.display().to_string()),
+                Problem::new(ProblemKind::Io, format!("cannot read: {e}"))
+                    .in_file(path.display().to_string()),
             ),
         }
     }
@@ -136,7 +138,8 @@ fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mu
                 }
             }
             Err(e) => problems.push(
-                Problem::new(ProblemKind::Io, format!("cannot walk: {e}")).in_file(dir.display().to_string()),
+                Problem::new(ProblemKind::Io, format!("cannot walk: {e}"))
+                    .in_file(dir.display().to_string()),
             ),
         }
     }
@@ -191,7 +194,8 @@ pub fn read(input: &Input, stdin: Option<&Arc<str>>) -> Result<Arc<SourceFile>, 
         Origin::Stdin => stdin.cloned().unwrap_or_else(|| Arc::from("")),
         Origin::File(path) => {
             let bytes = std::fs::read(path).map_err(|e| {
-                Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(input.name.clone())
+                Problem::new(ProblemKind::Io, format!("cannot read: {e}"))
+                    .in_file(input.name.clone())
             })?;
             match String::from_utf8(bytes) {
                 Ok(s) => Arc::from(s),
@@ -206,7 +210,11 @@ pub fn read(input: &Input, stdin: Option<&Arc<str>>) -> Result<Arc<SourceFile>, 
             }
         }
     };
-    Ok(Arc::new(SourceFile::new(input.origin.clone(), input.name.clone(), text)))
+    Ok(Arc::new(SourceFile::new(
+        input.origin.clone(),
+        input.name.clone(),
+        text,
+    )))
 }
 
 /// Parse a source file into Kubernetes objects.
@@ -215,6 +223,21 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
+    if json::is_json(&source)
+        && let Some(e) = json::syntax_error(&source)
+    {
+        problems.push(
+            Problem::new(ProblemKind::Parse, e.message)
+                .in_file(source.name.clone())
+                .at(Range::new(e.position, e.position)),
+        );
+        return LoadedFile {
+            source,
+            documents,
+            skipped,
+            problems,
+        };
+    }
     for parsed in yaml::parse(&source, alias_limit) {
         match parsed {
             Ok(doc) => {
@@ -230,7 +253,10 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
                         spans: Arc::clone(&spans),
                         template: doc.template.clone(),
                     })),
-                    Err(reason) => skipped.push(SkippedDoc { range: root, reason }),
+                    Err(reason) => skipped.push(SkippedDoc {
+                        range: root,
+                        reason,
+                    }),
                 }
             }
             Err(e) => problems.push(

@@ -54,7 +54,8 @@ pub fn parse(file: &SourceFile, alias_limit: usize) -> Vec<Result<YamlDoc, Parse
     let lines = file.line_count() as u32;
     let mut index = 0;
     for line in 1..=lines + 1 {
-        let boundary = line > lines || (line > chunk_start && is_document_marker(file.line_text(line)));
+        let boundary =
+            line > lines || (line > chunk_start && is_document_marker(file.line_text(line)));
         if boundary {
             parse_chunk(file, chunk_start, line, alias_limit, &mut index, &mut out);
             chunk_start = line;
@@ -80,37 +81,124 @@ fn parse_chunk(
 ) {
     let start = file.line_start(first_line);
     let end = file.line_start(end_line);
-    let text = &file.text[start..end];
+    let mut text = std::borrow::Cow::Borrowed(&file.text[start..end]);
     if text.trim().is_empty() {
         return;
     }
     let template = helm_source(file, first_line, end_line);
+    let mut retries = 0;
+    let (docs, error) = loop {
+        let (docs, error) = parse_text(file, first_line, &text, alias_limit);
+        // libyaml (and so go-yaml, kubectl and PyYAML) accepts a multi-line quoted scalar
+        // whose continuation lines are indented less than the block; the YAML spec and saphyr
+        // do not. Leading blanks of continuation lines are folded away, so indenting those
+        // lines further changes nothing but columns inside the scalar: do that and re-parse.
+        match &error {
+            Some((e, line, col))
+                if e.message == "invalid indentation in quoted scalar" && retries < 64 =>
+            {
+                match reindent_quoted(&text, *line, *col) {
+                    Some(patched) => {
+                        text = std::borrow::Cow::Owned(patched);
+                        retries += 1;
+                    }
+                    None => break (docs, error),
+                }
+            }
+            _ => break (docs, error),
+        }
+    };
+    for (value, spans) in docs {
+        out.push(Ok(YamlDoc {
+            value,
+            spans,
+            index: *index,
+            template: template.clone(),
+        }));
+        *index += 1;
+    }
+    if let Some((e, _, _)) = error {
+        out.push(Err(e));
+        *index += 1;
+    }
+}
+
+/// Parse one chunk: its non-empty documents, and the error that stopped it (with the
+/// chunk-relative 0-based line and column of the error's marker).
+#[allow(clippy::type_complexity)]
+fn parse_text(
+    file: &SourceFile,
+    first_line: u32,
+    text: &str,
+    alias_limit: usize,
+) -> (Vec<(Value, SpanIndex)>, Option<(ParseError, usize, usize)>) {
     let mut builder = Builder::new(file, first_line, alias_limit);
+    let mut docs = Vec::new();
     for event in Parser::new_from_str(text) {
         let step = match event {
             Ok((ev, span)) => builder.event(ev, span),
-            Err(e) => Err(builder.scan_error(&e)),
+            Err(e) => {
+                let m = e.marker();
+                return (docs, Some((builder.scan_error(&e), m.line() - 1, m.col())));
+            }
         };
         match step {
             Ok(Some((value, spans))) => {
                 if !value.is_null() {
-                    out.push(Ok(YamlDoc {
-                        value,
-                        spans,
-                        index: *index,
-                        template: template.clone(),
-                    }));
-                    *index += 1;
+                    docs.push((value, spans));
                 }
             }
             Ok(None) => {}
-            Err(e) => {
-                out.push(Err(e));
-                *index += 1;
-                return;
+            Err(e) => return (docs, Some((e, 0, 0))),
+        }
+    }
+    (docs, None)
+}
+
+/// The line on which the quoted scalar whose body starts at (line, col) closes.
+fn closing_line(lines: &[&str], line: usize, col: usize, quote: char) -> Option<usize> {
+    for (l, text) in lines.iter().enumerate().skip(line) {
+        // A backslash that ends a line escapes the line break, not the next line.
+        let mut escaped = false;
+        let skip = if l == line { col } else { 0 };
+        let mut chars = text.chars().skip(skip).peekable();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                ('"', _) if escaped => escaped = false,
+                ('"', '\\') => escaped = true,
+                ('"', '"') => return Some(l),
+                ('\'', '\'') if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                }
+                ('\'', '\'') => return Some(l),
+                _ => {}
             }
         }
     }
+    None
+}
+
+/// Indent the continuation lines of the quoted scalar opening at (line, col) (0-based, in
+/// characters) to its opening quote's column. `None` if there is no quoted scalar there.
+fn reindent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first = lines.get(line)?;
+    let quote = first.chars().nth(col)?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let last = closing_line(&lines, line, col + 1, quote)?;
+    let mut out = String::with_capacity(text.len() + (last - line) * col);
+    for (i, text_line) in lines.iter().enumerate() {
+        if i > line && i <= last {
+            let blanks = text_line.chars().take_while(|c| *c == ' ').count();
+            for _ in blanks..=col {
+                out.push(' ');
+            }
+        }
+        out.push_str(text_line);
+    }
+    Some(out)
 }
 
 enum Frame {
@@ -163,7 +251,8 @@ impl<'a> Builder<'a> {
     }
 
     fn pos(&self, m: &Marker) -> Position {
-        self.file.position(m.line() as u32 + self.line_offset, m.col() as u32)
+        self.file
+            .position(m.line() as u32 + self.line_offset, m.col() as u32)
     }
 
     fn range(&self, span: &Span) -> Range {
@@ -237,7 +326,9 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.awaiting_key() {
-                    return Err(self.error(&span, "complex (non-scalar) mapping keys are not supported"));
+                    return Err(
+                        self.error(&span, "complex (non-scalar) mapping keys are not supported")
+                    );
                 }
                 let key_range = self.enter_child();
                 let start = self.pos(&span.start);
@@ -297,10 +388,12 @@ impl<'a> Builder<'a> {
                         for (merge, merge_range) in merges {
                             self.apply_merge(&mut map, merge, merge_range);
                         }
-                        let own = if self.stack.is_empty() { kind.or(first) } else { name.or(first) };
-                        let r = key_range
-                            .or(own)
-                            .unwrap_or(Range::new(start, start));
+                        let own = if self.stack.is_empty() {
+                            kind.or(first)
+                        } else {
+                            name.or(first)
+                        };
+                        let r = key_range.or(own).unwrap_or(Range::new(start, start));
                         (Value::Object(map), anchor, ptr_len, r)
                     }
                 };
@@ -334,7 +427,10 @@ impl<'a> Builder<'a> {
                 self.ptr.push_str(&i.to_string());
                 None
             }
-            Some(Frame::Map { key: Some((k, r, _)), .. }) => {
+            Some(Frame::Map {
+                key: Some((k, r, _)),
+                ..
+            }) => {
                 let r = *r;
                 let k = k.clone();
                 self.ptr.push('/');
@@ -449,8 +545,12 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         return match tag.suffix.as_str() {
             "str" | "binary" | "timestamp" => Value::String(text.to_string()),
             "null" => Value::Null,
-            "bool" => resolve_bool(text).map_or_else(|| Value::String(text.to_string()), Value::Bool),
-            "int" | "float" => resolve_number(text).unwrap_or_else(|| Value::String(text.to_string())),
+            "bool" => {
+                resolve_bool(text).map_or_else(|| Value::String(text.to_string()), Value::Bool)
+            }
+            "int" | "float" => {
+                resolve_number(text).unwrap_or_else(|| Value::String(text.to_string()))
+            }
             _ => resolve_plain(text),
         };
     }
@@ -473,7 +573,9 @@ fn resolve_plain(text: &str) -> Value {
 
 fn resolve_bool(text: &str) -> Option<bool> {
     match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             Some(false)
         }
@@ -498,7 +600,8 @@ fn resolve_number(text: &str) -> Option<Value> {
         i64::from_str_radix(bin, 2).ok()
     } else if let Some(oct) = clean.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()
-    } else if clean.len() > 1 && clean.starts_with('0') && clean.bytes().all(|b| b.is_ascii_digit()) {
+    } else if clean.len() > 1 && clean.starts_with('0') && clean.bytes().all(|b| b.is_ascii_digit())
+    {
         i64::from_str_radix(&clean[1..], 8).ok()
     } else if !clean.is_empty() && clean.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = clean.parse::<i64>() {
@@ -517,7 +620,9 @@ fn resolve_number(text: &str) -> Option<Value> {
         return Some(Value::Number(Number::from(if negative { -v } else { v })));
     }
     match clean.as_str() {
-        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN" => return Some(Value::String(text.to_owned())),
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN" => {
+            return Some(Value::String(text.to_owned()));
+        }
         _ => {}
     }
     let looks_float = clean.bytes().any(|b| b.is_ascii_digit())
@@ -543,7 +648,10 @@ mod tests {
     }
 
     fn at(doc: &YamlDoc, p: &str) -> (u32, u32, u32, u32) {
-        let r = doc.spans.get(p).unwrap_or_else(|| panic!("no span for {p}"));
+        let r = doc
+            .spans
+            .get(p)
+            .unwrap_or_else(|| panic!("no span for {p}"));
         (r.start.line, r.start.column, r.end.line, r.end.column)
     }
 
@@ -554,13 +662,19 @@ mod tests {
         );
         let d = docs[0].as_ref().expect("parses");
         assert_eq!(d.value["spec"]["hostNetwork"], json!(true));
-        assert_eq!(d.value["spec"]["containers"][0]["ports"][0]["hostPort"], json!(493));
+        assert_eq!(
+            d.value["spec"]["containers"][0]["ports"][0]["hostPort"],
+            json!(493)
+        );
         assert_eq!(at(d, "/spec/hostNetwork"), (4, 3, 4, 19));
         assert_eq!(at(d, "/spec/containers"), (5, 3, 5, 13));
         assert_eq!(at(d, "/spec/containers/0"), (6, 7, 6, 16));
         assert_eq!(at(d, "/spec/containers/0/image"), (7, 7, 7, 19));
         assert_eq!(at(d, ""), (2, 1, 2, 10));
-        let (r, exact) = d.spans.resolve("/spec/containers/0/securityContext/runAsNonRoot").expect("parent");
+        let (r, exact) = d
+            .spans
+            .resolve("/spec/containers/0/securityContext/runAsNonRoot")
+            .expect("parent");
         assert!(!exact);
         assert_eq!(r.start.line, 6);
     }
@@ -587,7 +701,11 @@ mod tests {
         assert_eq!(at(d, "/other/x").0, 3);
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for (i, name) in ["b", "c", "d", "e", "f", "g"].iter().enumerate() {
-            let prev = if i == 0 { "a".to_owned() } else { ["b", "c", "d", "e", "f"][i - 1].to_owned() };
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                ["b", "c", "d", "e", "f"][i - 1].to_owned()
+            };
             bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let e = load(&bomb).remove(0).expect_err("bounded");
@@ -603,9 +721,25 @@ mod tests {
     }
 
     #[test]
+    fn under_indented_quoted_scalars_are_read_like_libyaml() {
+        let text = "spec:\n  command:\n    - sh\n    - \"exec server \\\n  --a=1 \\\n  --b=2\"\n  after: x\n";
+        let docs = load(text);
+        let d = docs[0].as_ref().expect("parses like libyaml");
+        assert_eq!(
+            d.value["spec"]["command"][1],
+            json!("exec server --a=1 --b=2")
+        );
+        assert_eq!(d.value["spec"]["after"], json!("x"));
+        assert_eq!(at(d, "/spec/after").0, 7);
+    }
+
+    #[test]
     fn quoted_scalars_stay_strings() {
         let docs = load("a: 'yes'\nb: \"1\"\nc: !!str 12\nd: 1.5\ne: -3\nf: 0x1f\ng: ~\n");
         let d = docs[0].as_ref().expect("parses");
-        assert_eq!(d.value, json!({"a": "yes", "b": "1", "c": "12", "d": 1.5, "e": -3, "f": 31, "g": null}));
+        assert_eq!(
+            d.value,
+            json!({"a": "yes", "b": "1", "c": "12", "d": 1.5, "e": -3, "f": 31, "g": null})
+        );
     }
 }

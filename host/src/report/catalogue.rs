@@ -6,8 +6,17 @@ use crate::runtime::ControlMeta;
 
 /// A table of controls.
 pub fn write_table(controls: &[&ControlMeta], out: &mut dyn Write) -> std::io::Result<()> {
-    let id_w = controls.iter().map(|c| c.id.len()).max().unwrap_or(2).max(2);
-    writeln!(out, "{:id_w$}  {:7}  {:9}  {:10}  TITLE", "ID", "CAT", "VULN", "PLUGIN")?;
+    let id_w = controls
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    writeln!(
+        out,
+        "{:id_w$}  {:7}  {:9}  {:10}  TITLE",
+        "ID", "CAT", "VULN", "PLUGIN"
+    )?;
     for c in controls {
         let vuln = c.stig.as_ref().map_or("-", |s| s.vuln_id.as_str());
         writeln!(
@@ -32,9 +41,18 @@ pub fn write_json(controls: &[&ControlMeta], out: &mut dyn Write) -> std::io::Re
 /// One control's documentation.
 pub fn write_explain(c: &ControlMeta, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}: {}", c.id, c.title)?;
-    writeln!(out, "Severity: {} ({})", c.severity.cat(), c.severity.name())?;
+    writeln!(
+        out,
+        "Severity: {} ({})",
+        c.severity.cat(),
+        c.severity.name()
+    )?;
     if let Some(s) = &c.stig {
-        let relation = if s.stig_id == c.id { "Rule" } else { "Stands in for" };
+        let relation = if s.stig_id == c.id {
+            "Rule"
+        } else {
+            "Stands in for"
+        };
         writeln!(
             out,
             "{relation}: DISA Kubernetes STIG {} ({}, {}), {}",

@@ -54,7 +54,11 @@ struct LogLine<'a> {
 }
 
 /// Write the JSON report.
-pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    result: &ScanResult,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let report = JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -85,7 +89,10 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
             result
                 .logs
                 .iter()
-                .map(|(p, m)| LogLine { plugin: p, message: m })
+                .map(|(p, m)| LogLine {
+                    plugin: p,
+                    message: m,
+                })
                 .collect()
         } else {
             Vec::new()

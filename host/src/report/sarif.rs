@@ -99,12 +99,18 @@ fn location(loc: &Loc, message: Option<&str>) -> Location {
 }
 
 fn bag(values: BTreeMap<String, serde_json::Value>, tags: Vec<String>) -> PropertyBag {
-    PropertyBag::builder().tags(tags).additional_properties(values).build()
+    PropertyBag::builder()
+        .tags(tags)
+        .additional_properties(values)
+        .build()
 }
 
 fn rule(c: &ControlMeta) -> ReportingDescriptor {
     let mut props = BTreeMap::new();
-    props.insert("security-severity".to_owned(), json!(security_severity(c.severity)));
+    props.insert(
+        "security-severity".to_owned(),
+        json!(security_severity(c.severity)),
+    );
     props.insert("severity".to_owned(), json!(c.severity.name()));
     props.insert("cat".to_owned(), json!(c.severity.cat()));
     props.insert("nist-800-53".to_owned(), json!(c.nist));
@@ -122,7 +128,11 @@ fn rule(c: &ControlMeta) -> ReportingDescriptor {
             }),
         );
     }
-    let mut tags = vec!["security".to_owned(), "STIG".to_owned(), c.severity.cat().to_owned()];
+    let mut tags = vec![
+        "security".to_owned(),
+        "STIG".to_owned(),
+        c.severity.cat().to_owned(),
+    ];
     tags.extend(c.stig.iter().map(|s| s.vuln_id.clone()));
     let help_text = if c.remediation.is_empty() {
         c.docs.clone()
@@ -132,7 +142,11 @@ fn rule(c: &ControlMeta) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(c.id.clone())
         .name(c.title.clone())
-        .short_description(MultiformatMessageString::builder().text(c.title.clone()).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(c.title.clone())
+                .build(),
+        )
         .full_description(
             MultiformatMessageString::builder()
                 .text(first_paragraph(&c.docs).unwrap_or(&c.title).to_owned())
@@ -144,7 +158,11 @@ fn rule(c: &ControlMeta) -> ReportingDescriptor {
                 .markdown(help_text)
                 .build(),
         )
-        .default_configuration(ReportingConfiguration::builder().level(json!(level_name(c.severity))).build())
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_name(c.severity)))
+                .build(),
+        )
         .properties(bag(props, tags))
         .build()
 }
@@ -157,15 +175,26 @@ fn first_paragraph(docs: &str) -> Option<&str> {
 }
 
 fn fingerprint(control: &str, loc: &Loc, message: &str) -> String {
-    let digest = Sha256::digest(format!("{control}\0{}\0{}\0{message}", loc.file, loc.pointer));
+    let digest = Sha256::digest(format!(
+        "{control}\0{}\0{}\0{message}",
+        loc.file, loc.pointer
+    ));
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Write the SARIF log.
-pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    result: &ScanResult,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut controls: Vec<&ControlMeta> = result.controls.iter().collect();
     controls.sort_by(|a, b| a.id.cmp(&b.id));
-    let index: BTreeMap<&str, usize> = controls.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = controls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
 
     let results: Vec<SarifResult> = result
         .findings
@@ -174,13 +203,19 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
             let mut props = BTreeMap::new();
             props.insert("severity".to_owned(), json!(f.severity.name()));
             props.insert("pointer".to_owned(), json!(f.location.pointer));
-            props.insert("object".to_owned(), serde_json::to_value(&f.object).unwrap_or_default());
+            props.insert(
+                "object".to_owned(),
+                serde_json::to_value(&f.object).unwrap_or_default(),
+            );
             props.insert("status".to_owned(), json!("open"));
             if let Some(t) = &f.template {
                 props.insert("helm-template".to_owned(), json!(t));
             }
             if let Some(fix) = &f.fix {
-                props.insert("fix".to_owned(), serde_json::to_value(fix).unwrap_or_default());
+                props.insert(
+                    "fix".to_owned(),
+                    serde_json::to_value(fix).unwrap_or_default(),
+                );
             }
             let related: Vec<Location> = f
                 .related
@@ -201,7 +236,10 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
                 .properties(bag(props, Vec::new()));
             match (index.get(f.control.as_str()), related.is_empty()) {
                 (Some(i), true) => builder.rule_index(*i as i64).build(),
-                (Some(i), false) => builder.rule_index(*i as i64).related_locations(related).build(),
+                (Some(i), false) => builder
+                    .rule_index(*i as i64)
+                    .related_locations(related)
+                    .build(),
                 (None, true) => builder.build(),
                 (None, false) => builder.related_locations(related).build(),
             }
@@ -214,7 +252,10 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
         .map(|p| {
             let message = Message::builder().text(p.headline()).build();
             let mut props = BTreeMap::new();
-            props.insert("kind".to_owned(), serde_json::to_value(p.kind).unwrap_or_default());
+            props.insert(
+                "kind".to_owned(),
+                serde_json::to_value(p.kind).unwrap_or_default(),
+            );
             if let Some(plugin) = &p.plugin {
                 props.insert("plugin".to_owned(), json!(plugin));
             }
@@ -236,7 +277,11 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
                 (Some(file), None) => base
                     .locations(vec![
                         Location::builder()
-                            .physical_location(PhysicalLocation::builder().artifact_location(artifact(file)).build())
+                            .physical_location(
+                                PhysicalLocation::builder()
+                                    .artifact_location(artifact(file))
+                                    .build(),
+                            )
                             .build(),
                     ])
                     .build(),
@@ -253,9 +298,18 @@ pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) 
         .build();
 
     let mut run_props = BTreeMap::new();
-    run_props.insert("summary".to_owned(), serde_json::to_value(Summary::of(result)).unwrap_or_default());
-    run_props.insert("files".to_owned(), serde_json::to_value(&result.files).unwrap_or_default());
-    run_props.insert("plugins".to_owned(), serde_json::to_value(&result.plugins).unwrap_or_default());
+    run_props.insert(
+        "summary".to_owned(),
+        serde_json::to_value(Summary::of(result)).unwrap_or_default(),
+    );
+    run_props.insert(
+        "files".to_owned(),
+        serde_json::to_value(&result.files).unwrap_or_default(),
+    );
+    run_props.insert(
+        "plugins".to_owned(),
+        serde_json::to_value(&result.plugins).unwrap_or_default(),
+    );
 
     let driver = ToolComponent::builder()
         .name("stiglint")

@@ -27,13 +27,21 @@ fn excerpt(source: &SourceFile, range: Range) -> (&str, usize, std::ops::Range<u
     let start = source.line_start(first);
     let end = source.line_start(last + 1).min(source.text.len());
     let text = source.text[start..end].trim_end_matches(['\n', '\r']);
-    let lo = (range.start.offset as usize).saturating_sub(start).min(text.len());
-    let hi = (range.end.offset as usize).saturating_sub(start).clamp(lo, text.len());
+    let lo = (range.start.offset as usize)
+        .saturating_sub(start)
+        .min(text.len());
+    let hi = (range.end.offset as usize)
+        .saturating_sub(start)
+        .clamp(lo, text.len());
     (text, first as usize, lo..hi)
 }
 
 fn renderer(color: bool) -> Renderer {
-    if color { Renderer::styled() } else { Renderer::plain() }
+    if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
 }
 
 fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
@@ -46,7 +54,11 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
         .find(|s| s.name == f.location.file);
     if let Some(source) = source {
         let (text, line, span) = excerpt(source, f.location.range);
-        let label = if f.exact { "here" } else { "the object that lacks it" };
+        let label = if f.exact {
+            "here"
+        } else {
+            "the object that lacks it"
+        };
         group = group.element(
             Snippet::source(text)
                 .line_start(line)
@@ -56,7 +68,9 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
     }
     let mut groups = vec![group];
     if let Some(t) = &f.template {
-        groups.push(Group::with_title(Level::NOTE.secondary_title(format!("rendered from Helm template {t}"))));
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(format!("rendered from Helm template {t}")),
+        ));
     }
     for r in &f.related {
         groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
@@ -65,7 +79,9 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
         ))));
     }
     if let Some(fix) = &f.fix {
-        groups.push(Group::with_title(Level::HELP.secondary_title(format!("fix: {}", fix.description))));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(format!("fix: {}", fix.description)),
+        ));
     }
     let meta = result.controls.iter().find(|c| c.id == f.control);
     if let Some(m) = meta {
@@ -105,7 +121,11 @@ fn problem_frame(result: &ScanResult, p: &Problem, color: bool) -> String {
 }
 
 /// Write the findings, the errors and a summary.
-pub fn write(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    result: &ScanResult,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for f in &result.findings {
         writeln!(out, "{}\n", finding_frame(result, f, options.color))?;
     }
@@ -132,7 +152,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn write_summary(result: &ScanResult, options: &ReportOptions, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_summary(
+    result: &ScanResult,
+    options: &ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = Summary::of(result);
     let skipped: Vec<_> = result
         .files
@@ -152,7 +176,11 @@ fn write_summary(result: &ScanResult, options: &ReportOptions, out: &mut dyn Wri
         .files
         .iter()
         .filter(|f| !matches!(f.status, FileStatus::Skipped { .. }))
-        .flat_map(|f| f.skipped_documents.iter().map(move |d| (f.name.as_str(), d)))
+        .flat_map(|f| {
+            f.skipped_documents
+                .iter()
+                .map(move |d| (f.name.as_str(), d))
+        })
         .collect();
     if !docs_skipped.is_empty() {
         writeln!(out, "Skipped documents:")?;
@@ -163,11 +191,18 @@ fn write_summary(result: &ScanResult, options: &ReportOptions, out: &mut dyn Wri
     if !result.findings.is_empty() {
         let mut per_control: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
         for f in &result.findings {
-            per_control.entry(f.control.as_str()).or_insert((f.severity, 0)).1 += 1;
+            per_control
+                .entry(f.control.as_str())
+                .or_insert((f.severity, 0))
+                .1 += 1;
         }
         writeln!(out, "Findings by control:")?;
         for (id, (sev, n)) in &per_control {
-            let title = result.controls.iter().find(|c| c.id == *id).map_or("", |c| c.title.as_str());
+            let title = result
+                .controls
+                .iter()
+                .find(|c| c.id == *id)
+                .map_or("", |c| c.title.as_str());
             writeln!(out, "  {n:>5}  {id:<16} {:<7}  {title}", sev.cat())?;
         }
     }
@@ -192,7 +227,11 @@ fn write_summary(result: &ScanResult, options: &ReportOptions, out: &mut dyn Wri
     } else if s.findings_total == 0 {
         "No findings.".to_owned()
     } else {
-        let failing = result.findings.iter().filter(|f| f.severity >= options.fail_on).count();
+        let failing = result
+            .findings
+            .iter()
+            .filter(|f| f.severity >= options.fail_on)
+            .count();
         format!(
             "{} ({} high, {} medium, {} low); {failing} at or above {}.",
             plural(s.findings_total, "finding", "findings"),

@@ -48,7 +48,8 @@ pub fn component(
     dir: Option<&Path>,
 ) -> Result<(Component, Provenance), RuntimeError> {
     let Some(dir) = dir else {
-        let c = Component::new(engine, bytes).map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
+        let c =
+            Component::new(engine, bytes).map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
         return Ok((c, Provenance::Uncached));
     };
     let path = dir.join(format!("{sha256}-{}.cwasm", engine_key(engine)));

@@ -35,7 +35,9 @@ pub enum RuntimeError {
     #[error("not a valid WebAssembly component: {0}")]
     Compile(String),
     /// The component exports neither world.
-    #[error("not a stiglint plugin: it exports neither `check` (control-plugin) nor `review` (waiver-plugin)")]
+    #[error(
+        "not a stiglint plugin: it exports neither `check` (control-plugin) nor `review` (waiver-plugin)"
+    )]
     NotAPlugin,
     /// Linking or instantiating failed.
     #[error("cannot instantiate: {0}")]
@@ -86,7 +88,9 @@ pub enum PluginSource {
 }
 
 /// Severity of a control (CAT I = high).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// CAT III.
@@ -262,7 +266,12 @@ impl Runtime {
             path: path.to_path_buf(),
             source,
         })?;
-        self.load(&bytes, PluginSource::File(path.to_path_buf()), settings, context)
+        self.load(
+            &bytes,
+            PluginSource::File(path.to_path_buf()),
+            settings,
+            context,
+        )
     }
 
     /// Load a plugin from its bytes: compile (or load precompiled), detect its world,
@@ -274,8 +283,12 @@ impl Runtime {
         settings: &dyn Fn(&str) -> String,
         context: &wit::ScanContext,
     ) -> Result<Plugin, RuntimeError> {
-        let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let (component, provenance) = cache::component(&self.engine, bytes, &sha256, self.cache_dir.as_deref())?;
+        let sha256: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let (component, provenance) =
+            cache::component(&self.engine, bytes, &sha256, self.cache_dir.as_deref())?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -292,15 +305,25 @@ impl Runtime {
         let inst = |e: wasmtime::Error| RuntimeError::Instantiate(format!("{e:#}"));
         match kind {
             PluginKind::Control => {
-                control::ControlPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s).map_err(inst)?;
+                control::ControlPlugin::add_to_linker::<HostState, HasSelf<HostState>>(
+                    &mut linker,
+                    |s| s,
+                )
+                .map_err(inst)?;
             }
             PluginKind::Waiver => {
-                waiver::WaiverPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s).map_err(inst)?;
+                waiver::WaiverPlugin::add_to_linker::<HostState, HasSelf<HostState>>(
+                    &mut linker,
+                    |s| s,
+                )
+                .map_err(inst)?;
             }
         }
         // Every other import (the wasi:* interfaces a wasm32-wasip2 guest carries) traps:
         // no files, environment, arguments, stdio, sockets, clocks or randomness.
-        linker.define_unknown_imports_as_traps(&component).map_err(inst)?;
+        linker
+            .define_unknown_imports_as_traps(&component)
+            .map_err(inst)?;
         let pre = linker.instantiate_pre(&component).map_err(inst)?;
         let pre = match kind {
             PluginKind::Control => Pre::Control(control::ControlPluginPre::new(pre).map_err(inst)?),
@@ -459,7 +482,10 @@ impl Plugin {
     /// trapped instance cannot be entered again), a good one goes back to the pool.
     fn with_control<R>(
         &self,
-        f: impl FnOnce(&control::ControlPlugin, &mut Store<HostState>) -> wasmtime::Result<Result<R, wit::PluginError>>,
+        f: impl FnOnce(
+            &control::ControlPlugin,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, Failure> {
         let mut slot = self.checkout().map_err(|e| match e {
             RuntimeError::Call(f) => f,
@@ -474,19 +500,30 @@ impl Plugin {
     }
 
     /// `check` on a shard of documents.
-    pub fn check(&self, documents: &[wit::Document], controls: &[String]) -> Result<wit::CheckOutput, Failure> {
+    pub fn check(
+        &self,
+        documents: &[wit::Document],
+        controls: &[String],
+    ) -> Result<wit::CheckOutput, Failure> {
         self.with_control(|b, store| b.call_check(store, documents, controls))
     }
 
     /// `finish` on the facts of the whole scan.
-    pub fn finish(&self, facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, Failure> {
+    pub fn finish(
+        &self,
+        facts: &[wit::Fact],
+        controls: &[String],
+    ) -> Result<wit::CheckOutput, Failure> {
         self.with_control(|b, store| b.call_finish(store, facts, controls))
     }
 
     /// The log lines of pooled instances (drained).
     #[must_use]
     pub fn take_logs(&self) -> Vec<String> {
-        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         pool.iter_mut()
             .flat_map(|s| std::mem::take(&mut s.store.data_mut().logs))
             .collect()

@@ -115,9 +115,7 @@ pub fn rules() -> &'static [StigRule] {
 /// Look a rule up by STIG ID (`CNTR-K8-000290`) or Vuln ID (`V-242383`).
 #[must_use]
 pub fn rule(id: &str) -> Option<&'static StigRule> {
-    rules()
-        .iter()
-        .find(|r| r.stig_id == id || r.vuln_id == id)
+    rules().iter().find(|r| r.stig_id == id || r.vuln_id == id)
 }
 
 /// A control's description, built from the catalogue where possible.
@@ -151,7 +149,8 @@ impl Meta {
     /// If the ID is not in the catalogue: a programming error the plugin's tests catch.
     #[must_use]
     pub fn stig(id: &str) -> Self {
-        let rule = rule(id).unwrap_or_else(|| panic!("{id} is not a DISA Kubernetes STIG V2R4 rule"));
+        let rule =
+            rule(id).unwrap_or_else(|| panic!("{id} is not a DISA Kubernetes STIG V2R4 rule"));
         Self {
             id: rule.stig_id.clone(),
             title: rule.summary.clone(),
@@ -188,8 +187,8 @@ impl Meta {
     /// If the ID is not in the catalogue.
     #[must_use]
     pub fn stands_for(mut self, stig_id: &str) -> Self {
-        let rule =
-            rule(stig_id).unwrap_or_else(|| panic!("{stig_id} is not a DISA Kubernetes STIG V2R4 rule"));
+        let rule = rule(stig_id)
+            .unwrap_or_else(|| panic!("{stig_id} is not a DISA Kubernetes STIG V2R4 rule"));
         self.stig = Some(rule);
         for n in rule.nist_list() {
             if !self.nist.contains(&n) {
@@ -256,7 +255,8 @@ mod tests {
 
     #[test]
     fn stands_for_keeps_own_identity() {
-        let m = Meta::seed("KUBER-L2-000070", "Privileged", Severity::High).stands_for("CNTR-K8-002011");
+        let m = Meta::seed("KUBER-L2-000070", "Privileged", Severity::High)
+            .stands_for("CNTR-K8-002011");
         assert_eq!(m.id, "KUBER-L2-000070");
         assert_eq!(m.stig.map(|r| r.vuln_id.as_str()), Some("V-254800"));
         assert!(!m.nist.is_empty());

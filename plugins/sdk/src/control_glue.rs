@@ -9,8 +9,13 @@ use crate::catalogue::{Meta, Scope, Severity};
 use crate::out::{Edit, NoteKind, Out};
 use crate::{Control, Document, Format, Hints, Registered, ScanContext};
 
-/// Bindings generated from `wit/plugin.wit`.
-#[allow(missing_docs, clippy::pedantic, unsafe_code)]
+/// Bindings generated from `wit/plugin.wit` (generated code: not ours to lint).
+#[allow(
+    missing_docs,
+    clippy::pedantic,
+    clippy::too_many_arguments,
+    unsafe_code
+)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "control-plugin",
@@ -42,7 +47,9 @@ struct State {
 static STATE: Mutex<Option<State>> = Mutex::new(None);
 
 fn with_state<R>(spec: &PluginSpec, f: impl FnOnce(&mut State) -> R) -> R {
-    let mut guard = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut guard = STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let state = guard.get_or_insert_with(|| State {
         controls: (spec.controls)(),
     });
@@ -79,7 +86,11 @@ fn control_info(meta: &Meta, docs: &str) -> wit::ControlInfo {
             nist: r.nist_list(),
         }),
         nist: meta.nist.clone(),
-        formats: meta.formats.iter().map(|f| format_name(*f).to_owned()).collect(),
+        formats: meta
+            .formats
+            .iter()
+            .map(|f| format_name(*f).to_owned())
+            .collect(),
         kinds: meta.kinds.clone(),
         scope: match meta.scope {
             Scope::Document => wit::Scope::Document,
@@ -106,7 +117,11 @@ pub fn describe(spec: &PluginSpec) -> wit::PluginInfo {
 }
 
 /// `configure`.
-pub fn configure(spec: &PluginSpec, settings: &str, context: wit::ScanContext) -> Result<(), wit::PluginError> {
+pub fn configure(
+    spec: &PluginSpec,
+    settings: &str,
+    context: wit::ScanContext,
+) -> Result<(), wit::PluginError> {
     let settings: Value = serde_json::from_str(settings)
         .map_err(|e| wit::PluginError::InvalidSettings(format!("settings are not JSON: {e}")))?;
     let scan = ScanContext {
@@ -122,17 +137,18 @@ pub fn configure(spec: &PluginSpec, settings: &str, context: wit::ScanContext) -
                 .get("controls")
                 .and_then(|c| c.get(&id))
                 .unwrap_or(&empty);
-            r.control
-                .configure(own, &scan)
-                .map_err(|e| wit::PluginError::InvalidSettings(format!("[controls.\"{id}\"]: {e}")))?;
+            r.control.configure(own, &scan).map_err(|e| {
+                wit::PluginError::InvalidSettings(format!("[controls.\"{id}\"]: {e}"))
+            })?;
         }
         Ok(())
     })
 }
 
 fn document(d: wit::Document) -> Result<Document, wit::PluginError> {
-    let json = serde_json::from_str(&d.json)
-        .map_err(|e| wit::PluginError::InvalidInput(format!("document {} is not JSON: {e}", d.uri)))?;
+    let json = serde_json::from_str(&d.json).map_err(|e| {
+        wit::PluginError::InvalidInput(format!("document {} is not JSON: {e}", d.uri))
+    })?;
     Ok(Document {
         id: d.id,
         uri: d.uri,
@@ -223,7 +239,10 @@ pub fn check(
     documents: Vec<wit::Document>,
     controls: &[String],
 ) -> Result<wit::CheckOutput, wit::PluginError> {
-    let docs = documents.into_iter().map(document).collect::<Result<Vec<_>, _>>()?;
+    let docs = documents
+        .into_iter()
+        .map(document)
+        .collect::<Result<Vec<_>, _>>()?;
     with_state(spec, |state| {
         let selected: Vec<(&dyn Control, Meta)> = state
             .controls
@@ -247,7 +266,7 @@ pub fn check(
 /// `finish`.
 pub fn finish(
     spec: &PluginSpec,
-    facts: Vec<wit::Fact>,
+    facts: &[wit::Fact],
     controls: &[String],
 ) -> Result<wit::CheckOutput, wit::PluginError> {
     with_state(spec, |state| {
@@ -324,7 +343,7 @@ macro_rules! control_plugin {
                 $crate::control_glue::bindings::CheckOutput,
                 $crate::control_glue::bindings::PluginError,
             > {
-                $crate::control_glue::finish(&__STIGLINT_SPEC, facts, &controls)
+                $crate::control_glue::finish(&__STIGLINT_SPEC, &facts, &controls)
             }
         }
 

@@ -77,7 +77,9 @@ impl Document {
     /// `metadata.namespace` as written, if any.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
-        self.json.pointer("/metadata/namespace").and_then(Value::as_str)
+        self.json
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
     }
 
     /// The namespace the object lands in: its own, else the scan's default namespace, else
@@ -98,8 +100,7 @@ impl Document {
             .and_then(Value::as_str)
     }
 
-    /// The pod spec of a pod-bearing object (Pod, PodTemplate, Deployment, StatefulSet,
-    /// DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), with its pointer.
+    /// The pod spec of a pod-bearing object (see [`crate::k8s::POD_KINDS`]), with its pointer.
     #[must_use]
     pub fn pod(&self) -> Option<PodSpec<'_>> {
         PodSpec::of(self)

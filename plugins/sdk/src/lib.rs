@@ -28,7 +28,13 @@
 //! and the plugin's `lib.rs` lists its controls and exports itself:
 //!
 //! ```ignore
-//! mod controls { stiglint_sdk::controls![privileged, host_namespaces]; }
+//! // src/controls/mod.rs
+//! pub mod host_namespaces;
+//! pub mod privileged;
+//! stiglint_sdk::controls![privileged, host_namespaces];
+//!
+//! // src/lib.rs
+//! mod controls;
 //! stiglint_sdk::control_plugin!(name: "my-controls", description: "...", controls: controls::all());
 //! ```
 //!
@@ -49,7 +55,7 @@ pub mod waiver;
 
 pub use catalogue::{Meta, Scope, Severity, StigRule};
 pub use document::{Document, Format, Hints, ScanContext};
-pub use out::{Edit, Fact, Fix, FindingBuilder, NoteKind, Out};
+pub use out::{Edit, Fact, FindingBuilder, Fix, NoteKind, Out};
 pub use pointer::{escape as escape_pointer, join as join_pointer};
 pub use serde_json::{self, Value, json};
 
@@ -120,14 +126,13 @@ pub fn module_docs(source: &str) -> String {
     docs.trim_end().to_owned()
 }
 
-/// Declare the control modules of a plugin (files beside the invoking `mod.rs`) and generate
-/// `pub fn all() -> Vec<Registered>` that instantiates each module's `Rule` (via `Default`)
-/// and attaches the module's `//!` documentation.
+/// Generate `pub fn all() -> Vec<Registered>` for the control modules declared beside it
+/// (`pub mod privileged;` ... in the same `mod.rs`): it instantiates each module's `Rule` (via
+/// `Default`) and attaches the module's `//!` documentation (the file `<module>.rs` next to
+/// the invoking file).
 #[macro_export]
 macro_rules! controls {
     ($($module:ident),* $(,)?) => {
-        $(pub mod $module;)*
-
         /// Every control of this plugin, with its documentation.
         #[must_use]
         pub fn all() -> ::std::vec::Vec<$crate::Registered> {

@@ -131,7 +131,11 @@ impl Out {
 
     /// Report a finding on the current document. Returns a builder to attach a fix or
     /// related places.
-    pub fn finding(&mut self, pointer: impl Into<String>, message: impl Into<String>) -> FindingBuilder<'_> {
+    pub fn finding(
+        &mut self,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> FindingBuilder<'_> {
         let document = self.document;
         self.finding_in(document, pointer, message)
     }
@@ -191,33 +195,34 @@ impl Out {
     }
 }
 
-/// Attach details to the finding just reported.
+/// Attach details to the finding just reported: `out.finding(p, m).fix(f).related(d, p, m);`.
 pub struct FindingBuilder<'a> {
     finding: Option<&'a mut Finding>,
 }
 
 impl FindingBuilder<'_> {
     /// Attach a fix.
-    pub fn fix(self, fix: Fix) -> Self {
-        let Self { finding } = self;
-        let finding = finding.map(|f| {
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        if let Some(f) = self.finding.as_deref_mut() {
             f.fix = Some(fix);
-            f
-        });
-        Self { finding }
+        }
+        self
     }
 
     /// Attach a related place.
-    pub fn related(self, document: u32, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        let Self { finding } = self;
-        let finding = finding.map(|f| {
+    pub fn related(
+        &mut self,
+        document: u32,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> &mut Self {
+        if let Some(f) = self.finding.as_deref_mut() {
             f.related.push(Related {
                 document,
                 pointer: pointer.into(),
                 message: message.into(),
             });
-            f
-        });
-        Self { finding }
+        }
+        self
     }
 }

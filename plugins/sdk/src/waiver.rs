@@ -1,7 +1,12 @@
 //! The glue for the `waiver-plugin` world (feature `waiver`).
 
 /// Bindings generated from `wit/plugin.wit`.
-#[allow(missing_docs, clippy::pedantic, unsafe_code)]
+#[allow(
+    missing_docs,
+    clippy::pedantic,
+    clippy::too_many_arguments,
+    unsafe_code
+)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "waiver-plugin",

@@ -30,7 +30,10 @@ impl Control for Rule {
     fn check(&self, doc: &Document, out: &mut Out) {
         for c in doc.pod().iter().flat_map(PodSpec::containers) {
             if let Some(image) = c.image().filter(|i| !i.contains("@sha256:")) {
-                out.finding(c.pointer_to("image"), format!("{} image '{image}' must be pinned by digest", c.describe()));
+                out.finding(
+                    c.pointer_to("image"),
+                    format!("{} image '{image}' must be pinned by digest", c.describe()),
+                );
             }
         }
     }

@@ -16,8 +16,12 @@ mod controls {
             }
             fn check(&self, _doc: &Document, out: &mut Out) {
                 match std::fs::read_to_string("/etc/passwd") {
-                    Ok(text) => out.finding("", format!("read the host file: {} bytes", text.len())),
-                    Err(e) => out.finding("", format!("file access was refused with an error: {e}")),
+                    Ok(text) => {
+                        out.finding("", format!("read the host file: {} bytes", text.len()))
+                    }
+                    Err(e) => {
+                        out.finding("", format!("file access was refused with an error: {e}"))
+                    }
                 };
             }
         }

@@ -16,7 +16,9 @@ mod controls {
             fn check(&self, doc: &Document, _out: &mut Out) {
                 let mut n = u64::from(doc.id);
                 loop {
-                    n = std::hint::black_box(n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+                    n = std::hint::black_box(
+                        n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1),
+                    );
                 }
             }
         }

@@ -11,7 +11,11 @@ mod controls {
 
         impl Control for Rule {
             fn meta(&self) -> Meta {
-                Meta::seed("TEST-MEMORY-000001", "Allocates without bound", Severity::Low)
+                Meta::seed(
+                    "TEST-MEMORY-000001",
+                    "Allocates without bound",
+                    Severity::Low,
+                )
             }
             fn check(&self, _doc: &Document, out: &mut Out) {
                 let mut blocks: Vec<Vec<u8>> = Vec::new();

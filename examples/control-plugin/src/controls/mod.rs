@@ -1,0 +1,5 @@
+//! One control per file.
+
+pub mod image_digest;
+
+stiglint_sdk::controls![image_digest];
