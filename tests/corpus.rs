@@ -278,7 +278,7 @@ fn agrees_with_checkov_fixture_counts() {
             result.problems
         );
         let objects = pod_objects(&root.join(folder));
-        let mut failed_objects: Vec<(String, u32)> = result
+        let mut failed_objects: Vec<(std::sync::Arc<str>, u32)> = result
             .findings
             .iter()
             .filter(|f| f.control == *control)
@@ -327,7 +327,7 @@ fn pod_objects(dir: &Path) -> usize {
 }
 
 fn count_objects(findings: &[Finding], control: &str, fields: &[&str]) -> usize {
-    let mut objects: Vec<(String, Option<String>, Option<String>)> = findings
+    let mut objects: Vec<(std::sync::Arc<str>, Option<String>, Option<String>)> = findings
         .iter()
         .filter(|f| f.control == control)
         .filter(|f| fields.is_empty() || fields.iter().any(|x| f.location.pointer.ends_with(x)))

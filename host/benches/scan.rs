@@ -76,7 +76,7 @@ fn many(n: usize) -> String {
 fn source(text: &str) -> Arc<SourceFile> {
     Arc::new(SourceFile::new(
         Origin::Stdin,
-        "bench.yaml".into(),
+        "bench.yaml",
         Arc::from(text),
     ))
 }

@@ -13,6 +13,11 @@ use stiglint::report::{self, ReportOptions};
 use stiglint::runtime::{Limits, Severity};
 use stiglint::session::{Session, SessionOptions};
 
+/// mimalloc: the scan allocates many small values on every core; glibc's allocator spent a
+/// fifth of the time of a 100,000-document scan in malloc and free.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Check Kubernetes manifests and Helm output against DISA STIG controls.
 ///
 /// Exit status: 0 no open findings at or above the threshold, 1 open findings, 2 an error
@@ -288,19 +293,18 @@ fn check(args: CheckArgs) -> Result<u8> {
         color,
         verbose: args.verbose,
     };
-    let mut out: Vec<u8> = Vec::new();
-    match format {
-        OutputFormat::Text => report::text::write(&result, &options, &mut out)?,
-        OutputFormat::Json => report::json::write(&result, &options, &mut out)?,
-        OutputFormat::Sarif => report::sarif::write(&result, &options, &mut out)?,
-    }
-    match &args.output {
-        Some(path) => write_file(path, &out)?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&out).context("cannot write the report")?;
-            stdout.flush().context("cannot write the report")?;
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            OutputFormat::Text => report::text::write(&result, &options, out)?,
+            OutputFormat::Json => report::json::write(&result, &options, out)?,
+            OutputFormat::Sarif => report::sarif::write(&result, &options, out)?,
         }
+        out.flush()
+    };
+    match &args.output {
+        Some(path) => write_file(path, write)?,
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+            .context("cannot write the report")?,
     }
     if args.output.is_some() || !matches!(format, OutputFormat::Text) {
         // Machine-readable reports go to their file or stdout; people still see the verdict.
@@ -308,18 +312,30 @@ fn check(args: CheckArgs) -> Result<u8> {
         report::text::write_problems(&result, &mut summary)?;
         anstream::stderr().write_all(&summary).ok();
     }
+    // The process ends here: freeing hundreds of thousands of findings one by one only costs
+    // time (the operating system takes the memory back at once).
+    std::mem::forget(result);
     Ok(code)
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    // Devices and pipes (`-o /dev/stdout`) are written in place; regular files atomically.
-    if path.exists() && !path.is_file() {
-        return std::fs::write(path, bytes)
-            .with_context(|| format!("cannot write {}", path.display()));
+/// Stream a report into a file: devices and pipes (`-o /dev/stdout`) in place, regular files
+/// through a temporary file and a rename, so a reader never sees half a report.
+fn write_file(path: &Path, write: impl Fn(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let in_place = path.exists() && !path.is_file();
+    let target = if in_place {
+        path.to_path_buf()
+    } else {
+        path.with_extension("stiglint-tmp")
+    };
+    let file = std::fs::File::create(&target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    write(&mut std::io::BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    if !in_place {
+        std::fs::rename(&target, path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let tmp = path.with_extension("stiglint-tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    Ok(())
 }
 
 fn controls(args: &ControlsArgs) -> Result<u8> {

@@ -48,39 +48,11 @@ pub struct FileReport {
     pub skipped_documents: Vec<SkippedDoc>,
 }
 
-/// The object a finding is about.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ObjectRef {
-    /// `apiVersion`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
-    /// `kind`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// `metadata.namespace` as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// `metadata.name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl From<&Hints> for ObjectRef {
-    fn from(h: &Hints) -> Self {
-        Self {
-            api_version: h.api_version.clone(),
-            kind: h.kind.clone(),
-            namespace: h.namespace.clone(),
-            name: h.name.clone(),
-        }
-    }
-}
-
 /// A place in a file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
     /// File name as reports show it.
-    pub file: String,
+    pub file: Arc<str>,
     /// Range.
     pub range: Range,
     /// JSON pointer of the value (within the file's YAML document).
@@ -140,7 +112,7 @@ pub struct Finding {
     /// field and points at the object that lacks it).
     pub exact: bool,
     /// The object it is about.
-    pub object: ObjectRef,
+    pub object: Arc<Hints>,
     /// Helm template the document was rendered from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
@@ -211,9 +183,127 @@ pub struct ScanSpec<'a> {
     pub alias_limit: usize,
 }
 
+/// What the cross-document phase keeps of each document (its parse is let go).
 struct DocRef {
     file: usize,
     ordinal: usize,
+    hints: Arc<Hints>,
+    template: Option<String>,
+    prefix: String,
+}
+
+/// How `absorb` learns where a document's pointers are.
+trait Resolver {
+    /// The object, Helm template and pointer prefix of a document.
+    fn object(&self, id: u32) -> Option<(&Arc<Hints>, Option<&str>, &str)>;
+    /// Where a pointer of a document is, and whether it exists itself.
+    fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)>;
+}
+
+/// Documents of one loaded file (the per-file phase).
+struct FileResolver<'a> {
+    base: u32,
+    loaded: &'a LoadedFile,
+}
+
+impl FileResolver<'_> {
+    fn doc(&self, id: u32) -> Option<&LoadedDoc> {
+        self.loaded
+            .documents
+            .get(id.checked_sub(self.base)? as usize)
+    }
+}
+
+impl Resolver for FileResolver<'_> {
+    fn object(&self, id: u32) -> Option<(&Arc<Hints>, Option<&str>, &str)> {
+        self.doc(id)
+            .map(|d| (&d.hints, d.template.as_deref(), d.prefix.as_str()))
+    }
+
+    fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)> {
+        self.doc(id)
+            .map(|d| locate(&self.loaded.source, d, pointer))
+    }
+}
+
+/// Locations resolved ahead of time (the cross-document phase): those facts declared, and
+/// those found by parsing a file again.
+struct MapResolver<'a> {
+    docs: &'a HashMap<u32, DocRef>,
+    located: &'a HashMap<LocationKey, (Location, bool)>,
+    extra: HashMap<LocationKey, (Location, bool)>,
+}
+
+impl Resolver for MapResolver<'_> {
+    fn object(&self, id: u32) -> Option<(&Arc<Hints>, Option<&str>, &str)> {
+        self.docs
+            .get(&id)
+            .map(|d| (&d.hints, d.template.as_deref(), d.prefix.as_str()))
+    }
+
+    fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)> {
+        let key = (id, pointer.to_owned());
+        self.located
+            .get(&key)
+            .or_else(|| self.extra.get(&key))
+            .cloned()
+    }
+}
+
+/// Resolve every (document, pointer) an answer of `finish` names that no fact declared: parse
+/// each file concerned
+/// again (their parse is deterministic), in parallel, one file per thread at a time, and keep
+/// only the locations.
+fn resolve_ahead(
+    out: &wit::CheckOutput,
+    docs: &HashMap<u32, DocRef>,
+    located: &HashMap<LocationKey, (Location, bool)>,
+    sources: &[Option<Arc<SourceFile>>],
+    alias_limit: usize,
+) -> HashMap<LocationKey, (Location, bool)> {
+    let wanted = out
+        .findings
+        .iter()
+        .flat_map(|f| {
+            std::iter::once((f.document, f.pointer.as_str()))
+                .chain(f.related.iter().map(|r| (r.document, r.pointer.as_str())))
+        })
+        .chain(
+            out.notes
+                .iter()
+                .filter_map(|n| n.document.map(|d| (d, n.pointer.as_str()))),
+        );
+    let mut by_file: BTreeMap<usize, Vec<(u32, usize, &str)>> = BTreeMap::new();
+    for (id, pointer) in wanted {
+        if located.contains_key(&(id, pointer.to_owned())) {
+            continue;
+        }
+        if let Some(d) = docs.get(&id) {
+            by_file
+                .entry(d.file)
+                .or_default()
+                .push((id, d.ordinal, pointer));
+        }
+    }
+    by_file
+        .into_par_iter()
+        .flat_map_iter(|(file, wanted)| {
+            let loaded = sources
+                .get(file)
+                .and_then(Option::as_ref)
+                .map(|s| input::load(Arc::clone(s), alias_limit));
+            wanted
+                .into_iter()
+                .filter_map(move |(id, ordinal, pointer)| {
+                    let loaded = loaded.as_ref()?;
+                    let doc = loaded.documents.get(ordinal)?;
+                    Some((
+                        (id, pointer.to_owned()),
+                        locate(&loaded.source, doc, pointer),
+                    ))
+                })
+        })
+        .collect()
 }
 
 struct FileOutcome {
@@ -224,7 +314,12 @@ struct FileOutcome {
     problems: Vec<Problem>,
     facts: Vec<(usize, wit::Fact)>,
     docs: Vec<(u32, DocRef)>,
+    /// Locations of the pointers facts declared, resolved while the file was parsed.
+    located: Vec<(LocationKey, (Location, bool))>,
 }
+
+/// A pointer of a document.
+type LocationKey = (u32, String);
 
 struct PluginPlan<'a> {
     plugin: &'a Plugin,
@@ -269,6 +364,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     };
     let mut facts: Vec<Vec<(usize, usize, wit::Fact)>> = plans.iter().map(|_| Vec::new()).collect();
     let mut doc_refs: HashMap<u32, DocRef> = HashMap::new();
+    let mut located: HashMap<LocationKey, (Location, bool)> = HashMap::new();
     for (file, outcome) in outcomes.into_iter().enumerate() {
         result.files.push(outcome.report);
         result.sources.push(outcome.source);
@@ -284,9 +380,9 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             facts[plan].push((file, ordinal, fact));
         }
         doc_refs.extend(outcome.docs);
+        located.extend(outcome.located);
     }
 
-    let mut reloaded = Reloaded::new(&result.sources, spec.alias_limit);
     for (plan, mut plan_facts) in plans.iter().zip(facts) {
         let scan_ids: Vec<String> = plan
             .controls
@@ -302,24 +398,18 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         match plan.plugin.finish(&facts, &scan_ids) {
             Ok(out) => {
                 let valid: HashSet<u32> = doc_refs.keys().copied().collect();
-                let referenced = out
-                    .findings
-                    .iter()
-                    .flat_map(|f| {
-                        std::iter::once(f.document).chain(f.related.iter().map(|r| r.document))
-                    })
-                    .chain(out.notes.iter().filter_map(|n| n.document));
-                for id in referenced {
-                    if let Some(r) = doc_refs.get(&id) {
-                        reloaded.ensure(r.file);
-                    }
-                }
-                let reloaded = &reloaded;
-                let (findings, notes, problems) = absorb(plan, out, &valid, &scan_ids, |id| {
-                    doc_refs
-                        .get(&id)
-                        .and_then(|r| reloaded.get(r.file, r.ordinal))
-                });
+                let resolver = MapResolver {
+                    extra: resolve_ahead(
+                        &out,
+                        &doc_refs,
+                        &located,
+                        &result.sources,
+                        spec.alias_limit,
+                    ),
+                    located: &located,
+                    docs: &doc_refs,
+                };
+                let (findings, notes, problems) = absorb(plan, out, &valid, &scan_ids, &resolver);
                 result.findings.extend(findings);
                 result.notes.extend(notes);
                 result.problems.extend(problems);
@@ -373,38 +463,6 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     result
 }
 
-/// Files parsed again for the cross-document phase (their parse is deterministic).
-struct Reloaded<'a> {
-    sources: &'a [Option<Arc<SourceFile>>],
-    alias_limit: usize,
-    files: BTreeMap<usize, LoadedFile>,
-}
-
-impl<'a> Reloaded<'a> {
-    fn new(sources: &'a [Option<Arc<SourceFile>>], alias_limit: usize) -> Self {
-        Self {
-            sources,
-            alias_limit,
-            files: BTreeMap::new(),
-        }
-    }
-
-    fn ensure(&mut self, file: usize) {
-        if self.files.contains_key(&file) {
-            return;
-        }
-        if let Some(Some(source)) = self.sources.get(file) {
-            self.files
-                .insert(file, input::load(Arc::clone(source), self.alias_limit));
-        }
-    }
-
-    fn get(&self, file: usize, ordinal: usize) -> Option<(&SourceFile, &LoadedDoc)> {
-        let loaded = self.files.get(&file)?;
-        Some((&loaded.source, loaded.documents.get(ordinal)?))
-    }
-}
-
 fn wit_format(f: Format) -> wit::Format {
     match f {
         Format::K8s => wit::Format::K8s,
@@ -451,6 +509,7 @@ fn scan_file(
         problems: Vec::new(),
         facts: Vec::new(),
         docs: Vec::new(),
+        located: Vec::new(),
     };
     let source = match input::read(input, stdin) {
         Ok(s) => s,
@@ -475,6 +534,9 @@ fn scan_file(
                 DocRef {
                     file: index,
                     ordinal,
+                    hints: loaded.documents[ordinal].hints.clone(),
+                    template: loaded.documents[ordinal].template.clone(),
+                    prefix: loaded.documents[ordinal].prefix.clone(),
                 },
             )
         })
@@ -513,35 +575,41 @@ fn scan_file(
         if batch.is_empty() {
             continue;
         }
-        let lookup = |id: u32| {
-            let i = id.checked_sub(base)? as usize;
-            Some((loaded.source.as_ref(), loaded.documents.get(i)?))
+        let resolver = FileResolver {
+            base,
+            loaded: &loaded,
         };
         let valid: HashSet<u32> = batch.iter().map(|d| d.id).collect();
         for (out, failed) in run_check(plan, &batch) {
             match out {
-                Ok(out) => {
-                    outcome.facts.extend(
-                        out.facts
-                            .iter()
-                            .filter(|f| valid.contains(&f.document))
-                            .map(|f| (plan_index, f.clone())),
-                    );
-                    let (findings, notes, problems) = absorb(plan, out, &valid, &plan.ids, lookup);
+                Ok(mut out) => {
+                    for fact in std::mem::take(&mut out.facts) {
+                        if !valid.contains(&fact.document) {
+                            continue;
+                        }
+                        for pointer in &fact.pointers {
+                            if let Some(at) = resolver.locate(fact.document, pointer) {
+                                outcome.located.push(((fact.document, pointer.clone()), at));
+                            }
+                        }
+                        outcome.facts.push((plan_index, fact));
+                    }
+                    let (findings, notes, problems) =
+                        absorb(plan, out, &valid, &plan.ids, &resolver);
                     outcome.findings.extend(findings);
                     outcome.notes.extend(notes);
                     outcome.problems.extend(problems);
                 }
                 Err(failure) => {
-                    let (range, what) = failed.and_then(&lookup).map_or_else(
+                    let (range, what) = failed.and_then(|id| resolver.doc(id)).map_or_else(
                         || (None, String::new()),
-                        |(_, d)| {
+                        |d| {
                             let r = d.spans.get(&d.prefix).or_else(|| d.spans.get(""));
                             (r, format!(" on {}", describe(&d.hints)))
                         },
                     );
                     let mut p = Problem::new(ProblemKind::Plugin, format!("{failure}{what}"))
-                        .in_file(loaded.source.name.clone())
+                        .in_file(&*loaded.source.name)
                         .from_plugin(plan.plugin.info.name.clone());
                     if let Some(r) = range {
                         p = p.at(r);
@@ -620,12 +688,12 @@ fn valid_pointer(p: &str) -> bool {
 
 /// Turn a plugin's answer into findings, notes and problems, checking that it only speaks of
 /// its own requested controls, documents of the batch and well-formed pointers.
-fn absorb<'s>(
+fn absorb(
     plan: &PluginPlan<'_>,
     out: wit::CheckOutput,
     valid_docs: &HashSet<u32>,
     requested: &[String],
-    mut lookup: impl FnMut(u32) -> Option<(&'s SourceFile, &'s LoadedDoc)>,
+    resolver: &dyn Resolver,
 ) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
     let plugin = &plan.plugin.info.name;
     let mut findings = Vec::new();
@@ -654,27 +722,29 @@ fn absorb<'s>(
             )));
             continue;
         }
-        let Some((source, doc)) = lookup(f.document) else {
+        let (Some((hints, template, prefix)), Some((location, exact))) = (
+            resolver.object(f.document),
+            resolver.locate(f.document, &f.pointer),
+        ) else {
             problems.push(invalid(format!(
                 "finding for {} names an unknown document",
                 f.control
             )));
             continue;
         };
-        let (location, exact) = locate(source, doc, &f.pointer);
         let mut related = Vec::new();
         for r in f.related {
             if valid_docs.contains(&r.document)
                 && valid_pointer(&r.pointer)
-                && let Some((rs, rd)) = lookup(r.document)
+                && let Some((location, _)) = resolver.locate(r.document, &r.pointer)
             {
                 related.push(RelatedOut {
-                    location: locate(rs, rd, &r.pointer).0,
+                    location,
                     message: r.message,
                 });
             }
         }
-        let fix = match f.fix.map(|fix| convert_fix(fix, &doc.prefix)).transpose() {
+        let fix = match f.fix.map(|fix| convert_fix(fix, prefix)).transpose() {
             Ok(fix) => fix,
             Err(m) => {
                 problems.push(invalid(m));
@@ -687,8 +757,8 @@ fn absorb<'s>(
             message: f.message,
             location,
             exact,
-            object: ObjectRef::from(&doc.hints),
-            template: doc.template.clone(),
+            object: Arc::clone(hints),
+            template: template.map(str::to_owned),
             fix,
             related,
             plugin: plugin.clone(),
@@ -705,8 +775,8 @@ fn absorb<'s>(
         let location = n
             .document
             .filter(|d| valid_docs.contains(d))
-            .and_then(&mut lookup)
-            .map(|(s, d)| locate(s, d, &n.pointer).0);
+            .and_then(|d| resolver.locate(d, &n.pointer))
+            .map(|(l, _)| l);
         notes.push(Note {
             control: n.control,
             kind: match n.kind {
@@ -726,7 +796,7 @@ fn locate(source: &SourceFile, doc: &LoadedDoc, pointer: &str) -> (Location, boo
     let (range, exact) = doc.spans.resolve(&full).unwrap_or_default();
     (
         Location {
-            file: source.name.clone(),
+            file: Arc::clone(&source.name),
             range,
             pointer: full,
         },

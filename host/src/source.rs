@@ -58,7 +58,7 @@ pub struct SourceFile {
     /// Where it came from.
     pub origin: Origin,
     /// How reports name it (the path as given, relative where possible).
-    pub name: String,
+    pub name: Arc<str>,
     /// The text.
     pub text: Arc<str>,
     line_starts: Vec<u32>,
@@ -67,7 +67,7 @@ pub struct SourceFile {
 impl SourceFile {
     /// A source file from its text.
     #[must_use]
-    pub fn new(origin: Origin, name: String, text: Arc<str>) -> Self {
+    pub fn new(origin: Origin, name: impl Into<Arc<str>>, text: Arc<str>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -77,7 +77,7 @@ impl SourceFile {
         );
         Self {
             origin,
-            name,
+            name: name.into(),
             text,
             line_starts,
         }
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn positions_count_characters_and_bytes() {
-        let f = SourceFile::new(Origin::Stdin, "-".into(), "a: b\nnäme: x\n".into());
+        let f = SourceFile::new(Origin::Stdin, "-", "a: b\nnäme: x\n".into());
         assert_eq!(f.line_count(), 3);
         assert_eq!(f.line_text(2), "näme: x");
         let p = f.position(2, 6);

@@ -8,7 +8,7 @@ use crate::source::SourceFile;
 /// Whether a file is read as JSON (by its name).
 #[must_use]
 pub fn is_json(file: &SourceFile) -> bool {
-    std::path::Path::new(&file.name)
+    std::path::Path::new(&*file.name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
@@ -36,11 +36,11 @@ mod tests {
 
     #[test]
     fn json_errors_have_positions() {
-        let f = SourceFile::new(Origin::Stdin, "x.json".into(), "{\n  \"a\": 1,\n}\n".into());
+        let f = SourceFile::new(Origin::Stdin, "x.json", "{\n  \"a\": 1,\n}\n".into());
         assert!(super::is_json(&f));
         let e = super::syntax_error(&f).expect("trailing comma");
         assert_eq!(e.position.line, 3);
-        let empty = SourceFile::new(Origin::Stdin, "e.json".into(), "".into());
+        let empty = SourceFile::new(Origin::Stdin, "e.json", "".into());
         assert_eq!(
             super::syntax_error(&empty).expect("empty").message,
             "not valid JSON: the file is empty"

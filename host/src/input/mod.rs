@@ -157,7 +157,7 @@ pub struct LoadedDoc {
     /// Format.
     pub format: Format,
     /// Hints.
-    pub hints: Hints,
+    pub hints: Arc<Hints>,
     /// The JSON view.
     pub value: Value,
     /// Pointer → range of the YAML document.
@@ -228,7 +228,7 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
     {
         problems.push(
             Problem::new(ProblemKind::Parse, e.message)
-                .in_file(source.name.clone())
+                .in_file(&*source.name)
                 .at(Range::new(e.position, e.position)),
         );
         return LoadedFile {
@@ -248,7 +248,7 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
                         yaml_index: doc.index,
                         prefix: o.prefix,
                         format: Format::K8s,
-                        hints: o.hints,
+                        hints: Arc::new(o.hints),
                         value: o.value,
                         spans: Arc::clone(&spans),
                         template: doc.template.clone(),
@@ -261,7 +261,7 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
             }
             Err(e) => problems.push(
                 Problem::new(ProblemKind::Parse, e.message)
-                    .in_file(source.name.clone())
+                    .in_file(&*source.name)
                     .at(Range::new(e.position, e.position)),
             ),
         }

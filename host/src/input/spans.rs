@@ -1,12 +1,33 @@
 //! JSON pointer → source range index of one parsed document.
-
-use std::collections::HashMap;
+//!
+//! The index is a tree kept in one vector in document order (a node's children come after it),
+//! with map keys in one string arena: building it costs a push per node, no allocation per
+//! node and no hashing. Looking a pointer up walks it token by token; findings are few, nodes
+//! are many, so that is the right way round.
 
 use crate::source::Range;
 
+/// A node's key in its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// The root.
+    Root,
+    /// An index into a sequence.
+    Index(u32),
+    /// A map key: a slice of the key arena.
+    Name { start: u32, len: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    parent: u32,
+    key: Key,
+    range: Range,
+}
+
 /// Where each JSON pointer of a document is in its source.
 ///
-/// The range recorded for a pointer is the one a finding about it should underline:
+/// The range recorded for a node is the one a finding about it should underline:
 /// * a scalar under a key: the whole `key: value` entry;
 /// * a collection under a key: the key (`securityContext`);
 /// * a scalar in a sequence: the scalar;
@@ -14,19 +35,75 @@ use crate::source::Range;
 /// * the document root: its `kind` entry, else its first entry.
 #[derive(Debug, Default, Clone)]
 pub struct SpanIndex {
-    ranges: HashMap<String, Range>,
+    nodes: Vec<Node>,
+    keys: String,
 }
 
+/// Handle of a node.
+pub type NodeId = u32;
+
 impl SpanIndex {
-    /// Record the range of a pointer.
-    pub fn insert(&mut self, pointer: String, range: Range) {
-        self.ranges.insert(pointer, range);
+    /// Add the root node.
+    pub fn root(&mut self, range: Range) -> NodeId {
+        self.push(u32::MAX, Key::Root, range)
+    }
+
+    /// Add a sequence item of `parent`.
+    pub fn item(&mut self, parent: NodeId, index: usize, range: Range) -> NodeId {
+        self.push(parent, Key::Index(index as u32), range)
+    }
+
+    /// Add a map entry of `parent`.
+    pub fn entry(&mut self, parent: NodeId, key: &str, range: Range) -> NodeId {
+        let start = self.keys.len() as u32;
+        self.keys.push_str(key);
+        self.push(
+            parent,
+            Key::Name {
+                start,
+                len: key.len() as u32,
+            },
+            range,
+        )
+    }
+
+    /// Set a node's range once it is known (a collection's range is known at its end).
+    pub fn set_range(&mut self, node: NodeId, range: Range) {
+        if let Some(n) = self.nodes.get_mut(node as usize) {
+            n.range = range;
+        }
+    }
+
+    fn push(&mut self, parent: u32, key: Key, range: Range) -> NodeId {
+        self.nodes.push(Node { parent, key, range });
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn key_matches(&self, key: Key, token: &str) -> bool {
+        match key {
+            Key::Root => false,
+            Key::Index(i) => token.parse::<u32>().is_ok_and(|t| t == i),
+            Key::Name { start, len } => &self.keys[start as usize..(start + len) as usize] == token,
+        }
+    }
+
+    /// The child of `parent` under `token` (the last one, as with duplicate keys the last
+    /// value wins).
+    fn child(&self, parent: NodeId, token: &str) -> Option<NodeId> {
+        let after = parent as usize + 1;
+        self.nodes
+            .get(after..)?
+            .iter()
+            .rposition(|n| n.parent == parent && self.key_matches(n.key, token))
+            .map(|i| (after + i) as u32)
     }
 
     /// The range of a pointer, if recorded.
     #[must_use]
     pub fn get(&self, pointer: &str) -> Option<Range> {
-        self.ranges.get(pointer).copied()
+        self.resolve(pointer)
+            .filter(|(_, exact)| *exact)
+            .map(|(r, _)| r)
     }
 
     /// The range of a pointer, or of its nearest recorded ancestor (a finding about a missing
@@ -34,28 +111,73 @@ impl SpanIndex {
     /// found.
     #[must_use]
     pub fn resolve(&self, pointer: &str) -> Option<(Range, bool)> {
-        if let Some(r) = self.get(pointer) {
-            return Some((r, true));
-        }
-        let mut p = pointer;
-        while let Some(i) = p.rfind('/') {
-            p = &p[..i];
-            if let Some(r) = self.get(p) {
-                return Some((r, false));
+        let mut node = if self.nodes.is_empty() {
+            return None;
+        } else {
+            0
+        };
+        if !pointer.is_empty() {
+            for raw in pointer.strip_prefix('/').unwrap_or(pointer).split('/') {
+                let token = if raw.contains('~') {
+                    std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+                } else {
+                    std::borrow::Cow::Borrowed(raw)
+                };
+                match self.child(node, &token) {
+                    Some(c) => node = c,
+                    None => return Some((self.nodes[node as usize].range, false)),
+                }
             }
         }
-        None
+        Some((self.nodes[node as usize].range, true))
     }
 
-    /// Number of recorded pointers.
+    /// Number of recorded nodes.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.ranges.len()
+        self.nodes.len()
     }
 
     /// Whether nothing is recorded.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.nodes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Position;
+
+    fn r(line: u32) -> Range {
+        let p = Position {
+            line,
+            column: 1,
+            offset: 0,
+        };
+        Range::new(p, p)
+    }
+
+    #[test]
+    fn walks_pointers_and_falls_back_to_ancestors() {
+        let mut s = SpanIndex::default();
+        let root = s.root(r(1));
+        let spec = s.entry(root, "spec", r(2));
+        let list = s.entry(spec, "containers", r(3));
+        let c0 = s.item(list, 0, r(4));
+        s.entry(c0, "name", r(4));
+        s.entry(c0, "a/b~c", r(5));
+        s.entry(root, "kind", r(9));
+        assert_eq!(s.get("/spec/containers/0/name"), Some(r(4)));
+        assert_eq!(s.get("/spec/containers/0/a~1b~0c"), Some(r(5)));
+        assert_eq!(s.get("/kind"), Some(r(9)));
+        assert_eq!(s.get(""), Some(r(1)));
+        assert_eq!(
+            s.resolve("/spec/containers/0/securityContext/x"),
+            Some((r(4), false))
+        );
+        assert_eq!(s.resolve("/spec/containers/7"), Some((r(3), false)));
+        assert_eq!(s.get("/spec/containers/x"), None);
     }
 }

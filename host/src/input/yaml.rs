@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span, Tag};
 use serde_json::{Map, Number, Value};
 
-use super::spans::SpanIndex;
+use super::spans::{NodeId, SpanIndex};
 use crate::source::{Position, Range, SourceFile};
 
 /// Most nodes alias expansion may add to one document.
@@ -88,7 +88,10 @@ fn parse_chunk(
     let template = helm_source(file, first_line, end_line);
     let mut retries = 0;
     let (docs, error) = loop {
-        let (docs, error) = parse_text(file, first_line, &text, alias_limit);
+        // Marker indexes count characters: in pure-ASCII text, unchanged, they are byte offsets.
+        let byte_base =
+            (matches!(text, std::borrow::Cow::Borrowed(_)) && text.is_ascii()).then_some(start);
+        let (docs, error) = parse_text(file, first_line, byte_base, &text, alias_limit);
         // libyaml (and so go-yaml, kubectl and PyYAML) accepts a multi-line quoted scalar
         // whose continuation lines are indented less than the block; the YAML spec and saphyr
         // do not. Leading blanks of continuation lines are folded away, so indenting those
@@ -129,10 +132,12 @@ fn parse_chunk(
 fn parse_text(
     file: &SourceFile,
     first_line: u32,
+    byte_base: Option<usize>,
     text: &str,
     alias_limit: usize,
 ) -> (Vec<(Value, SpanIndex)>, Option<(ParseError, usize, usize)>) {
     let mut builder = Builder::new(file, first_line, alias_limit);
+    builder.byte_base = byte_base;
     let mut docs = Vec::new();
     for event in Parser::new_from_str(text) {
         let step = match event {
@@ -205,14 +210,14 @@ enum Frame {
     Seq {
         items: Vec<Value>,
         anchor: usize,
-        ptr_len: usize,
+        node: NodeId,
         key_range: Option<Range>,
         start: Position,
     },
     Map {
         map: Map<String, Value>,
         anchor: usize,
-        ptr_len: usize,
+        node: NodeId,
         key_range: Option<Range>,
         start: Position,
         key: Option<(String, Range, bool)>,
@@ -226,8 +231,9 @@ enum Frame {
 struct Builder<'a> {
     file: &'a SourceFile,
     line_offset: u32,
+    /// Byte offset of the chunk when its marker indexes are byte offsets (ASCII text).
+    byte_base: Option<usize>,
     stack: Vec<Frame>,
-    ptr: String,
     spans: SpanIndex,
     anchors: HashMap<usize, Value>,
     expanded: usize,
@@ -241,8 +247,8 @@ impl<'a> Builder<'a> {
         Self {
             file,
             line_offset: first_line - 1,
+            byte_base: None,
             stack: Vec::new(),
-            ptr: String::new(),
             spans: SpanIndex::default(),
             anchors: HashMap::new(),
             expanded: 0,
@@ -251,8 +257,15 @@ impl<'a> Builder<'a> {
     }
 
     fn pos(&self, m: &Marker) -> Position {
-        self.file
-            .position(m.line() as u32 + self.line_offset, m.col() as u32)
+        let line = m.line() as u32 + self.line_offset;
+        match self.byte_base {
+            Some(base) => Position {
+                line,
+                column: m.col() as u32 + 1,
+                offset: (base + m.index()) as u32,
+            },
+            None => self.file.position(line, m.col() as u32),
+        }
     }
 
     fn range(&self, span: &Span) -> Range {
@@ -275,7 +288,6 @@ impl<'a> Builder<'a> {
 
     fn reset(&mut self) -> SpanIndex {
         self.stack.clear();
-        self.ptr.clear();
         self.anchors.clear();
         self.expanded = 0;
         std::mem::take(&mut self.spans)
@@ -330,14 +342,13 @@ impl<'a> Builder<'a> {
                         self.error(&span, "complex (non-scalar) mapping keys are not supported")
                     );
                 }
-                let key_range = self.enter_child();
                 let start = self.pos(&span.start);
-                let ptr_len = self.ptr_len_before_child();
+                let (node, key_range) = self.new_node(Range::new(start, start));
                 let frame = if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
                         items: Vec::new(),
                         anchor,
-                        ptr_len,
+                        node,
                         key_range,
                         start,
                     }
@@ -345,7 +356,7 @@ impl<'a> Builder<'a> {
                     Frame::Map {
                         map: Map::new(),
                         anchor,
-                        ptr_len,
+                        node,
                         key_range,
                         start,
                         key: None,
@@ -362,21 +373,21 @@ impl<'a> Builder<'a> {
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.error(&span, "unbalanced collection end"));
                 };
-                let (value, anchor, ptr_len, range) = match frame {
+                let (value, anchor, node, range) = match frame {
                     Frame::Seq {
                         items,
                         anchor,
-                        ptr_len,
+                        node,
                         key_range,
                         start,
                     } => {
                         let r = key_range.unwrap_or(Range::new(start, start));
-                        (Value::Array(items), anchor, ptr_len, r)
+                        (Value::Array(items), anchor, node, r)
                     }
                     Frame::Map {
                         mut map,
                         anchor,
-                        ptr_len,
+                        node,
                         key_range,
                         start,
                         merges,
@@ -386,7 +397,7 @@ impl<'a> Builder<'a> {
                         ..
                     } => {
                         for (merge, merge_range) in merges {
-                            self.apply_merge(&mut map, merge, merge_range);
+                            self.apply_merge(&mut map, node, merge, merge_range);
                         }
                         let own = if self.stack.is_empty() {
                             kind.or(first)
@@ -394,14 +405,13 @@ impl<'a> Builder<'a> {
                             name.or(first)
                         };
                         let r = key_range.or(own).unwrap_or(Range::new(start, start));
-                        (Value::Object(map), anchor, ptr_len, r)
+                        (Value::Object(map), anchor, node, r)
                     }
                 };
                 if anchor != 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
-                self.spans.insert(self.ptr.clone(), range);
-                self.ptr.truncate(ptr_len);
+                self.spans.set_range(node, range);
                 Ok(self.place(value, range))
             }
             Event::DocumentEnd => Ok(None),
@@ -413,42 +423,31 @@ impl<'a> Builder<'a> {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn ptr_len_before_child(&self) -> usize {
-        self.ptr.rfind('/').unwrap_or(0).min(self.ptr.len())
-    }
-
-    /// Extend the current pointer with the segment of the child about to start; returns the
-    /// key's range when the child is a mapping value.
-    fn enter_child(&mut self) -> Option<Range> {
+    /// Add the index node of the value about to start (its range may be set again when it
+    /// ends); returns it with the key's range when the value is a mapping value.
+    fn new_node(&mut self, range: Range) -> (NodeId, Option<Range>) {
         match self.stack.last() {
-            Some(Frame::Seq { items, .. }) => {
-                let i = items.len();
-                self.ptr.push('/');
-                self.ptr.push_str(&i.to_string());
-                None
+            Some(Frame::Seq { items, node, .. }) => {
+                let (i, parent) = (items.len(), *node);
+                (self.spans.item(parent, i, range), None)
             }
             Some(Frame::Map {
                 key: Some((k, r, _)),
+                node,
                 ..
             }) => {
-                let r = *r;
+                let (key_range, parent) = (*r, *node);
                 let k = k.clone();
-                self.ptr.push('/');
-                push_escaped(&mut self.ptr, &k);
-                Some(r)
+                (self.spans.entry(parent, &k, range), Some(key_range))
             }
-            _ => None,
+            _ => (self.spans.root(range), None),
         }
     }
 
     fn place_leaf(&mut self, value: Value, value_range: Range) -> Option<(Value, SpanIndex)> {
-        let key_range = self.enter_child();
+        let (node, key_range) = self.new_node(value_range);
         let range = key_range.map_or(value_range, |k| k.cover(value_range));
-        self.spans.insert(self.ptr.clone(), range);
-        let len = self.ptr_len_before_child();
-        if !self.stack.is_empty() {
-            self.ptr.truncate(len);
-        }
+        self.spans.set_range(node, range);
         self.place(value, range)
     }
 
@@ -456,10 +455,7 @@ impl<'a> Builder<'a> {
     fn place(&mut self, value: Value, range: Range) -> Option<(Value, SpanIndex)> {
         let scalar = !(value.is_object() || value.is_array());
         match self.stack.last_mut() {
-            None => {
-                self.ptr.clear();
-                Some((value, std::mem::take(&mut self.spans)))
-            }
+            None => Some((value, std::mem::take(&mut self.spans))),
             Some(Frame::Seq { items, .. }) => {
                 items.push(value);
                 None
@@ -493,7 +489,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn apply_merge(&mut self, map: &mut Map<String, Value>, merge: Value, range: Range) {
+    fn apply_merge(
+        &mut self,
+        map: &mut Map<String, Value>,
+        node: NodeId,
+        merge: Value,
+        range: Range,
+    ) {
         let sources = match merge {
             Value::Object(m) => vec![m],
             Value::Array(items) => items
@@ -508,23 +510,10 @@ impl<'a> Builder<'a> {
         for source in sources {
             for (k, v) in source {
                 if !map.contains_key(&k) {
-                    let mut p = self.ptr.clone();
-                    p.push('/');
-                    push_escaped(&mut p, &k);
-                    self.spans.insert(p, range);
+                    self.spans.entry(node, &k, range);
                     map.insert(k, v);
                 }
             }
-        }
-    }
-}
-
-fn push_escaped(out: &mut String, token: &str) {
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
         }
     }
 }
@@ -643,7 +632,7 @@ mod tests {
     use serde_json::json;
 
     fn load(text: &str) -> Vec<Result<YamlDoc, ParseError>> {
-        let f = SourceFile::new(Origin::Stdin, "-".into(), text.into());
+        let f = SourceFile::new(Origin::Stdin, "-", text.into());
         parse(&f, DEFAULT_ALIAS_LIMIT)
     }
 

@@ -267,7 +267,7 @@ pub fn write(
                 (Some(file), Some(range)) => base
                     .locations(vec![location(
                         &Loc {
-                            file: file.clone(),
+                            file: file.as_str().into(),
                             range,
                             pointer: String::new(),
                         },

@@ -62,7 +62,7 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
         group = group.element(
             Snippet::source(text)
                 .line_start(line)
-                .path(f.location.file.as_str())
+                .path(&*f.location.file)
                 .annotation(AnnotationKind::Primary.span(span).label(label)),
         );
     }
@@ -107,13 +107,13 @@ fn problem_frame(result: &ScanResult, p: &Problem, color: bool) -> String {
     let source = p
         .file
         .as_ref()
-        .and_then(|name| result.sources.iter().flatten().find(|s| &s.name == name));
+        .and_then(|name| result.sources.iter().flatten().find(|s| *s.name == **name));
     if let (Some(source), Some(range)) = (source, p.range) {
         let (text, line, span) = excerpt(source, range);
         group = group.element(
             Snippet::source(text)
                 .line_start(line)
-                .path(source.name.as_str())
+                .path(&*source.name)
                 .annotation(AnnotationKind::Primary.span(span).label(p.message.as_str())),
         );
     }

@@ -42,6 +42,8 @@ pub struct PluginSpec {
 
 struct State {
     controls: Vec<Registered>,
+    /// Each control's `meta()`, computed once.
+    metas: Vec<Meta>,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -50,8 +52,10 @@ fn with_state<R>(spec: &PluginSpec, f: impl FnOnce(&mut State) -> R) -> R {
     let mut guard = STATE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let state = guard.get_or_insert_with(|| State {
-        controls: (spec.controls)(),
+    let state = guard.get_or_insert_with(|| {
+        let controls = (spec.controls)();
+        let metas = controls.iter().map(|r| r.control.meta()).collect();
+        State { controls, metas }
     });
     f(state)
 }
@@ -111,7 +115,8 @@ pub fn describe(spec: &PluginSpec) -> wit::PluginInfo {
         controls: state
             .controls
             .iter()
-            .map(|r| control_info(&r.control.meta(), &r.docs))
+            .zip(&state.metas)
+            .map(|(r, meta)| control_info(meta, &r.docs))
             .collect(),
     })
 }
@@ -131,11 +136,11 @@ pub fn configure(
     };
     let empty = Value::Object(serde_json::Map::new());
     with_state(spec, |state| {
-        for r in &mut state.controls {
-            let id = r.control.meta().id;
+        for (r, meta) in state.controls.iter_mut().zip(&state.metas) {
+            let id = &meta.id;
             let own = settings
                 .get("controls")
-                .and_then(|c| c.get(&id))
+                .and_then(|c| c.get(id))
                 .unwrap_or(&empty);
             r.control.configure(own, &scan).map_err(|e| {
                 wit::PluginError::InvalidSettings(format!("[controls.\"{id}\"]: {e}"))
@@ -228,6 +233,7 @@ fn output(out: Out) -> wit::CheckOutput {
                 control,
                 document: f.document,
                 data: f.data.to_string(),
+                pointers: f.pointers,
             })
             .collect(),
     }
@@ -244,10 +250,11 @@ pub fn check(
         .map(document)
         .collect::<Result<Vec<_>, _>>()?;
     with_state(spec, |state| {
-        let selected: Vec<(&dyn Control, Meta)> = state
+        let selected: Vec<(&dyn Control, &Meta)> = state
             .controls
             .iter()
-            .map(|r| (r.control.as_ref(), r.control.meta()))
+            .zip(&state.metas)
+            .map(|(r, m)| (r.control.as_ref(), m))
             .filter(|(_, m)| controls.contains(&m.id))
             .collect();
         let mut out = Out::default();
@@ -271,8 +278,7 @@ pub fn finish(
 ) -> Result<wit::CheckOutput, wit::PluginError> {
     with_state(spec, |state| {
         let mut out = Out::default();
-        for r in &state.controls {
-            let meta = r.control.meta();
+        for (r, meta) in state.controls.iter().zip(&state.metas) {
             if meta.scope != Scope::Scan || !controls.contains(&meta.id) {
                 continue;
             }
@@ -284,6 +290,7 @@ pub fn finish(
                         .map(|data| crate::Fact {
                             document: f.document,
                             data,
+                            pointers: f.pointers.clone(),
                         })
                         .map_err(|e| wit::PluginError::Internal(format!("fact is not JSON: {e}")))
                 })

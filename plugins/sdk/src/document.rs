@@ -69,7 +69,8 @@ impl Document {
     #[must_use]
     pub fn name(&self) -> &str {
         self.json
-            .pointer("/metadata/name")
+            .get("metadata")
+            .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -78,7 +79,8 @@ impl Document {
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
         self.json
-            .pointer("/metadata/namespace")
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
     }
 
@@ -95,7 +97,8 @@ impl Document {
     #[must_use]
     pub fn label(&self, key: &str) -> Option<&str> {
         self.json
-            .pointer("/metadata/labels")
+            .get("metadata")
+            .and_then(|m| m.get("labels"))
             .and_then(|l| l.get(key))
             .and_then(Value::as_str)
     }

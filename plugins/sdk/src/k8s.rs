@@ -91,7 +91,12 @@ pub fn is_namespaced_resource(doc: &Document) -> bool {
 pub fn namespace_pointer(doc: &Document) -> &'static str {
     if doc.namespace().is_some() {
         "/metadata/namespace"
-    } else if doc.json.pointer("/metadata/name").is_some() {
+    } else if doc
+        .json
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .is_some()
+    {
         "/metadata/name"
     } else {
         ""
@@ -189,7 +194,13 @@ impl<'a> PodSpec<'a> {
     #[must_use]
     pub fn of(doc: &'a Document) -> Option<Self> {
         let pointer = pod_spec_pointer(doc.kind())?;
-        let value = doc.json.pointer(pointer).filter(|v| v.is_object())?;
+        // Walk the fixed path with `get`: `Value::pointer` allocates for every token, and every
+        // control of every document asks for the pod spec.
+        let value = pointer
+            .split('/')
+            .skip(1)
+            .try_fold(&doc.json, |v, token| v.get(token))
+            .filter(|v| v.is_object())?;
         Some(Self { value, pointer })
     }
 

@@ -101,6 +101,8 @@ pub struct Fact {
     pub document: u32,
     /// The data.
     pub data: Value,
+    /// Pointers into the document `finish` may report on (resolved by the host up front).
+    pub pointers: Vec<String>,
 }
 
 /// Collects what controls say. One `Out` per call; the SDK fills in control and document.
@@ -173,11 +175,19 @@ impl Out {
 
     /// Keep a fact about the current document for `finish`.
     pub fn fact(&mut self, data: Value) {
+        self.fact_at(&[], data);
+    }
+
+    /// Keep a fact about the current document for `finish`, naming the pointers `finish` may
+    /// report on: the host resolves them while the document is parsed (any other pointer
+    /// still works, at the cost of a second parse of the file).
+    pub fn fact_at(&mut self, pointers: &[&str], data: Value) {
         self.facts.push((
             self.control.clone(),
             Fact {
                 document: self.document,
                 data,
+                pointers: pointers.iter().map(|p| (*p).to_owned()).collect(),
             },
         ));
     }

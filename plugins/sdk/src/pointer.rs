@@ -3,7 +3,11 @@
 /// Escape one reference token (`~` → `~0`, `/` → `~1`).
 #[must_use]
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
 }
 
 /// Join a base pointer and a relative path of `/`-separated, unescaped tokens
@@ -13,7 +17,11 @@ pub fn join(base: &str, relative: &str) -> String {
     let mut out = base.trim_end_matches('/').to_owned();
     for token in relative.split('/').filter(|t| !t.is_empty()) {
         out.push('/');
-        out.push_str(&escape(token));
+        if token.contains('~') {
+            out.push_str(&escape(token));
+        } else {
+            out.push_str(token);
+        }
     }
     out
 }

@@ -2,8 +2,8 @@
 //!
 //! **What it checks.** No pod-bearing object may deploy the Kubernetes Dashboard. An object is
 //! the Dashboard when a container image's repository (normalised: `kubernetesui/dashboard` is
-//! `docker.io/kubernetesui/dashboard`) ends with `kubernetesui/dashboard` or contains
-//! `kubernetes-dashboard`, or when the object's labels or its pod template's labels have
+//! `docker.io/kubernetesui/dashboard`) contains `kubernetesui/dashboard` (so the v7 images
+//! `dashboard-web`, `dashboard-api` and `dashboard-auth` count) or `kubernetes-dashboard`, or when the object's labels or its pod template's labels have
 //! `k8s-app: kubernetes-dashboard`. One finding per object: at the image when the image gives
 //! it away, else at the label.
 //!
@@ -42,7 +42,7 @@ pub struct Rule;
 
 fn is_dashboard_image(image: &str) -> bool {
     let name = ImageRef::parse(image).name();
-    name.ends_with("kubernetesui/dashboard") || name.contains("kubernetes-dashboard")
+    name.contains("kubernetesui/dashboard") || name.contains("kubernetes-dashboard")
 }
 
 impl Control for Rule {

@@ -104,7 +104,10 @@ impl Control for Rule {
             let deny = doc.json.get("spec").is_some_and(denies_all_ingress);
             out.fact(json!({"policy": true, "namespace": namespace, "deny": deny}));
         } else {
-            out.fact(json!({"policy": false, "namespace": namespace, "workload": doc.describe()}));
+            out.fact_at(
+                &["/metadata/name"],
+                json!({"policy": false, "namespace": namespace, "workload": doc.describe()}),
+            );
         }
     }
 

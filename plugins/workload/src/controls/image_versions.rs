@@ -62,7 +62,10 @@ impl Control for Rule {
             if let Some(image) = c.image().filter(|i| !i.trim().is_empty()) {
                 let r = ImageRef::parse(image);
                 let pointer = c.pointer_to("image");
-                out.fact(json!({"repo": r.name(), "version": r.version(), "pointer": pointer}));
+                out.fact_at(
+                    &[&pointer],
+                    json!({"repo": r.name(), "version": r.version(), "pointer": pointer}),
+                );
             }
         }
     }
@@ -85,10 +88,16 @@ impl Control for Rule {
                 "Image {repo} is deployed in {} versions ({list}): keep one",
                 versions.len()
             );
+            // Where each version is first used: the related places of every finding (one per
+            // other version, so a repository used thousands of times stays linear).
+            let mut first: BTreeMap<&str, (u32, &str)> = BTreeMap::new();
+            for (d, p, v) in uses {
+                first.entry(v.as_str()).or_insert((*d, p.as_str()));
+            }
             for (document, pointer, version) in uses {
                 let mut finding = out.finding_in(*document, pointer, msg.clone());
-                for (d, p, v) in uses.iter().filter(|u| &u.2 != version) {
-                    finding.related(*d, p, format!("{repo} in version {v}"));
+                for (v, (d, p)) in first.iter().filter(|(v, _)| **v != version.as_str()) {
+                    finding.related(*d, *p, format!("{repo} in version {v}"));
                 }
             }
         }
