@@ -1,6 +1,6 @@
-//! Builds every plugin under `plugins/` (the built-ins, embedded in the binary) and under
-//! `tests/plugins/` (hostile plugins for the tests) for `wasm32-wasip2`, with a nested
-//! `cargo build` in its own target directory — the pattern of wasmtime's test-programs.
+//! Builds every plugin under `plugins/` (the built-ins, embedded in the binary), `tests/plugins/`
+//! (hostile control plugins for the tests) and `tests/waiver-plugins/` for `wasm32-wasip2`, with
+//! a nested `cargo build` in its own target directory — the pattern of wasmtime's test-programs.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,7 @@ fn main() {
         "plugins",
         "wit",
         "tests/plugins",
+        "tests/waiver-plugins",
         "Cargo.toml",
         "Cargo.lock",
     ] {
@@ -27,20 +28,63 @@ fn main() {
 
     let builtins = crates_in(&root.join("plugins"), &["sdk"]);
     let test_plugins = crates_in(&root.join("tests/plugins"), &[]);
+    let waiver_plugins = crates_in(&root.join("tests/waiver-plugins"), &[]);
 
     ensure_target();
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("wasm-plugins");
+    // A component implements one world, and the SDK's world is a cargo feature: control and
+    // waiver plugins are built in separate cargo runs so their SDK features never unify.
+    let control: Vec<&(String, String)> = builtins.iter().chain(&test_plugins).collect();
+    build(&root, &target_dir, &control);
+    build(
+        &root,
+        &target_dir,
+        &waiver_plugins.iter().collect::<Vec<_>>(),
+    );
+
+    let wasm_dir = target_dir.join(TARGET).join("release");
+    let mut code = String::from(
+        "/// The built-in plugins: (name, component bytes).\npub static BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
+    );
+    for (dir_name, package) in &builtins {
+        let wasm = copy_wasm(&wasm_dir, package, &out_dir);
+        let _ = writeln!(
+            code,
+            "    ({dir_name:?}, include_bytes!({:?})),",
+            wasm.display().to_string()
+        );
+    }
+    code.push_str("];\n");
+    std::fs::write(out_dir.join("builtin_plugins.rs"), code).expect("write builtin_plugins.rs");
+
+    let test_dir = out_dir.join("test-plugins");
+    std::fs::create_dir_all(&test_dir).expect("create test plugin dir");
+    for (dir_name, package) in test_plugins.iter().chain(&waiver_plugins) {
+        let wasm = copy_wasm(&wasm_dir, package, &out_dir);
+        std::fs::copy(&wasm, test_dir.join(format!("{dir_name}.wasm"))).expect("copy test plugin");
+    }
+    println!(
+        "cargo:rustc-env=STIGLINT_TEST_PLUGINS={}",
+        test_dir.display()
+    );
+}
+
+/// `cargo build --release --target wasm32-wasip2` of some workspace packages.
+fn build(root: &Path, target_dir: &Path, packages: &[&(String, String)]) {
+    if packages.is_empty() {
+        return;
+    }
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(&root)
+    cmd.current_dir(root)
         .arg("build")
         .arg("--release")
         .arg("--target")
         .arg(TARGET)
         .arg("--target-dir")
-        .arg(&target_dir);
-    for (_, package) in builtins.iter().chain(&test_plugins) {
+        .arg(target_dir);
+    for (_, package) in packages {
         cmd.arg("-p").arg(package);
     }
     // The outer build's settings are for the host, not for wasm (and clippy's wrapper must not
@@ -63,32 +107,6 @@ fn main() {
     assert!(
         status.success(),
         "building the wasm plugins failed (see above)"
-    );
-
-    let wasm_dir = target_dir.join(TARGET).join("release");
-    let mut code = String::from(
-        "/// The built-in plugins: (name, component bytes).\npub static BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
-    );
-    for (dir_name, package) in &builtins {
-        let wasm = copy_wasm(&wasm_dir, package, &out_dir);
-        let _ = writeln!(
-            code,
-            "    ({dir_name:?}, include_bytes!({:?})),",
-            wasm.display().to_string()
-        );
-    }
-    code.push_str("];\n");
-    std::fs::write(out_dir.join("builtin_plugins.rs"), code).expect("write builtin_plugins.rs");
-
-    let test_dir = out_dir.join("test-plugins");
-    std::fs::create_dir_all(&test_dir).expect("create test plugin dir");
-    for (dir_name, package) in &test_plugins {
-        let wasm = copy_wasm(&wasm_dir, package, &out_dir);
-        std::fs::copy(&wasm, test_dir.join(format!("{dir_name}.wasm"))).expect("copy test plugin");
-    }
-    println!(
-        "cargo:rustc-env=STIGLINT_TEST_PLUGINS={}",
-        test_dir.display()
     );
 }
 

@@ -345,6 +345,7 @@ fn precompiled_cache_is_used_on_the_second_run() {
     let mut first = stiglint();
     first.env("STIGLINT_CACHE_DIR", dir.path()).args([
         "check",
+        "--verbose",
         "--format",
         "json",
         "tests/data/privileged.yaml",
@@ -354,10 +355,28 @@ fn precompiled_cache_is_used_on_the_second_run() {
     assert!(std::fs::read_dir(dir.path()).expect("cache dir").count() >= 1);
     let two = json(&run(&mut first));
     assert_eq!(two["plugins"][0]["cache"], "hit");
+    let mut quiet = stiglint();
+    quiet.env("STIGLINT_CACHE_DIR", dir.path()).args([
+        "check",
+        "--format",
+        "json",
+        "tests/data/privileged.yaml",
+    ]);
+    let report = run(&mut quiet);
+    assert!(
+        json(&report)["plugins"][0].get("cache").is_none(),
+        "reports stay deterministic"
+    );
+    assert_eq!(
+        report.stdout,
+        run(&mut quiet).stdout,
+        "two runs, the same bytes"
+    );
     let mut off = stiglint();
     off.env("STIGLINT_CACHE_DIR", dir.path()).args([
         "check",
         "--no-cache",
+        "--verbose",
         "--format",
         "json",
         "tests/data/privileged.yaml",
@@ -478,4 +497,22 @@ fn out_of_tree_example_plugin_builds_and_runs() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn waiver_plugins_are_told_apart_by_their_exports() {
+    let out = run(stiglint()
+        .args(["check", "--format", "json", "--plugin"])
+        .arg(test_plugin("keep"))
+        .arg("tests/data/privileged.yaml"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let plugins = report["plugins"].as_array().expect("plugins");
+    let keep = plugins
+        .iter()
+        .find(|p| p["name"] == "test-waiver-keep")
+        .expect("the waiver plugin is loaded");
+    assert_eq!(keep["kind"], "waiver");
+    assert_eq!(plugins[0]["kind"], "control");
+    assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
 }

@@ -302,7 +302,10 @@ fn agrees_with_checkov_fixture_counts() {
         );
         compared += 1;
     }
-    assert!(compared >= 2, "only {compared} checkov folders compared");
+    // LABELS.json labels CKV_K8S_16 (example_PrivilegedContainers) and CKV_K8S_19
+    // (example_ShareHost); CKV_K8S_17/18 have no labelled folder in the corpus (checkov's own
+    // tests for them carry no counts), so they are compared only if labels appear.
+    assert_eq!(compared, 2, "checkov folders compared");
 }
 
 /// Pod-bearing objects under a folder: what Checkov's pod checks count as passed or failed.

@@ -255,6 +255,8 @@ impl Session {
                 .unwrap_or(crate::input::yaml::DEFAULT_ALIAS_LIMIT),
         };
         let mut result = scan::run(&spec, &inputs, stdin);
+        // Every loaded plugin is accounted for, waiver plugins too.
+        result.plugins = self.plugins.iter().map(|p| p.info.clone()).collect();
         problems.extend(self.problems.iter().cloned());
         result.problems.extend(problems);
         result

@@ -126,16 +126,18 @@ fn parse_chunk(
     }
 }
 
-/// Parse one chunk: its non-empty documents, and the error that stopped it (with the
-/// chunk-relative 0-based line and column of the error's marker).
-#[allow(clippy::type_complexity)]
+/// What stopped a chunk's parse: the error, and the chunk-relative 0-based line and column of
+/// its marker (to retry after mending an under-indented quoted scalar).
+type ChunkError = (ParseError, usize, usize);
+
+/// Parse one chunk: its non-empty documents, and the error that stopped it.
 fn parse_text(
     file: &SourceFile,
     first_line: u32,
     byte_base: Option<usize>,
     text: &str,
     alias_limit: usize,
-) -> (Vec<(Value, SpanIndex)>, Option<(ParseError, usize, usize)>) {
+) -> (Vec<(Value, SpanIndex)>, Option<ChunkError>) {
     let mut builder = Builder::new(file, first_line, alias_limit);
     builder.byte_base = byte_base;
     let mut docs = Vec::new();

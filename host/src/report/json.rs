@@ -29,6 +29,9 @@ struct PluginOut<'a> {
     #[serde(flatten)]
     info: &'a PluginInfo,
     controls: Vec<&'a str>,
+    /// Precompiled cache `hit`, `miss` or `off`, with `--verbose` only (it varies by run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache: Option<crate::runtime::Provenance>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +86,7 @@ pub fn write(
                     .filter(|c| c.plugin == p.name)
                     .map(|c| c.id.as_str())
                     .collect(),
+                cache: options.verbose.then_some(p.provenance),
             })
             .collect(),
         logs: if options.verbose {

@@ -397,8 +397,9 @@ pub struct PluginInfo {
     pub source: PluginSource,
     /// SHA-256 of its bytes.
     pub sha256: String,
-    /// Whether it came from the precompiled cache (`hit`, `miss`, `off`).
-    #[serde(rename = "cache")]
+    /// Whether it came from the precompiled cache. Not in reports by default: it differs from
+    /// one run to the next, and reports are deterministic.
+    #[serde(skip)]
     pub provenance: Provenance,
 }
 
