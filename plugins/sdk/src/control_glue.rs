@@ -305,7 +305,7 @@ pub fn finish(
 
 /// Declare and export a control plugin.
 ///
-/// ```ignore
+/// ```text
 /// stiglint_sdk::control_plugin!(
 ///     name: "workload",
 ///     description: "Kubernetes workload controls",

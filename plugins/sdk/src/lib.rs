@@ -1,10 +1,9 @@
 //! # stiglint-sdk
 //!
-//! Everything a plugin author needs to write stiglint controls in Rust. A control is one file:
+//! Everything a plugin author needs to write stiglint controls in Rust. A control is one file
+//! (its `//!` comment, not shown here, is the control's user documentation):
 //!
-//! ```ignore
-//! //! # KUBER-L2-000070: Privileged containers
-//! //! ... (this doc comment is the control's user documentation)
+//! ```
 //! use stiglint_sdk::prelude::*;
 //!
 //! #[derive(Default)]
@@ -12,22 +11,37 @@
 //!
 //! impl Control for Rule {
 //!     fn meta(&self) -> Meta {
-//!         Meta::seed("KUBER-L2-000070", "Privileged containers", Severity::High)
+//!         Meta::seed("ORG-000070", "Privileged containers", Severity::High).pod_kinds()
 //!     }
 //!     fn check(&self, doc: &Document, out: &mut Out) {
 //!         for c in doc.pod().iter().flat_map(PodSpec::containers) {
 //!             if c.security_context("privileged") == Some(&Value::Bool(true)) {
-//!                 out.finding(c.pointer_to("securityContext/privileged"),
-//!                     format!("Container '{}' must not run privileged", c.name()));
+//!                 out.finding(
+//!                     c.pointer_to("securityContext/privileged"),
+//!                     format!("{} must not run privileged", c.describe()),
+//!                 );
 //!             }
 //!         }
 //!     }
 //! }
+//!
+//! // What the host does with it, in miniature:
+//! let doc = stiglint_sdk::Document {
+//!     id: 1,
+//!     uri: "pod.yaml".into(),
+//!     format: Format::K8s,
+//!     hints: stiglint_sdk::Hints { kind: Some("Pod".into()), ..Default::default() },
+//!     json: json!({"spec": {"containers": [{"name": "app", "securityContext": {"privileged": true}}]}}),
+//! };
+//! let mut out = Out::new("ORG-000070", doc.id);
+//! Rule.check(&doc, &mut out);
+//! assert_eq!(out.findings()[0].pointer, "/spec/containers/0/securityContext/privileged");
+//! assert_eq!(out.findings()[0].message, "Container 'app' must not run privileged");
 //! ```
 //!
-//! and the plugin's `lib.rs` lists its controls and exports itself:
+//! The plugin lists its controls and exports itself:
 //!
-//! ```ignore
+//! ```text
 //! // src/controls/mod.rs
 //! pub mod host_namespaces;
 //! pub mod privileged;
@@ -35,13 +49,14 @@
 //!
 //! // src/lib.rs
 //! mod controls;
-//! stiglint_sdk::control_plugin!(name: "my-controls", description: "...", controls: controls::all());
+//! stiglint_sdk::control_plugin!(name: "my-controls", description: "...", controls: controls::all);
 //! ```
 //!
 //! The plugin never sees wit-bindgen, files, line numbers or the clock: it reads a JSON view
 //! of each document and answers with JSON pointers; the host does the rest.
 
 pub mod catalogue;
+pub mod controlplane;
 mod document;
 pub mod k8s;
 mod out;
