@@ -162,11 +162,36 @@ impl<'a> StaticPod<'a> {
             )
     }
 
+    /// The Kubernetes version this component runs: the tag of its image (`v1.31.2` → 1.31).
+    #[must_use]
+    pub fn version(&self) -> Option<(u32, u32)> {
+        self.container
+            .image()
+            .and_then(|i| ImageRef::parse(i).tag)
+            .and_then(|t| parse_version(&t))
+    }
+
+    /// The version a rule should assume: the image tag's, else the scan's (`--k8s-version`).
+    #[must_use]
+    pub fn version_or(&self, scan: &crate::ScanContext) -> Option<(u32, u32)> {
+        self.version()
+            .or_else(|| scan.k8s_version.as_deref().and_then(parse_version))
+    }
+
     /// `kube-apiserver` (for messages).
     #[must_use]
     pub fn describe(&self) -> &'static str {
         self.component.name()
     }
+}
+
+/// `v1.31.2`, `1.31`, `1.31.0-eks-1234` → `(1, 31)`.
+#[must_use]
+pub fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.trim().trim_start_matches('v').split(['.', '-', '+']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 /// What an absent flag means for a rule (the STIG check text decides, rule by rule).
@@ -317,6 +342,9 @@ mod tests {
             Some("VersionTLS12")
         );
         assert_eq!(sp.missing_pointer(), "/spec/containers/0/command");
+        assert_eq!(sp.version(), Some((1, 31)));
+        assert_eq!(parse_version("1.24.0-eks-abc"), Some((1, 24)));
+        assert_eq!(parse_version("latest"), None);
     }
 
     #[test]

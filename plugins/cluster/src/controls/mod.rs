@@ -1,0 +1,12 @@
+//! The controls, grouped by what they read; one control per file.
+
+pub mod apiserver;
+pub mod components;
+
+/// Every control of this plugin, with its documentation.
+#[must_use]
+pub fn all() -> Vec<stiglint_sdk::Registered> {
+    let mut all = apiserver::all();
+    all.extend(components::all());
+    all
+}
