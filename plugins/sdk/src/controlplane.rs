@@ -149,6 +149,17 @@ impl<'a> StaticPod<'a> {
         self.flags.iter().rev().find(|f| f.name == name)
     }
 
+    /// A feature gate's value and the `--feature-gates` flag that sets it. `--feature-gates` may
+    /// be given more than once: the components merge every occurrence, a later one winning.
+    #[must_use]
+    pub fn feature_gate(&self, gate: &str) -> Option<(&Flag, &str)> {
+        self.flags
+            .iter()
+            .rev()
+            .filter(|f| f.name == "feature-gates")
+            .find_map(|f| f.map_value(gate).map(|v| (f, v)))
+    }
+
     /// Where a finding about a *missing* flag points: the container's `command` key (else
     /// `args`, else the container).
     #[must_use]
@@ -240,6 +251,32 @@ pub fn check_flag(
             );
         }
         _ => {}
+    }
+}
+
+/// A flag rule whose value must be a non-empty path (`--root-ca-file`, etcd's `--cert-file`):
+/// absent, empty (`--key-file=`, `--key-file=""`) or without a value at all is a finding.
+pub fn check_path_flag(doc: &Document, out: &mut crate::Out, component: Component, name: &str) {
+    let Some(pod) = StaticPod::of(doc).filter(|p| p.component == component) else {
+        return;
+    };
+    let state = match pod.flag(name) {
+        None => Some((pod.missing_pointer(), "it is not set")),
+        Some(flag) => flag
+            .value
+            .as_deref()
+            .map(|v| v.trim().trim_matches(['"', '\'']))
+            .is_none_or(str::is_empty)
+            .then(|| (flag.pointer.clone(), "it is empty")),
+    };
+    if let Some((pointer, why)) = state {
+        out.finding(
+            pointer,
+            format!(
+                "{} must set --{name} to a non-empty path ({why})",
+                pod.describe()
+            ),
+        );
     }
 }
 
@@ -419,5 +456,41 @@ mod tests {
             pointer: String::new(),
         };
         assert_eq!(gates.map_value("B"), Some("false"));
+    }
+
+    #[test]
+    fn feature_gates_merge_and_path_flags() {
+        let doc = pod(
+            json!({"spec": {"containers": [{"name": "cm", "image": "registry.k8s.io/kube-controller-manager:v1.24.0",
+            "command": ["kube-controller-manager", "--feature-gates=AllAlpha=true,PodSecurity=true",
+                        "--feature-gates", "AllAlpha=false", "--root-ca-file="]}]}}),
+        );
+        let sp = StaticPod::of(&doc).expect("static pod");
+        assert_eq!(
+            sp.feature_gate("AllAlpha")
+                .map(|(f, v)| (f.pointer.as_str(), v)),
+            Some(("/spec/containers/0/command/2", "false")),
+            "a later --feature-gates wins"
+        );
+        assert_eq!(sp.feature_gate("PodSecurity").map(|(_, v)| v), Some("true"));
+        assert_eq!(sp.feature_gate("DynamicKubeletConfig"), None);
+        let mut out = crate::Out::new("X", 0);
+        check_path_flag(&doc, &mut out, Component::ControllerManager, "root-ca-file");
+        check_path_flag(
+            &doc,
+            &mut out,
+            Component::ControllerManager,
+            "service-account-private-key-file",
+        );
+        check_path_flag(&doc, &mut out, Component::Etcd, "cert-file");
+        let f = out.findings();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].pointer, "/spec/containers/0/command/4");
+        assert_eq!(
+            f[0].message,
+            "kube-controller-manager must set --root-ca-file to a non-empty path (it is empty)"
+        );
+        assert_eq!(f[1].pointer, "/spec/containers/0/command");
+        assert!(f[1].message.ends_with("(it is not set)"));
     }
 }

@@ -30,9 +30,9 @@ pub struct Rule;
 
 impl Control for Rule {
     fn meta(&self) -> Meta {
-        Meta::stig("CNTR-K8-000170")
-            .kinds(&["Pod"])
-            .remediation("Set `--tls-min-version=VersionTLS12` (or `VersionTLS13`) on kube-apiserver.")
+        Meta::stig("CNTR-K8-000170").kinds(&["Pod"]).remediation(
+            "Set `--tls-min-version=VersionTLS12` (or `VersionTLS13`) on kube-apiserver.",
+        )
     }
 
     fn check(&self, doc: &Document, out: &mut Out) {
