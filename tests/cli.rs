@@ -428,6 +428,7 @@ fn sarif_validates_with_the_microsoft_multitool() {
             "tests/data/privileged.yaml",
             "tests/data/broken.yaml",
             "tests/data/list.json",
+            "tests/data/kube-apiserver.yaml",
         ]));
     assert_eq!(out.status.code(), Some(2));
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
@@ -453,6 +454,14 @@ fn sarif_validates_with_the_microsoft_multitool() {
     assert_eq!(rule["id"], "KUBER-L2-000070");
     assert_eq!(rule["properties"]["stig"]["vuln-id"], "V-254800");
     assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+    let not_applicable = run0["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "CNTR-K8-000320")
+        .expect("the note is a result");
+    assert_eq!(not_applicable["kind"], "notApplicable");
+    assert_eq!(not_applicable["level"], "none");
     common::validate_sarif(&sarif);
 }
 
@@ -515,4 +524,76 @@ fn waiver_plugins_are_told_apart_by_their_exports() {
     assert_eq!(keep["kind"], "waiver");
     assert_eq!(plugins[0]["kind"], "control");
     assert_eq!(findings(&report, "KUBER-L2-000070").len(), 1);
+}
+
+#[test]
+fn static_pod_flags_findings_and_not_applicable_notes() {
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "tests/data/kube-apiserver.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let anon = findings(&report, "CNTR-K8-000360");
+    assert_eq!(anon.len(), 1);
+    assert_eq!(start(anon[0]).0, 17, "at the flag's line");
+    assert_eq!(
+        anon[0]["message"],
+        "kube-apiserver must set --anonymous-auth to false (it is 'true')"
+    );
+    let missing = findings(&report, "CNTR-K8-000610");
+    assert_eq!(
+        start(missing[0]).0,
+        15,
+        "a missing flag points at `command:`"
+    );
+    assert!(findings(&report, "CNTR-K8-000170").is_empty());
+    let notes = report["notes"].as_array().expect("notes");
+    let insecure = notes
+        .iter()
+        .find(|n| n["control"] == "CNTR-K8-000320")
+        .expect("the insecure port rule does not apply to 1.31");
+    assert_eq!(insecure["kind"], "not-applicable");
+    assert!(report["summary"]["notes"]["not-applicable"].as_u64() >= Some(1));
+    let text = stdout(&run(
+        stiglint().args(["check", "tests/data/kube-apiserver.yaml"])
+    ));
+    assert!(
+        text.contains("CNTR-K8-000320 not applicable:"),
+        "notes are shown, not hidden: {text}"
+    );
+}
+
+#[test]
+fn every_stig_rule_is_listed_with_its_coverage() {
+    let out = run(stiglint().args(["controls", "--all", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = json(&out);
+    let rules = all["rules"].as_array().expect("rules");
+    assert_eq!(
+        rules.len(),
+        94,
+        "every rule of the DISA Kubernetes STIG V2R4"
+    );
+    let mut unmapped = Vec::new();
+    for r in rules {
+        let class = r["artifact_class"].as_str().expect("class").trim();
+        let coverage = r["coverage"].as_str().expect("coverage");
+        if class.starts_with('e') {
+            assert_eq!(coverage, "not-decidable-from-files", "{r}");
+        } else if ["a", "b", "c"].iter().any(|c| class.starts_with(c)) && coverage != "checked" {
+            unmapped.push(r["stig_id"].as_str().expect("id").to_owned());
+        }
+    }
+    assert!(
+        unmapped.is_empty(),
+        "class a/b/c rules without a control: {unmapped:?}"
+    );
+    let table = stdout(&run(stiglint().args(["controls", "--all"])));
+    assert!(
+        table.contains("CNTR-K8-000400  V-242393  II    not decidable from files"),
+        "{table}"
+    );
 }

@@ -15,6 +15,7 @@ pub mod runtime;
 pub mod scan;
 pub mod session;
 pub mod source;
+pub mod stig;
 
 /// Plugins compiled from `plugins/*` by the build and embedded in the binary.
 pub mod builtin {

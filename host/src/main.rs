@@ -134,6 +134,10 @@ struct CheckArgs {
     /// Walk directories without honouring `.gitignore` and `.ignore` files.
     #[arg(long)]
     no_ignore: bool,
+    /// A Trivy image report (`trivy image --format json`, schema 2) for KUBER-L2-000030.
+    /// Repeatable. (Reports among the checked paths are recognised by content too.)
+    #[arg(long = "trivy-report", value_name = "FILE")]
+    trivy_reports: Vec<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -160,6 +164,10 @@ struct ControlsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
+    /// Also list every rule of the DISA Kubernetes STIG V2R4 with how it is covered (checked,
+    /// stood in for, not decidable from files, not implemented).
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -264,11 +272,12 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.no_ignore = args.no_ignore;
     let session = Session::new(options)?;
 
-    let paths = if args.paths.is_empty() {
+    let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    paths.extend(args.trivy_reports.iter().cloned());
     let stdin = if paths.iter().any(|p| p.as_os_str() == "-") {
         let mut text = String::new();
         std::io::stdin()
@@ -342,9 +351,11 @@ fn controls(args: &ControlsArgs) -> Result<u8> {
     let config = load_config(&args.common, &[])?;
     let session = Session::new(session_options(&args.common, config))?;
     let mut out = Vec::new();
+    let controls = session.controls();
+    let rules = args.all.then(|| stiglint::stig::coverage(&controls));
     match args.format {
-        ListFormat::Table => report::catalogue::write_table(&session.controls(), &mut out)?,
-        ListFormat::Json => report::catalogue::write_json(&session.controls(), &mut out)?,
+        ListFormat::Table => report::catalogue::write_table(&controls, rules.as_deref(), &mut out)?,
+        ListFormat::Json => report::catalogue::write_json(&controls, rules.as_deref(), &mut out)?,
     }
     std::io::stdout().lock().write_all(&out)?;
     for p in &session.problems {

@@ -3,6 +3,8 @@
 
 pub mod json;
 pub mod k8s;
+pub mod kubelet;
+pub mod trivy;
 pub mod spans;
 pub mod yaml;
 
@@ -76,7 +78,8 @@ pub struct Input {
 pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Expand command-line paths into inputs: `-` is standard input, a file is itself (whatever
-/// its name), a directory is every `.yaml`, `.yml` and `.json` file below it, sorted. Like
+/// its name), a directory is every `.yaml`, `.yml` and `.json` file below it and every kubelet
+/// flags file (`kubelet.service.d/*.conf`, `kubeadm-flags.env`), sorted. Like
 /// ripgrep and ruff, a directory walk honours `.gitignore` and `.ignore` files (so `target/`
 /// and `node_modules/` stay out) unless `respect_ignore` is false; `.git` is never entered.
 /// A path that does not exist is a problem, not a silent skip.
@@ -129,10 +132,11 @@ fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mu
         match entry {
             Ok(e) => {
                 let p = e.path();
-                let wanted = e.file_type().is_some_and(|t| t.is_file())
-                    && p.extension()
-                        .and_then(|x| x.to_str())
-                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                let wanted =
+                    e.file_type().is_some_and(|t| t.is_file())
+                        && (p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                            EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())
+                        }) || kubelet::is_flags_file(p));
                 if wanted {
                     found.push(p.to_path_buf());
                 }
@@ -223,6 +227,28 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
+    if kubelet::is_flags_source(&source) {
+        let (value, spans) = kubelet::load(&source);
+        documents.push(LoadedDoc {
+            yaml_index: 0,
+            prefix: String::new(),
+            format: Format::Kubelet,
+            hints: Arc::new(Hints {
+                api_version: Some("stiglint.dev/v1".to_owned()),
+                kind: Some("KubeletFlags".to_owned()),
+                ..Hints::default()
+            }),
+            value,
+            spans: Arc::new(spans),
+            template: None,
+        });
+        return LoadedFile {
+            source,
+            documents,
+            skipped,
+            problems,
+        };
+    }
     if json::is_json(&source)
         && let Some(e) = json::syntax_error(&source)
     {
@@ -243,6 +269,18 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
             Ok(doc) => {
                 let spans = Arc::new(doc.spans);
                 let root = spans.get("").unwrap_or_default();
+                if let Some(hints) = trivy::hints(&doc.value) {
+                    documents.push(LoadedDoc {
+                        yaml_index: doc.index,
+                        prefix: String::new(),
+                        format: Format::Trivy,
+                        hints: Arc::new(hints),
+                        value: doc.value,
+                        spans,
+                        template: None,
+                    });
+                    continue;
+                }
                 match k8s::objects(doc.value) {
                     Ok(objects) => documents.extend(objects.into_iter().map(|o| LoadedDoc {
                         yaml_index: doc.index,

@@ -2,10 +2,17 @@
 
 use std::io::Write;
 
-use crate::runtime::ControlMeta;
+use serde::Serialize;
 
-/// A table of controls.
-pub fn write_table(controls: &[&ControlMeta], out: &mut dyn Write) -> std::io::Result<()> {
+use crate::runtime::ControlMeta;
+use crate::stig::{Coverage, RuleStatus};
+
+/// A table of controls, and with `rules` the STIG's rules and their coverage.
+pub fn write_table(
+    controls: &[&ControlMeta],
+    rules: Option<&[RuleStatus<'_>]>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let id_w = controls
         .iter()
         .map(|c| c.id.len())
@@ -29,12 +36,56 @@ pub fn write_table(controls: &[&ControlMeta], out: &mut dyn Write) -> std::io::R
             c.title
         )?;
     }
-    writeln!(out, "\n{} controls", controls.len())
+    writeln!(out, "\n{} controls", controls.len())?;
+    let Some(rules) = rules else {
+        return Ok(());
+    };
+    writeln!(out, "\nDISA Kubernetes STIG V2R4: {} rules", rules.len())?;
+    writeln!(
+        out,
+        "{:14}  {:8}  {:4}  {:26}  SUMMARY",
+        "STIG ID", "VULN", "CAT", "COVERAGE"
+    )?;
+    for r in rules {
+        let coverage = match r.coverage {
+            Coverage::Checked => "checked".to_owned(),
+            Coverage::StoodInFor => format!("stood in for ({})", r.controls.join(", ")),
+            Coverage::NotDecidableFromFiles => "not decidable from files".to_owned(),
+            Coverage::NotImplemented => "not implemented".to_owned(),
+        };
+        writeln!(
+            out,
+            "{:14}  {:8}  {:4}  {:26}  {}",
+            r.rule.stig_id, r.rule.vuln_id, r.rule.cat, coverage, r.rule.summary
+        )?;
+    }
+    let count = |c: Coverage| rules.iter().filter(|r| r.coverage == c).count();
+    writeln!(
+        out,
+        "\n{} checked, {} stood in for, {} not decidable from files (Not Reviewed), {} not implemented",
+        count(Coverage::Checked),
+        count(Coverage::StoodInFor),
+        count(Coverage::NotDecidableFromFiles),
+        count(Coverage::NotImplemented)
+    )
 }
 
-/// The controls as JSON.
-pub fn write_json(controls: &[&ControlMeta], out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, controls)?;
+#[derive(Serialize)]
+struct All<'a> {
+    controls: &'a [&'a ControlMeta],
+    rules: &'a [RuleStatus<'a>],
+}
+
+/// The controls as JSON: a list, or with `rules` an object `{controls, rules}`.
+pub fn write_json(
+    controls: &[&ControlMeta],
+    rules: Option<&[RuleStatus<'_>]>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match rules {
+        Some(rules) => serde_json::to_writer_pretty(&mut *out, &All { controls, rules })?,
+        None => serde_json::to_writer_pretty(&mut *out, controls)?,
+    }
     out.write_all(b"\n")
 }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::runtime::Severity;
-use crate::scan::{FileStatus, ScanResult};
+use crate::scan::{FileStatus, NoteKind, ScanResult};
 
 /// How a report is written.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +52,8 @@ pub struct Summary {
     pub findings: BTreeMap<Severity, usize>,
     /// Total findings.
     pub findings_total: usize,
+    /// Verdicts that are not findings, by kind (`not-applicable`, `not-evaluated`, `partial`).
+    pub notes: BTreeMap<NoteKind, usize>,
     /// Errors.
     pub errors: usize,
     /// Controls run.
@@ -82,6 +84,9 @@ impl Summary {
         }
         for f in &result.findings {
             *s.findings.entry(f.severity).or_default() += 1;
+        }
+        for n in &result.notes {
+            *s.notes.entry(n.kind).or_default() += 1;
         }
         s
     }

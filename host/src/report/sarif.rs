@@ -9,7 +9,7 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
@@ -244,6 +244,38 @@ pub fn write(
                 (None, false) => builder.related_locations(related).build(),
             }
         })
+        .collect();
+
+    // Notes are results too, of kind notApplicable (rule does not apply) or review (it could
+    // not be fully evaluated), so the log shows every verdict, not only failures.
+    let results: Vec<SarifResult> = results
+        .into_iter()
+        .chain(result.notes.iter().map(|n| {
+            let kind = match n.kind {
+                crate::scan::NoteKind::NotApplicable => ResultKind::NotApplicable,
+                crate::scan::NoteKind::NotEvaluated | crate::scan::NoteKind::Partial => {
+                    ResultKind::Review
+                }
+            };
+            let mut props = BTreeMap::new();
+            props.insert(
+                "status".to_owned(),
+                serde_json::to_value(n.kind).unwrap_or_default(),
+            );
+            // SARIF's "no rule index" is -1.
+            let rule_index = index.get(n.control.as_str()).map_or(-1, |i| *i as i64);
+            let builder = SarifResult::builder()
+                .rule_id(n.control.clone())
+                .rule_index(rule_index)
+                .kind(kind)
+                .level(ResultLevel::None)
+                .message(Message::builder().text(n.reason.clone()).build())
+                .properties(bag(props, Vec::new()));
+            match &n.location {
+                Some(l) => builder.locations(vec![location(l, None)]).build(),
+                None => builder.build(),
+            }
+        }))
         .collect();
 
     let notifications: Vec<Notification> = result

@@ -9,7 +9,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use super::{ReportOptions, Summary};
 use crate::problem::Problem;
 use crate::runtime::Severity;
-use crate::scan::{FileStatus, Finding, ScanResult};
+use crate::scan::{FileStatus, Finding, NoteKind, ScanResult};
 use crate::source::{Range, SourceFile};
 
 fn level(s: Severity) -> Level<'static> {
@@ -186,6 +186,23 @@ fn write_summary(
         writeln!(out, "Skipped documents:")?;
         for (name, d) in &docs_skipped {
             writeln!(out, "  {name}:{}: {}", d.range.start.line, d.reason)?;
+        }
+    }
+    if !result.notes.is_empty() {
+        writeln!(
+            out,
+            "Not findings (not applicable, not evaluated, partly evaluated):"
+        )?;
+        for n in &result.notes {
+            let at = n.location.as_ref().map_or_else(String::new, |l| {
+                format!("{}:{}: ", l.file, l.range.start.line)
+            });
+            let kind = match n.kind {
+                NoteKind::NotApplicable => "not applicable",
+                NoteKind::NotEvaluated => "not evaluated",
+                NoteKind::Partial => "partly evaluated",
+            };
+            writeln!(out, "  {at}{} {kind}: {}", n.control, n.reason)?;
         }
     }
     if !result.findings.is_empty() {
