@@ -597,3 +597,21 @@ fn every_stig_rule_is_listed_with_its_coverage() {
         "{table}"
     );
 }
+
+#[test]
+fn kubelet_flags_from_a_systemd_dropin_found_by_walking() {
+    let out = run(stiglint().args(["check", "--format", "json", "--select", "CNTR-K8-000850,CNTR-K8-000330", "tests/data"]));
+    let report = json(&out);
+    let file = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["name"] == "tests/data/kubelet.service.d/10-kubeadm.conf")
+        .expect("the drop-in is picked up by the directory walk");
+    assert_eq!(file["status"], "scanned");
+    let host = findings(&report, "CNTR-K8-000850");
+    assert_eq!(host.len(), 1);
+    assert_eq!(host[0]["file"], "tests/data/kubelet.service.d/10-kubeadm.conf");
+    assert_eq!(start(host[0]), (5, 33, 5, 59));
+    assert_eq!(findings(&report, "CNTR-K8-000330").len(), 1);
+}

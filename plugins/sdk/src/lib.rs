@@ -59,6 +59,7 @@ pub mod catalogue;
 pub mod controlplane;
 mod document;
 pub mod k8s;
+pub mod kubelet;
 mod out;
 mod pointer;
 

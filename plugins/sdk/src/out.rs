@@ -173,6 +173,23 @@ impl Out {
         });
     }
 
+    /// Record a note about another document (from `finish`, where there is no current one).
+    pub fn note_in(
+        &mut self,
+        document: u32,
+        kind: NoteKind,
+        pointer: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        self.notes.push(Note {
+            control: self.control.clone(),
+            document: Some(document),
+            pointer: pointer.into(),
+            kind,
+            reason: reason.into(),
+        });
+    }
+
     /// Keep a fact about the current document for `finish`.
     pub fn fact(&mut self, data: Value) {
         self.fact_at(&[], data);
@@ -196,6 +213,12 @@ impl Out {
     #[must_use]
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// Notes so far (for tests).
+    #[must_use]
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
     }
 
     /// Facts so far (for tests).
@@ -234,5 +257,35 @@ impl FindingBuilder<'_> {
             });
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn note_in_names_its_document() {
+        let mut out = Out::new("X-1", 0);
+        out.note(NoteKind::NotEvaluated, "/a", "here");
+        out.note_in(
+            7,
+            NoteKind::Partial,
+            "/spec/containers/0/command/3",
+            "there",
+        );
+        let notes = out.notes();
+        assert_eq!(notes.len(), 2);
+        assert_eq!(notes[0].document, Some(0));
+        assert_eq!(
+            notes[1],
+            Note {
+                control: "X-1".into(),
+                document: Some(7),
+                pointer: "/spec/containers/0/command/3".into(),
+                kind: NoteKind::Partial,
+                reason: "there".into(),
+            }
+        );
     }
 }
