@@ -600,7 +600,14 @@ fn every_stig_rule_is_listed_with_its_coverage() {
 
 #[test]
 fn kubelet_flags_from_a_systemd_dropin_found_by_walking() {
-    let out = run(stiglint().args(["check", "--format", "json", "--select", "CNTR-K8-000850,CNTR-K8-000330", "tests/data"]));
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "CNTR-K8-000850,CNTR-K8-000330",
+        "tests/data",
+    ]));
     let report = json(&out);
     let file = report["files"]
         .as_array()
@@ -611,7 +618,66 @@ fn kubelet_flags_from_a_systemd_dropin_found_by_walking() {
     assert_eq!(file["status"], "scanned");
     let host = findings(&report, "CNTR-K8-000850");
     assert_eq!(host.len(), 1);
-    assert_eq!(host[0]["file"], "tests/data/kubelet.service.d/10-kubeadm.conf");
+    assert_eq!(
+        host[0]["file"],
+        "tests/data/kubelet.service.d/10-kubeadm.conf"
+    );
     assert_eq!(start(host[0]), (5, 33, 5, 59));
     assert_eq!(findings(&report, "CNTR-K8-000330").len(), 1);
+}
+
+#[test]
+fn trivy_reports_decide_known_vulnerabilities() {
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "--today",
+        "2026-11-22",
+        "--select",
+        "KUBER-L2-000030",
+        "--trivy-report",
+        "tests/data/trivy/nginx-1.25.json",
+        "tests/data/nginx-deployment.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let f = findings(&report, "KUBER-L2-000030");
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(
+        f[0]["message"],
+        "Container 'web' image 'docker.io/library/nginx:1.25' has 7 CRITICAL vulnerabilities: \
+         CVE-2023-6879, CVE-2023-45853, CVE-2024-5535, CVE-2024-24790, CVE-2024-45490, \
+         CVE-2024-45491, CVE-2024-45492"
+    );
+    assert_eq!(
+        f[0]["related"][0]["file"],
+        "tests/data/trivy/nginx-1.25.json"
+    );
+    let notes = report["notes"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n["kind"] == "not-evaluated"
+            && n["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("'redis:7.2' has no Trivy report"))),
+        "an image without a report is not evaluated: {notes:?}"
+    );
+    // A month later the report itself is stale.
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "--today",
+        "2026-12-22",
+        "--select",
+        "KUBER-L2-000030",
+        "--trivy-report",
+        "tests/data/trivy/nginx-1.25.json",
+        "tests/data/nginx-deployment.yaml",
+    ]));
+    let stale = findings(&json(&out), "KUBER-L2-000030")
+        .into_iter()
+        .filter(|f| f["pointer"] == "/CreatedAt")
+        .count();
+    assert_eq!(stale, 1);
 }

@@ -4,8 +4,8 @@
 pub mod json;
 pub mod k8s;
 pub mod kubelet;
-pub mod trivy;
 pub mod spans;
+pub mod trivy;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

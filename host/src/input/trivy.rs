@@ -26,8 +26,9 @@ mod tests {
 
     #[test]
     fn recognises_schema_2_reports_only() {
-        let h = super::hints(&json!({"SchemaVersion": 2, "ArtifactName": "nginx:1.25", "Results": []}))
-            .expect("a report");
+        let h =
+            super::hints(&json!({"SchemaVersion": 2, "ArtifactName": "nginx:1.25", "Results": []}))
+                .expect("a report");
         assert_eq!(h.kind.as_deref(), Some("TrivyReport"));
         assert_eq!(h.name.as_deref(), Some("nginx:1.25"));
         assert!(super::hints(&json!({"SchemaVersion": 1, "ArtifactName": "x"})).is_none());

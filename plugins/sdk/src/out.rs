@@ -173,6 +173,17 @@ impl Out {
         });
     }
 
+    /// Record a note about the scan as a whole (no document).
+    pub fn note_scan(&mut self, kind: NoteKind, reason: impl Into<String>) {
+        self.notes.push(Note {
+            control: self.control.clone(),
+            document: None,
+            pointer: String::new(),
+            kind,
+            reason: reason.into(),
+        });
+    }
+
     /// Record a note about another document (from `finish`, where there is no current one).
     pub fn note_in(
         &mut self,

@@ -173,3 +173,158 @@ fn default_deny_follows_the_scan_namespace() {
         ["Namespace 'data' has no default-deny ingress NetworkPolicy (Pod 'db')"]
     );
 }
+
+fn secret_reader(kind: &str, name: &str, namespace: Option<&str>) -> Document {
+    let mut metadata = json!({"name": name});
+    if let Some(ns) = namespace {
+        metadata["namespace"] = json!(ns);
+    }
+    doc(
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": metadata,
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]}),
+    )
+}
+
+#[test]
+fn secret_read_allow_list_by_name_and_namespace() {
+    use stiglint_plugin_workload::controls::secret_read_roles;
+    let mut rule = secret_read_roles::Rule::default();
+    rule.configure(&json!({}), &scan(None))
+        .expect("no settings");
+    let got = check(&rule, &secret_reader("ClusterRole", "reader", None));
+    assert_eq!(got.len(), 1, "nothing is allowed by default");
+    assert_eq!(got[0].0, "/rules/0/verbs");
+    assert!(
+        got[0].1.contains("grants get, list on secrets"),
+        "{}",
+        got[0].1
+    );
+    assert_eq!(
+        check(
+            &rule,
+            &secret_reader("ClusterRole", "system:aggregate-to-edit", None)
+        )
+        .len(),
+        1,
+        "built-in roles are not allowed automatically"
+    );
+
+    rule.configure(
+        &json!({"allowed-roles": ["external-secrets", "vault/injector"]}),
+        &scan(Some("vault")),
+    )
+    .expect("valid settings");
+    // A plain name allows the ClusterRole and a Role of that name in any namespace.
+    assert!(
+        check(
+            &rule,
+            &secret_reader("ClusterRole", "external-secrets", None)
+        )
+        .is_empty()
+    );
+    assert!(check(&rule, &secret_reader("Role", "external-secrets", Some("x"))).is_empty());
+    // `namespace/name` allows one Role; without metadata.namespace it is the scan's namespace.
+    assert!(check(&rule, &secret_reader("Role", "injector", Some("vault"))).is_empty());
+    assert!(check(&rule, &secret_reader("Role", "injector", None)).is_empty());
+    assert_eq!(
+        check(&rule, &secret_reader("Role", "injector", Some("tools"))).len(),
+        1
+    );
+    assert_eq!(
+        check(&rule, &secret_reader("ClusterRole", "injector", None)).len(),
+        1
+    );
+
+    let e = rule
+        .configure(&json!({"allowed-role": ["x"]}), &scan(None))
+        .expect_err("typo in the key");
+    assert!(
+        e.contains("allowed-role") && e.contains("allowed-roles"),
+        "{e}"
+    );
+    let e = rule
+        .configure(&json!({"allowed-roles": [""]}), &scan(None))
+        .expect_err("empty name");
+    assert!(e.contains("empty"), "{e}");
+}
+
+#[test]
+fn credential_literals_take_no_settings_and_never_echo_values() {
+    use stiglint_plugin_workload::controls::credential_literals;
+    let mut rule = credential_literals::Rule;
+    let e = rule
+        .configure(&json!({"allowed-keys": ["x"]}), &scan(None))
+        .expect_err("no settings");
+    assert!(e.contains("takes no settings"), "{e}");
+    rule.configure(&json!({}), &scan(None)).expect("empty");
+    let secret = "q8Rz!vW2#pLm4xT";
+    let cm = doc(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app"},
+        "data": {"a/DB_PASSWORD": secret, "password-min-length": "12"}}),
+    );
+    let got = check(&rule, &cm);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "/data/a~1DB_PASSWORD");
+    assert!(!got[0].1.contains(secret), "{}", got[0].1);
+    let mut p = pod("p", Some("shop"), "app:1");
+    p.json["spec"]["containers"][0]["env"] =
+        json!([{"name": "API_TOKEN", "value": "ghp_8f3KdL0q9ZxV2mN7pR4sT1uW6yB5cE"}]);
+    let got = check(&rule, &p);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "/spec/containers/0/env/0/value");
+    assert!(!got[0].1.contains("ghp_"), "{}", got[0].1);
+}
+
+fn psp(run_as_user: &str) -> Document {
+    doc(
+        json!({"apiVersion": "policy/v1beta1", "kind": "PodSecurityPolicy",
+        "metadata": {"name": "p"}, "spec": {
+            "runAsUser": {"rule": run_as_user},
+            "supplementalGroups": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]},
+            "fsGroup": {"rule": "MustRunAs", "ranges": [{"min": 0, "max": 65535}]}}}),
+    )
+}
+
+#[test]
+fn pod_security_policy_is_not_applicable_from_1_25() {
+    use stiglint_plugin_workload::controls::psp_non_root;
+    use stiglint_sdk::NoteKind;
+    let with_version = |v: Option<&str>| ScanContext {
+        k8s_version: v.map(str::to_owned),
+        ..ScanContext::default()
+    };
+    let bad = psp("RunAsAny");
+    for version in [None, Some("1.24"), Some("v1.21.14"), Some("not-a-version")] {
+        let mut rule = psp_non_root::Rule::default();
+        rule.configure(&json!({}), &with_version(version))
+            .expect("no settings");
+        let got = check(&rule, &bad);
+        let pointers: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            pointers,
+            ["/spec/runAsUser/rule", "/spec/fsGroup/ranges/0/min"],
+            "{version:?}"
+        );
+        assert!(check(&rule, &psp("MustRunAsNonRoot")).len() == 1);
+    }
+    for version in ["1.25", "v1.31.2", "2.0"] {
+        let mut rule = psp_non_root::Rule::default();
+        rule.configure(&json!({}), &with_version(Some(version)))
+            .expect("no settings");
+        let mut out = Out::new("CNTR-K8-002010", bad.id);
+        rule.check(&bad, &mut out);
+        assert!(out.findings().is_empty(), "{version}");
+        let notes = out.notes();
+        assert_eq!(notes.len(), 1, "{version}");
+        assert_eq!(notes[0].kind, NoteKind::NotApplicable);
+        assert_eq!(
+            notes[0].reason,
+            "PodSecurityPolicy was removed in Kubernetes 1.25"
+        );
+    }
+    let mut rule = psp_non_root::Rule::default();
+    let e = rule
+        .configure(&json!({"k8s-version": "1.24"}), &with_version(None))
+        .expect_err("no settings");
+    assert!(e.contains("takes no settings"), "{e}");
+}

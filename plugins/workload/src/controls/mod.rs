@@ -1,6 +1,7 @@
 //! One control per file; `all()` lists them with their documentation.
 
 pub mod approved_registry;
+pub mod credential_literals;
 pub mod dashboard;
 pub mod default_deny_ingress;
 pub mod default_namespaces;
@@ -8,10 +9,13 @@ pub mod host_namespaces;
 pub mod image_versions;
 pub mod privileged;
 pub mod privileged_host_ports;
+pub mod psp_non_root;
 pub mod resource_limits;
 pub mod run_as_non_root;
 pub mod secret_env;
+pub mod secret_read_roles;
 pub mod system_namespaces;
+pub mod vulnerable_images;
 
 stiglint_sdk::controls![
     approved_registry,
@@ -26,4 +30,8 @@ stiglint_sdk::controls![
     secret_env,
     system_namespaces,
     image_versions,
+    secret_read_roles,
+    credential_literals,
+    psp_non_root,
+    vulnerable_images,
 ];
