@@ -2,7 +2,11 @@
 //! turn pointers into ranges, then run the cross-document controls once over the facts of the
 //! whole scan. Every file and every plugin ends up accounted for.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+// The scan's maps are keyed by small integers and pointers, hashed millions of times on a
+// large scan: FxHash, not SipHash (no untrusted keys choose these: they are ours).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
@@ -363,8 +367,8 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         ..ScanResult::default()
     };
     let mut facts: Vec<Vec<(usize, usize, wit::Fact)>> = plans.iter().map(|_| Vec::new()).collect();
-    let mut doc_refs: HashMap<u32, DocRef> = HashMap::new();
-    let mut located: HashMap<LocationKey, (Location, bool)> = HashMap::new();
+    let mut doc_refs: HashMap<u32, DocRef> = HashMap::default();
+    let mut located: HashMap<LocationKey, (Location, bool)> = HashMap::default();
     for (file, outcome) in outcomes.into_iter().enumerate() {
         result.files.push(outcome.report);
         result.sources.push(outcome.source);
@@ -397,7 +401,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         let facts: Vec<wit::Fact> = plan_facts.into_iter().map(|(_, _, f)| f).collect();
         match plan.plugin.finish(&facts, &scan_ids) {
             Ok(out) => {
-                let valid: HashSet<u32> = doc_refs.keys().copied().collect();
+                let valid: FxHashSet<u32> = doc_refs.keys().copied().collect();
                 let resolver = MapResolver {
                     extra: resolve_ahead(
                         &out,
@@ -579,7 +583,7 @@ fn scan_file(
             base,
             loaded: &loaded,
         };
-        let valid: HashSet<u32> = batch.iter().map(|d| d.id).collect();
+        let valid: FxHashSet<u32> = batch.iter().map(|d| d.id).collect();
         for (out, failed) in run_check(plan, &batch) {
             match out {
                 Ok(mut out) => {
@@ -691,7 +695,7 @@ fn valid_pointer(p: &str) -> bool {
 fn absorb(
     plan: &PluginPlan<'_>,
     out: wit::CheckOutput,
-    valid_docs: &HashSet<u32>,
+    valid_docs: &FxHashSet<u32>,
     requested: &[String],
     resolver: &dyn Resolver,
 ) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
