@@ -292,7 +292,8 @@ pub fn non_empty_path(value: &Value) -> bool {
     value.as_str().is_some_and(|s| !s.trim().is_empty())
 }
 
-/// A Go duration (`4h0m0s`, `5m`, `300s`, `1.5h`, `0`) in seconds.
+/// A Go duration (`4h0m0s`, `5m`, `300s`, `1.5h`, `0`) in seconds; `None` for anything Go
+/// rejects, and for negative durations (no timeout setting accepts one).
 #[must_use]
 pub fn parse_duration(text: &str) -> Option<f64> {
     let text = text.trim();
@@ -506,5 +507,11 @@ mod tests {
         assert_eq!(parse_duration("five"), None);
         assert_eq!(parse_duration("5"), None);
         assert_eq!(parse_duration(""), None);
+        assert_eq!(
+            parse_duration("-1s"),
+            None,
+            "negative durations are not accepted"
+        );
+        assert_eq!(parse_duration("true"), None);
     }
 }
