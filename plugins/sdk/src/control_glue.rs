@@ -259,6 +259,7 @@ pub fn check(
             .collect();
         let mut out = Out::default();
         for doc in &docs {
+            crate::controlplane::begin_document();
             for (control, meta) in &selected {
                 if applies(meta, doc) {
                     out.retarget(&meta.id, doc.id);

@@ -6,6 +6,9 @@
 //! `--flag value` or `--flag` (a boolean); a shell wrapper (`sh -c "kube-apiserver --a=b"`) is
 //! split on blanks. A flag given twice counts as its last value, as the Go flag package reads it.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use crate::Document;
@@ -104,7 +107,41 @@ pub struct StaticPod<'a> {
     /// Its container.
     pub container: Container<'a>,
     /// Its flags, in order.
-    pub flags: Vec<Flag>,
+    pub flags: Rc<[Flag]>,
+}
+
+/// What `StaticPod::of` found for a document: component, container ordinal, flags (`None`: not
+/// a static pod).
+type Analysis = Option<(Component, usize, Rc<[Flag]>)>;
+
+struct Memo {
+    enabled: bool,
+    doc: Option<u32>,
+    analysis: Analysis,
+}
+
+thread_local! {
+    /// The analysis of the document being judged. Every control-plane control of a plugin asks
+    /// for the same pod in turn; it is parsed once. On only inside the SDK's glue, which calls
+    /// [`begin_document`] before each document (document IDs are unique within a call).
+    static MEMO: RefCell<Memo> = const {
+        RefCell::new(Memo {
+            enabled: false,
+            doc: None,
+            analysis: None,
+        })
+    };
+}
+
+/// Start judging a new document: forget the last one's static pod analysis.
+#[doc(hidden)]
+pub fn begin_document() {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        m.enabled = true;
+        m.doc = None;
+        m.analysis = None;
+    });
 }
 
 impl<'a> StaticPod<'a> {
@@ -115,30 +152,25 @@ impl<'a> StaticPod<'a> {
             return None;
         }
         let pod = PodSpec::of(doc)?;
-        let label = doc.label("component").and_then(Component::from_name);
-        let found = pod.containers().find_map(|c| {
-            let by_command = c
-                .value
-                .get("command")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(Value::as_str)
-                .and_then(|s| s.split_whitespace().next())
-                .map(|s| s.rsplit('/').next().unwrap_or(s))
-                .and_then(Component::from_name);
-            let by_image = c.image().and_then(|i| {
-                let repo = ImageRef::parse(i).repository;
-                Component::from_name(repo.rsplit('/').next().unwrap_or(&repo))
-            });
-            by_command.or(by_image).map(|component| (component, c))
+        let cached = MEMO.with(|m| {
+            let m = m.borrow();
+            (m.enabled && m.doc == Some(doc.id)).then(|| m.analysis.clone())
         });
-        // The label alone names the pod, not the container: take its first container.
-        let found = found.or_else(|| Some((label?, pod.containers().next()?)))?;
-        let (component, container) = found;
-        let flags = flags_of(&container);
+        let analysis = cached.unwrap_or_else(|| {
+            let analysis = analyse(doc, &pod);
+            MEMO.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.enabled {
+                    m.doc = Some(doc.id);
+                    m.analysis.clone_from(&analysis);
+                }
+            });
+            analysis
+        });
+        let (component, ordinal, flags) = analysis?;
         Some(Self {
             component,
-            container,
+            container: pod.containers().nth(ordinal)?,
             flags,
         })
     }
@@ -278,6 +310,31 @@ pub fn check_path_flag(doc: &Document, out: &mut crate::Out, component: Componen
             ),
         );
     }
+}
+
+/// Which container of a Pod is a control-plane component, and its flags.
+fn analyse(doc: &Document, pod: &PodSpec<'_>) -> Analysis {
+    let label = doc.label("component").and_then(Component::from_name);
+    let found = pod.containers().enumerate().find_map(|(i, c)| {
+        let by_command = c
+            .value
+            .get("command")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .and_then(|s| s.split_whitespace().next())
+            .map(|s| s.rsplit('/').next().unwrap_or(s))
+            .and_then(Component::from_name);
+        let by_image = c.image().and_then(|i| {
+            let repo = ImageRef::parse(i).repository;
+            Component::from_name(repo.rsplit('/').next().unwrap_or(&repo))
+        });
+        by_command.or(by_image).map(|component| (component, i, c))
+    });
+    // The label alone names the pod, not the container: take its first container.
+    let (component, ordinal, container) =
+        found.or_else(|| Some((label?, 0, pod.containers().next()?)))?;
+    Some((component, ordinal, flags_of(&container).into()))
 }
 
 /// Every flag of a container's `command` and `args`.
@@ -435,6 +492,32 @@ mod tests {
             "kube-scheduler must set --bind-address to 127.0.0.1 (it is '0.0.0.0')"
         );
         assert_eq!(f[1].pointer, "/spec/containers/0/command");
+    }
+
+    #[test]
+    fn the_analysis_is_shared_per_document_inside_the_glue() {
+        begin_document();
+        let mut a = pod(
+            json!({"spec": {"containers": [{"name": "s", "image": "registry.k8s.io/kube-scheduler:v1.31.0",
+            "command": ["kube-scheduler", "--bind-address=0.0.0.0"]}]}}),
+        );
+        a.id = 1;
+        let first = StaticPod::of(&a).expect("scheduler");
+        let again = StaticPod::of(&a).expect("scheduler");
+        assert!(Rc::ptr_eq(&first.flags, &again.flags), "parsed once");
+        let mut b = pod(
+            json!({"spec": {"containers": [{"name": "e", "image": "quay.io/coreos/etcd:v3.5.9",
+            "command": ["etcd", "--auto-tls=false"]}]}}),
+        );
+        b.id = 2;
+        assert_eq!(
+            StaticPod::of(&b).map(|p| p.component),
+            Some(Component::Etcd)
+        );
+        let mut web = pod(json!({"spec": {"containers": [{"name": "w", "image": "nginx"}]}}));
+        web.id = 3;
+        assert!(StaticPod::of(&web).is_none());
+        assert!(StaticPod::of(&web).is_none(), "a cached 'not a static pod'");
     }
 
     #[test]
