@@ -1,53 +1,11 @@
 //! The DISA Kubernetes STIG V2R4 rule list (the same data the SDK builds control metadata from)
 //! and how this installation covers each rule.
 
-use std::sync::OnceLock;
-
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::runtime::ControlMeta;
-
-const RULES_CSV: &str = include_str!("../../plugins/sdk/data/rules_v2r4.csv");
-
-/// One rule of the STIG.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Rule {
-    /// `CNTR-K8-000150`.
-    pub stig_id: String,
-    /// `V-242376`.
-    pub vuln_id: String,
-    /// `SV-…_rule`.
-    pub rule_id: String,
-    /// `I`, `II`, `III`.
-    pub cat: String,
-    /// SRG requirement.
-    pub srg: String,
-    /// CCIs, `;`-separated.
-    pub ccis: String,
-    /// NIST SP 800-53, `;`-separated.
-    pub nist_800_53: String,
-    /// Summary.
-    pub summary: String,
-    /// Which artifact decides it (`a` workload, `b` static pod flag, `c` kubelet, `d`
-    /// Terraform, `e` nothing a file can show), as the rule data says.
-    pub artifact_class: String,
-    /// The deciding field.
-    pub field: String,
-    /// What compliant means.
-    pub compliant: String,
-}
-
-/// Every rule, parsed once (the data is compiled in and checked by the tests).
-#[must_use]
-pub fn rules() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        csv::Reader::from_reader(RULES_CSV.as_bytes())
-            .deserialize()
-            .filter_map(Result::ok)
-            .collect()
-    })
-}
+/// The rule data is the SDK's: the same CSV the plugins build their control metadata from.
+pub use stiglint_sdk::catalogue::{StigRule as Rule, rules};
 
 /// How a rule is covered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

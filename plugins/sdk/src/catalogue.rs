@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The CSV of the 94 rules of the DISA Kubernetes STIG V2R4, one row a rule.
 pub const RULES_CSV: &str = include_str!("../data/rules_v2r4.csv");
@@ -42,7 +42,7 @@ pub enum Scope {
 }
 
 /// One rule of the DISA Kubernetes STIG, as the CSV gives it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct StigRule {
     /// `CNTR-K8-000150`.
     pub stig_id: String,

@@ -126,6 +126,7 @@ impl Out {
         }
     }
 
+    #[cfg(feature = "control")]
     pub(crate) fn retarget(&mut self, control: &str, document: u32) {
         control.clone_into(&mut self.control);
         self.document = document;
