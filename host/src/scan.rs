@@ -387,21 +387,37 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         located.extend(outcome.located);
     }
 
-    for (plan, mut plan_facts) in plans.iter().zip(facts) {
-        let scan_ids: Vec<String> = plan
-            .controls
-            .iter()
-            .filter(|c| c.scope == Scope::Scan)
-            .map(|c| c.id.clone())
-            .collect();
-        if scan_ids.is_empty() || plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
+    // `finish` runs once per scan-scope control, each on its own instance, in parallel: a
+    // control only ever sees its own facts, and one control's slow reduction (a finding for
+    // each of 100,000 workloads) does not wait for another's.
+    let mut jobs: Vec<(usize, String, Vec<wit::Fact>)> = Vec::new();
+    for (index, (plan, mut plan_facts)) in plans.iter().zip(facts).enumerate() {
+        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
             continue;
         }
         plan_facts.sort_by_key(|(file, ordinal, _)| (*file, *ordinal));
-        let facts: Vec<wit::Fact> = plan_facts.into_iter().map(|(_, _, f)| f).collect();
-        match plan.plugin.finish(&facts, &scan_ids) {
+        let first = jobs.len();
+        jobs.extend(
+            plan.controls
+                .iter()
+                .filter(|c| c.scope == Scope::Scan)
+                .map(|c| (index, c.id.clone(), Vec::new())),
+        );
+        for (_, _, fact) in plan_facts {
+            if let Some(job) = jobs[first..].iter_mut().find(|j| j.1 == fact.control) {
+                job.2.push(fact);
+            }
+        }
+    }
+    let answers: Vec<_> = jobs
+        .par_iter()
+        .map(|(plan, id, facts)| plans[*plan].plugin.finish(facts, std::slice::from_ref(id)))
+        .collect();
+    let valid: FxHashSet<u32> = doc_refs.keys().copied().collect();
+    for ((plan, id, _), answer) in jobs.iter().zip(answers) {
+        let plan = &plans[*plan];
+        match answer {
             Ok(out) => {
-                let valid: FxHashSet<u32> = doc_refs.keys().copied().collect();
                 let resolver = MapResolver {
                     extra: resolve_ahead(
                         &out,
@@ -413,7 +429,8 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
                     located: &located,
                     docs: &doc_refs,
                 };
-                let (findings, notes, problems) = absorb(plan, out, &valid, &scan_ids, &resolver);
+                let requested = std::slice::from_ref(id);
+                let (findings, notes, problems) = absorb(plan, out, &valid, requested, &resolver);
                 result.findings.extend(findings);
                 result.notes.extend(notes);
                 result.problems.extend(problems);
@@ -421,7 +438,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             Err(failure) => result.problems.push(
                 Problem::new(
                     ProblemKind::Plugin,
-                    format!("{failure} while judging the scan as a whole (finish)"),
+                    format!("{failure} while judging the scan as a whole (finish, {id})"),
                 )
                 .from_plugin(plan.plugin.info.name.clone()),
             ),

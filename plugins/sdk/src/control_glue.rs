@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::catalogue::{Meta, Scope, Severity};
 use crate::out::{Edit, NoteKind, Out};
-use crate::{Control, Document, Format, Hints, Registered, ScanContext};
+use crate::{Document, Format, Hints, Registered, ScanContext};
 
 /// Bindings generated from `wit/plugin.wit` (generated code: not ours to lint).
 #[allow(
@@ -44,6 +44,34 @@ struct State {
     controls: Vec<Registered>,
     /// Each control's `meta()`, computed once.
     metas: Vec<Meta>,
+    /// The last `controls` list the host selected and the indices it resolved to: the host
+    /// sends the same list with every call, so it is resolved once, not once per shard.
+    selection: Option<(Vec<String>, Vec<usize>)>,
+}
+
+impl State {
+    /// Indices of the selected controls, in plugin order.
+    fn selected(&mut self, controls: &[String]) -> &[usize] {
+        let fresh = self
+            .selection
+            .as_ref()
+            .is_none_or(|(last, _)| last.as_slice() != controls);
+        if fresh {
+            // A BTreeSet, not a HashSet: std's hasher seeds itself from WASI randomness, which
+            // the sandbox does not grant.
+            let wanted: std::collections::BTreeSet<&str> =
+                controls.iter().map(String::as_str).collect();
+            let indices = self
+                .metas
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| wanted.contains(m.id.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            self.selection = Some((controls.to_vec(), indices));
+        }
+        self.selection.as_ref().map_or(&[], |(_, i)| i.as_slice())
+    }
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -55,7 +83,11 @@ fn with_state<R>(spec: &PluginSpec, f: impl FnOnce(&mut State) -> R) -> R {
     let state = guard.get_or_insert_with(|| {
         let controls = (spec.controls)();
         let metas = controls.iter().map(|r| r.control.meta()).collect();
-        State { controls, metas }
+        State {
+            controls,
+            metas,
+            selection: None,
+        }
     });
     f(state)
 }
@@ -250,20 +282,15 @@ pub fn check(
         .map(document)
         .collect::<Result<Vec<_>, _>>()?;
     with_state(spec, |state| {
-        let selected: Vec<(&dyn Control, &Meta)> = state
-            .controls
-            .iter()
-            .zip(&state.metas)
-            .map(|(r, m)| (r.control.as_ref(), m))
-            .filter(|(_, m)| controls.contains(&m.id))
-            .collect();
+        let selected = state.selected(controls).to_vec();
         let mut out = Out::default();
         for doc in &docs {
             crate::controlplane::begin_document();
-            for (control, meta) in &selected {
+            for &i in &selected {
+                let meta = &state.metas[i];
                 if applies(meta, doc) {
                     out.retarget(&meta.id, doc.id);
-                    control.check(doc, &mut out);
+                    state.controls[i].control.check(doc, &mut out);
                 }
             }
         }
@@ -279,8 +306,9 @@ pub fn finish(
 ) -> Result<wit::CheckOutput, wit::PluginError> {
     with_state(spec, |state| {
         let mut out = Out::default();
-        for (r, meta) in state.controls.iter().zip(&state.metas) {
-            if meta.scope != Scope::Scan || !controls.contains(&meta.id) {
+        for i in state.selected(controls).to_vec() {
+            let (r, meta) = (&state.controls[i], &state.metas[i]);
+            if meta.scope != Scope::Scan {
                 continue;
             }
             let mine = facts
