@@ -142,6 +142,14 @@ def main() -> None:
             cw, cr, _ = c
             lines.append(f"| {name} | {sw:.3f} s | {sr:.0f} MiB | {cw:.2f} s | {cr:.0f} MiB | {cw / sw:.0f}× |")
     lines.append(f"| one file, warm plugin cache | {one_s[0] * 1000:.0f} ms | {one_s[1]:.0f} MiB | | | (process start `true`: {baseline_true[0] * 1000:.1f} ms) |")
+    # The cost of the second built-in plugin (cluster configuration), in the same run: the
+    # workload plugin alone (loaded from its .wasm) against both built-in plugins.
+    workload = ROOT / "target" / "wasm-plugins" / "wasm32-wasip2" / "release" / "stiglint_plugin_workload.wasm"
+    lines += ["", "| input | workload plugin alone | both built-in plugins | ratio |", "|---|---:|---:|---:|"]
+    for name, path in [("corpus/helm-rendered", CORPUS / "helm-rendered"), ("generated, 100,000 documents", gen)]:
+        alone = measure(stig(path) + ["--no-builtin-plugins", "--plugin", str(workload)], runs)
+        both = measure(stig(path), runs)
+        lines.append(f"| {name} | {alone[0]:.3f} s, {alone[1]:.0f} MiB | {both[0]:.3f} s, {both[1]:.0f} MiB | {both[0] / alone[0]:.2f}× |")
     table = "\n".join(lines)
     print(table)
     (BENCH / "results.md").write_text(table + "\n")

@@ -138,6 +138,14 @@ struct CheckArgs {
     /// Repeatable. (Reports among the checked paths are recognised by content too.)
     #[arg(long = "trivy-report", value_name = "FILE")]
     trivy_reports: Vec<PathBuf>,
+    /// Set a Terraform root module variable (`NAME=VALUE`; the value is HCL, or a plain
+    /// string). Repeatable; wins over variable files.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// A Terraform variable file (`.tfvars`) for the root modules, read after
+    /// `terraform.tfvars` and `*.auto.tfvars`. Repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -260,6 +268,16 @@ fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
     }
 }
 
+/// `NAME=VALUE` of `--var`.
+fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got '{s}'")),
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8> {
     let config = load_config(&args.common, &args.paths)?;
     let fail_on = args
@@ -279,6 +297,10 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.k8s_version.clone_from(&args.k8s_version);
     options.today = today;
     options.no_ignore = args.no_ignore;
+    options.terraform = stiglint::input::terraform::Variables {
+        files: args.var_files.clone(),
+        values: args.vars.clone(),
+    };
     let session = Session::new(options)?;
 
     let mut paths = if args.paths.is_empty() {

@@ -185,6 +185,8 @@ pub struct ScanSpec<'a> {
     pub selected: &'a HashSet<String>,
     /// Bound on YAML alias expansion.
     pub alias_limit: usize,
+    /// Terraform variable values from the command line and configuration.
+    pub terraform: &'a input::terraform::Variables,
 }
 
 /// What the cross-document phase keeps of each document (its parse is let go).
@@ -352,10 +354,15 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         })
         .collect();
     let next_id = AtomicU32::new(0);
+    // Terraform is evaluated a module (directory) at a time before the per-file phase.
+    let (mut terraform, tf_problems) = input::terraform::load(inputs, spec.terraform);
+    let preloaded: Vec<Option<LoadedFile>> =
+        (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
+        .zip(preloaded)
         .enumerate()
-        .map(|(index, input)| scan_file(spec, &plans, index, input, stdin, &next_id))
+        .map(|(index, (input, pre))| scan_file(spec, &plans, index, input, stdin, &next_id, pre))
         .collect();
 
     let mut result = ScanResult {
@@ -364,6 +371,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             .iter()
             .flat_map(|p| p.controls.iter().map(|c| (*c).clone()))
             .collect(),
+        problems: tf_problems,
         ..ScanResult::default()
     };
     let mut facts: Vec<Vec<(usize, usize, wit::Fact)>> = plans.iter().map(|_| Vec::new()).collect();
@@ -516,6 +524,7 @@ fn scan_file(
     input: &Input,
     stdin: Option<&Arc<str>>,
     next_id: &AtomicU32,
+    preloaded: Option<LoadedFile>,
 ) -> FileOutcome {
     let mut outcome = FileOutcome {
         report: FileReport {
@@ -532,16 +541,20 @@ fn scan_file(
         docs: Vec::new(),
         located: Vec::new(),
     };
-    let source = match input::read(input, stdin) {
-        Ok(s) => s,
-        Err(p) => {
-            outcome.report.status = FileStatus::Failed;
-            outcome.problems.push(p);
-            return outcome;
-        }
+    let loaded = if let Some(loaded) = preloaded {
+        loaded
+    } else {
+        let source = match input::read(input, stdin) {
+            Ok(s) => s,
+            Err(p) => {
+                outcome.report.status = FileStatus::Failed;
+                outcome.problems.push(p);
+                return outcome;
+            }
+        };
+        input::load(source, spec.alias_limit)
     };
-    outcome.source = Some(Arc::clone(&source));
-    let loaded = input::load(source, spec.alias_limit);
+    outcome.source = Some(Arc::clone(&loaded.source));
     let base = next_id.fetch_add(loaded.documents.len() as u32, Ordering::Relaxed);
     let ids: Vec<u32> = (0..loaded.documents.len() as u32)
         .map(|i| base + i)
@@ -814,10 +827,10 @@ fn absorb(
 
 fn locate(source: &SourceFile, doc: &LoadedDoc, pointer: &str) -> (Location, bool) {
     let full = format!("{}{}", doc.prefix, pointer);
-    let (range, exact) = doc.spans.resolve(&full).unwrap_or_default();
+    let (range, exact, file) = doc.spans.resolve_in(&full).unwrap_or_default();
     (
         Location {
-            file: Arc::clone(&source.name),
+            file: Arc::clone(file.unwrap_or(&source.name)),
             range,
             pointer: full,
         },

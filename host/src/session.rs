@@ -44,6 +44,8 @@ pub struct SessionOptions {
     pub cache_dir: Option<PathBuf>,
     /// Walk directories without honouring `.gitignore`/`.ignore`.
     pub no_ignore: bool,
+    /// Terraform variable values (`--var`, `--var-file`).
+    pub terraform: crate::input::terraform::Variables,
 }
 
 /// Errors that stop a session before it scans.
@@ -253,6 +255,7 @@ impl Session {
                 .options
                 .alias_limit
                 .unwrap_or(crate::input::yaml::DEFAULT_ALIAS_LIMIT),
+            terraform: &self.options.terraform,
         };
         let mut result = scan::run(&spec, &inputs, stdin);
         // Every loaded plugin is accounted for, waiver plugins too.

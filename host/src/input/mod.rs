@@ -5,6 +5,7 @@ pub mod json;
 pub mod k8s;
 pub mod kubelet;
 pub mod spans;
+pub mod terraform;
 pub mod trivy;
 pub mod yaml;
 
@@ -75,10 +76,10 @@ pub struct Input {
 }
 
 /// File extensions a directory walk picks up.
-pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json", "tf"];
 
 /// Expand command-line paths into inputs: `-` is standard input, a file is itself (whatever
-/// its name), a directory is every `.yaml`, `.yml` and `.json` file below it and every kubelet
+/// its name), a directory is every `.yaml`, `.yml`, `.json` and `.tf` file below it and every kubelet
 /// flags file (`kubelet.service.d/*.conf`, `kubeadm-flags.env`), sorted. Like
 /// ripgrep and ruff, a directory walk honours `.gitignore` and `.ignore` files (so `target/`
 /// and `node_modules/` stay out) unless `respect_ignore` is false; `.git` is never entered.

@@ -23,6 +23,9 @@ struct Node {
     parent: u32,
     key: Key,
     range: Range,
+    /// 0: the document's own file; `n`: `files[n - 1]` (a Terraform value that comes from
+    /// another file of the module, or from the module call that set it).
+    file: u32,
 }
 
 /// Where each JSON pointer of a document is in its source.
@@ -37,6 +40,7 @@ struct Node {
 pub struct SpanIndex {
     nodes: Vec<Node>,
     keys: String,
+    files: Vec<std::sync::Arc<str>>,
 }
 
 /// Handle of a node.
@@ -75,8 +79,40 @@ impl SpanIndex {
     }
 
     fn push(&mut self, parent: u32, key: Key, range: Range) -> NodeId {
-        self.nodes.push(Node { parent, key, range });
+        self.nodes.push(Node {
+            parent,
+            key,
+            range,
+            file: 0,
+        });
         (self.nodes.len() - 1) as u32
+    }
+
+    /// Say that a node's range is in another file than the document's.
+    pub fn set_file(&mut self, node: NodeId, name: &std::sync::Arc<str>) {
+        let index = match self.files.iter().position(|f| f == name) {
+            Some(i) => i,
+            None => {
+                self.files.push(std::sync::Arc::clone(name));
+                self.files.len() - 1
+            }
+        };
+        if let Some(n) = self.nodes.get_mut(node as usize) {
+            n.file = index as u32 + 1;
+        }
+    }
+
+    /// Like [`SpanIndex::resolve`], and the file the range is in when it is not the
+    /// document's own.
+    #[must_use]
+    pub fn resolve_in(&self, pointer: &str) -> Option<(Range, bool, Option<&std::sync::Arc<str>>)> {
+        let (node, exact) = self.find(pointer)?;
+        let n = &self.nodes[node as usize];
+        let file = n
+            .file
+            .checked_sub(1)
+            .and_then(|i| self.files.get(i as usize));
+        Some((n.range, exact, file))
     }
 
     fn key_matches(&self, key: Key, token: &str) -> bool {
@@ -111,6 +147,11 @@ impl SpanIndex {
     /// found.
     #[must_use]
     pub fn resolve(&self, pointer: &str) -> Option<(Range, bool)> {
+        self.find(pointer)
+            .map(|(node, exact)| (self.nodes[node as usize].range, exact))
+    }
+
+    fn find(&self, pointer: &str) -> Option<(NodeId, bool)> {
         let mut node = if self.nodes.is_empty() {
             return None;
         } else {
@@ -125,11 +166,11 @@ impl SpanIndex {
                 };
                 match self.child(node, &token) {
                     Some(c) => node = c,
-                    None => return Some((self.nodes[node as usize].range, false)),
+                    None => return Some((node, false)),
                 }
             }
         }
-        Some((self.nodes[node as usize].range, true))
+        Some((node, true))
     }
 
     /// Number of recorded nodes.

@@ -1,0 +1,584 @@
+//! Terraform's built-in functions that configurations use to compute settings. A function
+//! stiglint does not evaluate (`file`, `templatefile`, `cidrsubnet`, `timestamp`...) yields an
+//! unknown naming it, never a guess.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use hcl_edit::expr::FuncCall;
+
+use super::eval::{Env, Eval, Evaluator, equal, error, to_number};
+use super::value::{Node, Origin, Val, as_string, from_json, type_name};
+
+/// Call a function.
+pub fn call(
+    ev: &Evaluator<'_>,
+    name: &str,
+    call: &FuncCall,
+    env: &Env,
+    at: Option<Origin>,
+) -> Eval {
+    // `try` and `can` see errors, so they evaluate their arguments themselves.
+    match name {
+        "try" => {
+            let mut last = None;
+            for arg in call.args.iter() {
+                match ev.eval(arg, env) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => last = Some(e),
+                }
+            }
+            return Err(last.unwrap_or_else(|| error("try() needs at least one argument", at)));
+        }
+        "can" => {
+            let arg = call
+                .args
+                .iter()
+                .next()
+                .ok_or_else(|| error("can() needs one argument", at.clone()))?;
+            return Ok(match ev.eval(arg, env) {
+                Ok(v) => match v.val {
+                    Val::Unknown(r) => Node::unknown(r, at),
+                    _ => Node::new(Val::Bool(true), at),
+                },
+                Err(_) => Node::new(Val::Bool(false), at),
+            });
+        }
+        _ => {}
+    }
+    let mut args = call
+        .args
+        .iter()
+        .map(|a| ev.eval(a, env))
+        .collect::<Result<Vec<_>, _>>()?;
+    if call.args.expand_final() {
+        if let Some(last) = args.pop() {
+            match last.val {
+                Val::List(items) => args.extend(items),
+                Val::Unknown(r) => return Ok(Node::unknown(r, at)),
+                other => {
+                    return Err(error(
+                        format!("`...` needs a list, not {}", type_name(&other)),
+                        last.at,
+                    ));
+                }
+            }
+        }
+    }
+    apply(name, args, at)
+}
+
+fn arity(
+    name: &str,
+    args: &[Node],
+    n: usize,
+    at: &Option<Origin>,
+) -> Result<(), super::eval::EvalError> {
+    if args.len() == n {
+        Ok(())
+    } else {
+        Err(error(
+            format!("{name}() takes {n} argument(s), got {}", args.len()),
+            at.clone(),
+        ))
+    }
+}
+
+fn list_of(node: &Node, what: &str) -> Result<Vec<Node>, super::eval::EvalError> {
+    match &node.val {
+        Val::List(items) => Ok(items.clone()),
+        Val::Map(m) if what == "values" => Ok(m.values().cloned().collect()),
+        other => Err(error(
+            format!("{what} needs a list, not {}", type_name(other)),
+            node.at.clone(),
+        )),
+    }
+}
+
+fn string_of(node: &Node, what: &str) -> Result<String, super::eval::EvalError> {
+    as_string(&node.val).ok_or_else(|| {
+        error(
+            format!("{what} needs a string, not {}", type_name(&node.val)),
+            node.at.clone(),
+        )
+    })
+}
+
+fn strings(node: &Node, what: &str) -> Result<Vec<String>, super::eval::EvalError> {
+    list_of(node, what)?
+        .iter()
+        .map(|n| string_of(n, what))
+        .collect()
+}
+
+#[allow(clippy::too_many_lines)] // one arm per function: a table, not logic
+fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
+    let ok = |val: Val| Ok(Node::new(val, at.clone()));
+    // Functions that only move values around pass unknown elements through; every other
+    // function is unknown as soon as an argument is.
+    let structural = matches!(
+        name,
+        "concat"
+            | "merge"
+            | "coalesce"
+            | "coalescelist"
+            | "lookup"
+            | "element"
+            | "flatten"
+            | "tolist"
+            | "toset"
+            | "tomap"
+            | "one"
+            | "compact"
+            | "values"
+            | "keys"
+            | "length"
+            | "slice"
+            | "reverse"
+            | "zipmap"
+            | "nonsensitive"
+            | "sensitive"
+    );
+    let unknown = if structural {
+        args.iter().find_map(|a| a.unknown_reason().cloned())
+    } else {
+        args.iter().find_map(|a| a.first_unknown().cloned())
+    };
+    if let Some(r) = unknown {
+        return Ok(Node::unknown(r, at));
+    }
+    match name {
+        "concat" => {
+            let mut out = Vec::new();
+            for a in &args {
+                out.extend(list_of(a, "concat()")?);
+            }
+            ok(Val::List(out))
+        }
+        "merge" => {
+            let mut out = BTreeMap::new();
+            for a in &args {
+                match &a.val {
+                    Val::Map(m) => out.extend(m.clone()),
+                    Val::Null => {}
+                    other => {
+                        return Err(error(
+                            format!("merge() needs objects, not {}", type_name(other)),
+                            a.at.clone(),
+                        ));
+                    }
+                }
+            }
+            ok(Val::Map(out))
+        }
+        "lookup" => {
+            if args.len() < 2 || args.len() > 3 {
+                return Err(error("lookup() takes 2 or 3 arguments", at));
+            }
+            let key = string_of(&args[1], "lookup()")?;
+            match &args[0].val {
+                Val::Map(m) => match m.get(&key) {
+                    Some(v) => Ok(v.clone()),
+                    None => args.get(2).cloned().ok_or_else(|| {
+                        error(
+                            format!("lookup(): no key \"{key}\" and no default"),
+                            at.clone(),
+                        )
+                    }),
+                },
+                other => Err(error(
+                    format!("lookup() needs a map, not {}", type_name(other)),
+                    args[0].at.clone(),
+                )),
+            }
+        }
+        "contains" => {
+            arity(name, &args, 2, &at)?;
+            let items = list_of(&args[0], "contains()")?;
+            ok(Val::Bool(items.iter().any(|i| equal(&i.val, &args[1].val))))
+        }
+        // Both fail when nothing qualifies, as in Terraform (`try` catches that).
+        "coalesce" => args
+            .into_iter()
+            .find(|a| !matches!(&a.val, Val::Null) && a.val != Val::Str(String::new()))
+            .ok_or_else(|| error("coalesce(): no non-null, non-empty argument", at.clone())),
+        "coalescelist" => args
+            .into_iter()
+            .find(|a| matches!(&a.val, Val::List(l) if !l.is_empty()))
+            .ok_or_else(|| error("coalescelist(): no non-empty list", at.clone())),
+        "tolist" | "toset" => {
+            arity(name, &args, 1, &at)?;
+            let mut items = list_of(&args[0], &format!("{name}()"))?;
+            if name == "toset" {
+                let mut seen: Vec<Node> = Vec::new();
+                items.retain(|i| {
+                    let new = !seen.iter().any(|s| equal(&s.val, &i.val));
+                    if new {
+                        seen.push(i.clone());
+                    }
+                    new
+                });
+            }
+            ok(Val::List(items))
+        }
+        "tomap" | "nonsensitive" | "sensitive" => {
+            arity(name, &args, 1, &at)?;
+            Ok(args
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Node::new(Val::Null, at.clone())))
+        }
+        "tostring" => {
+            arity(name, &args, 1, &at)?;
+            match &args[0].val {
+                Val::Null => ok(Val::Null),
+                v => ok(Val::Str(string_of(
+                    &Node::new(v.clone(), args[0].at.clone()),
+                    "tostring()",
+                )?)),
+            }
+        }
+        "tonumber" => {
+            arity(name, &args, 1, &at)?;
+            match &args[0].val {
+                Val::Null => ok(Val::Null),
+                v => to_number(v)
+                    .map(|n| Node::new(Val::Num(n), at.clone()))
+                    .ok_or_else(|| error("tonumber(): not a number", args[0].at.clone())),
+            }
+        }
+        "tobool" => {
+            arity(name, &args, 1, &at)?;
+            match &args[0].val {
+                Val::Null => ok(Val::Null),
+                Val::Bool(b) => ok(Val::Bool(*b)),
+                Val::Str(s) if s == "true" => ok(Val::Bool(true)),
+                Val::Str(s) if s == "false" => ok(Val::Bool(false)),
+                _ => Err(error("tobool(): not a bool", args[0].at.clone())),
+            }
+        }
+        "length" => {
+            arity(name, &args, 1, &at)?;
+            #[allow(clippy::cast_precision_loss)] // lengths are small
+            match &args[0].val {
+                Val::List(l) => ok(Val::Num(l.len() as f64)),
+                Val::Map(m) => ok(Val::Num(m.len() as f64)),
+                Val::Str(s) => ok(Val::Num(s.chars().count() as f64)),
+                other => Err(error(
+                    format!("length() of a {}", type_name(other)),
+                    args[0].at.clone(),
+                )),
+            }
+        }
+        "keys" => {
+            arity(name, &args, 1, &at)?;
+            match &args[0].val {
+                Val::Map(m) => ok(Val::List(
+                    m.keys()
+                        .map(|k| Node::new(Val::Str(k.clone()), args[0].at.clone()))
+                        .collect(),
+                )),
+                other => Err(error(format!("keys() of a {}", type_name(other)), at)),
+            }
+        }
+        "values" => {
+            arity(name, &args, 1, &at)?;
+            ok(Val::List(list_of(&args[0], "values")?))
+        }
+        "element" => {
+            arity(name, &args, 2, &at)?;
+            let items = list_of(&args[0], "element()")?;
+            if items.is_empty() {
+                return Err(error("element() of an empty list", at));
+            }
+            let i = to_number(&args[1].val).unwrap_or(0.0);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // wrapped index
+            let i = (i.max(0.0) as usize) % items.len();
+            Ok(items[i].clone())
+        }
+        "index" => {
+            arity(name, &args, 2, &at)?;
+            let items = list_of(&args[0], "index()")?;
+            #[allow(clippy::cast_precision_loss)] // list positions are small
+            items
+                .iter()
+                .position(|i| equal(&i.val, &args[1].val))
+                .map(|p| Node::new(Val::Num(p as f64), at.clone()))
+                .ok_or_else(|| error("index(): value not in the list", at.clone()))
+        }
+        "one" => {
+            arity(name, &args, 1, &at)?;
+            let items = list_of(&args[0], "one()")?;
+            match items.len() {
+                0 => ok(Val::Null),
+                1 => Ok(items[0].clone()),
+                n => Err(error(format!("one() of a list of {n}"), at)),
+            }
+        }
+        "flatten" => {
+            fn flat(items: Vec<Node>, out: &mut Vec<Node>) {
+                for i in items {
+                    match i.val {
+                        Val::List(inner) => flat(inner, out),
+                        _ => out.push(i),
+                    }
+                }
+            }
+            arity(name, &args, 1, &at)?;
+            let mut out = Vec::new();
+            flat(list_of(&args[0], "flatten()")?, &mut out);
+            ok(Val::List(out))
+        }
+        "distinct" => {
+            arity(name, &args, 1, &at)?;
+            let mut out: Vec<Node> = Vec::new();
+            for i in list_of(&args[0], "distinct()")? {
+                if !out.iter().any(|o| equal(&o.val, &i.val)) {
+                    out.push(i);
+                }
+            }
+            ok(Val::List(out))
+        }
+        "compact" => {
+            arity(name, &args, 1, &at)?;
+            let items = list_of(&args[0], "compact()")?
+                .into_iter()
+                .filter(|i| !matches!(&i.val, Val::Null) && i.val != Val::Str(String::new()))
+                .collect();
+            ok(Val::List(items))
+        }
+        "reverse" => {
+            arity(name, &args, 1, &at)?;
+            let mut items = list_of(&args[0], "reverse()")?;
+            items.reverse();
+            ok(Val::List(items))
+        }
+        "sort" => {
+            arity(name, &args, 1, &at)?;
+            let mut items = strings(&args[0], "sort()")?;
+            items.sort();
+            ok(Val::List(
+                items
+                    .into_iter()
+                    .map(|s| Node::new(Val::Str(s), at.clone()))
+                    .collect(),
+            ))
+        }
+        "slice" => {
+            arity(name, &args, 3, &at)?;
+            let items = list_of(&args[0], "slice()")?;
+            let (Some(a), Some(b)) = (to_number(&args[1].val), to_number(&args[2].val)) else {
+                return Err(error("slice() needs numbers", at));
+            };
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped below
+            let (a, b) = (a.max(0.0) as usize, b.max(0.0) as usize);
+            if a > b || b > items.len() {
+                return Err(error("slice(): index out of range", at));
+            }
+            ok(Val::List(items[a..b].to_vec()))
+        }
+        "zipmap" => {
+            arity(name, &args, 2, &at)?;
+            let keys = strings(&args[0], "zipmap()")?;
+            let values = list_of(&args[1], "zipmap()")?;
+            ok(Val::Map(keys.into_iter().zip(values).collect()))
+        }
+        "anytrue" | "alltrue" => {
+            arity(name, &args, 1, &at)?;
+            let items = list_of(&args[0], &format!("{name}()"))?;
+            let bools: Vec<bool> = items
+                .iter()
+                .map(|i| matches!(&i.val, Val::Bool(true)) || i.val == Val::Str("true".into()))
+                .collect();
+            ok(Val::Bool(if name == "anytrue" {
+                bools.iter().any(|b| *b)
+            } else {
+                bools.iter().all(|b| *b)
+            }))
+        }
+        "join" => {
+            arity(name, &args, 2, &at)?;
+            let sep = string_of(&args[0], "join()")?;
+            ok(Val::Str(strings(&args[1], "join()")?.join(&sep)))
+        }
+        "split" => {
+            arity(name, &args, 2, &at)?;
+            let sep = string_of(&args[0], "split()")?;
+            let s = string_of(&args[1], "split()")?;
+            ok(Val::List(
+                s.split(sep.as_str())
+                    .map(|p| Node::new(Val::Str(p.to_owned()), at.clone()))
+                    .collect(),
+            ))
+        }
+        "lower" | "upper" | "trimspace" | "base64encode" | "base64decode" => {
+            arity(name, &args, 1, &at)?;
+            let s = string_of(&args[0], &format!("{name}()"))?;
+            let out = match name {
+                "lower" => s.to_lowercase(),
+                "upper" => s.to_uppercase(),
+                "trimspace" => s.trim().to_owned(),
+                "base64encode" => base64::engine::general_purpose::STANDARD.encode(s),
+                _ => {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(s.trim())
+                        .map_err(|e| error(format!("base64decode(): {e}"), args[0].at.clone()))?;
+                    String::from_utf8(bytes)
+                        .map_err(|_| error("base64decode(): not UTF-8", args[0].at.clone()))?
+                }
+            };
+            ok(Val::Str(out))
+        }
+        "trimprefix" | "trimsuffix" | "startswith" | "endswith" | "trim" => {
+            arity(name, &args, 2, &at)?;
+            let s = string_of(&args[0], &format!("{name}()"))?;
+            let p = string_of(&args[1], &format!("{name}()"))?;
+            ok(match name {
+                "trimprefix" => Val::Str(s.strip_prefix(p.as_str()).unwrap_or(&s).to_owned()),
+                "trimsuffix" => Val::Str(s.strip_suffix(p.as_str()).unwrap_or(&s).to_owned()),
+                "startswith" => Val::Bool(s.starts_with(p.as_str())),
+                "endswith" => Val::Bool(s.ends_with(p.as_str())),
+                _ => Val::Str(s.trim_matches(|c| p.contains(c)).to_owned()),
+            })
+        }
+        "replace" => {
+            arity(name, &args, 3, &at)?;
+            let s = string_of(&args[0], "replace()")?;
+            let from = string_of(&args[1], "replace()")?;
+            let to = string_of(&args[2], "replace()")?;
+            if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
+                return Ok(Node::unknown(
+                    "replace() with a regular expression is not evaluated by stiglint",
+                    at,
+                ));
+            }
+            ok(Val::Str(s.replace(&from, &to)))
+        }
+        "substr" => {
+            arity(name, &args, 3, &at)?;
+            let s = string_of(&args[0], "substr()")?;
+            let (Some(off), Some(len)) = (to_number(&args[1].val), to_number(&args[2].val)) else {
+                return Err(error("substr() needs numbers", at));
+            };
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped
+            let chars: String = if len < 0.0 {
+                s.chars().skip(off.max(0.0) as usize).collect()
+            } else {
+                s.chars()
+                    .skip(off.max(0.0) as usize)
+                    .take(len as usize)
+                    .collect()
+            };
+            ok(Val::Str(chars))
+        }
+        "format" => {
+            if args.is_empty() {
+                return Err(error("format() needs a format string", at));
+            }
+            let spec = string_of(&args[0], "format()")?;
+            format(&spec, &args[1..]).map_or_else(
+                || {
+                    Ok(Node::unknown(
+                        "format() with this verb is not evaluated by stiglint",
+                        at.clone(),
+                    ))
+                },
+                |s| ok(Val::Str(s)),
+            )
+        }
+        "min" | "max" | "sum" | "abs" | "ceil" | "floor" => {
+            let nums: Vec<f64> = if name == "sum" {
+                list_of(
+                    args.first()
+                        .ok_or_else(|| error("sum() needs a list", at.clone()))?,
+                    "sum()",
+                )?
+                .iter()
+                .map(|n| to_number(&n.val))
+                .collect::<Option<_>>()
+                .ok_or_else(|| error("sum() needs numbers", at.clone()))?
+            } else {
+                args.iter()
+                    .map(|n| to_number(&n.val))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| error(format!("{name}() needs numbers"), at.clone()))?
+            };
+            let first = *nums
+                .first()
+                .ok_or_else(|| error(format!("{name}() needs a number"), at.clone()))?;
+            ok(Val::Num(match name {
+                "min" => nums.iter().copied().fold(f64::INFINITY, f64::min),
+                "max" => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                "sum" => nums.iter().sum(),
+                "abs" => first.abs(),
+                "ceil" => first.ceil(),
+                _ => first.floor(),
+            }))
+        }
+        "range" => {
+            let n: Vec<f64> = args.iter().filter_map(|a| to_number(&a.val)).collect();
+            let (start, end, step) = match n.as_slice() {
+                [e] => (0.0, *e, 1.0),
+                [s, e] => (*s, *e, 1.0),
+                [s, e, st] => (*s, *e, *st),
+                _ => return Err(error("range() takes 1 to 3 numbers", at)),
+            };
+            if step == 0.0 || ((end - start) / step) > 1024.0 {
+                return Err(error("range(): step 0 or more than 1024 elements", at));
+            }
+            let mut out = Vec::new();
+            let mut v = start;
+            while (step > 0.0 && v < end) || (step < 0.0 && v > end) {
+                out.push(Node::new(Val::Num(v), at.clone()));
+                v += step;
+            }
+            ok(Val::List(out))
+        }
+        "jsonencode" => {
+            arity(name, &args, 1, &at)?;
+            ok(Val::Str(args[0].to_json().to_string()))
+        }
+        "jsondecode" => {
+            arity(name, &args, 1, &at)?;
+            let s = string_of(&args[0], "jsondecode()")?;
+            let v: serde_json::Value = serde_json::from_str(&s)
+                .map_err(|e| error(format!("jsondecode(): {e}"), args[0].at.clone()))?;
+            Ok(from_json(&v, at))
+        }
+        "setunion" => {
+            let mut out: Vec<Node> = Vec::new();
+            for a in &args {
+                for i in list_of(a, "setunion()")? {
+                    if !out.iter().any(|o| equal(&o.val, &i.val)) {
+                        out.push(i);
+                    }
+                }
+            }
+            ok(Val::List(out))
+        }
+        other => Ok(Node::unknown(
+            format!("{other}() is not evaluated by stiglint"),
+            at,
+        )),
+    }
+}
+
+/// Terraform's `format` for the verbs configurations use (`%s`, `%d`, `%v`, `%q`, `%%`).
+fn format(spec: &str, args: &[Node]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'v' | 'd' => out.push_str(&as_string(&args.next()?.val)?),
+            'q' => out.push_str(&format!("{:?}", as_string(&args.next()?.val)?)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}

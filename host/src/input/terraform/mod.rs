@@ -1,0 +1,511 @@
+//! Terraform HCL: a directory is one module (all its `.tf` files together), evaluated with its
+//! variables (defaults, `terraform.tfvars`, `*.auto.tfvars`, `--var-file`, `--var`), locals,
+//! functions and the local modules it calls; every `resource`, `data` and `module` block
+//! becomes a document whose JSON is its evaluated arguments (nested blocks as lists), and whose
+//! pointers lead back to where each value was written — a module argument, a tfvars line or a
+//! variable default, in whichever file that is.
+//!
+//! Parsing is hcl-edit's (byte spans, comments kept in the source for waivers).
+
+pub mod eval;
+pub mod functions;
+pub mod module;
+pub mod value;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hcl_edit::Span;
+use rayon::prelude::*;
+
+use super::spans::SpanIndex;
+use super::{Format, Hints, Input, LoadedDoc, LoadedFile, SkippedDoc};
+use crate::problem::{Problem, ProblemKind};
+use crate::source::{Origin as FileOrigin, Range, SourceFile};
+use eval::{Env, EvalError, Evaluator, Resolve};
+use module::{Instance, Loader, TfDoc, TfFile, normalize};
+use value::{Node, Origin, Val};
+
+/// Variable values given on the command line or in the configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Variables {
+    /// `--var-file` paths, in order (later wins).
+    pub files: Vec<PathBuf>,
+    /// `--var NAME=VALUE`, in order (later wins, and wins over files).
+    pub values: Vec<(String, String)>,
+}
+
+/// Whether an input is a Terraform file.
+#[must_use]
+pub fn is_terraform(input: &Input) -> bool {
+    matches!(&input.origin, FileOrigin::File(p) if p.extension().is_some_and(|e| e == "tf"))
+}
+
+/// Load every Terraform input: returns the loaded file for each input index that is a `.tf`
+/// file, and problems that belong to no input (an unreadable `--var-file`).
+#[must_use]
+pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, Vec<Problem>) {
+    let mut roots: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if let FileOrigin::File(p) = &input.origin
+            && is_terraform(input)
+        {
+            let dir = normalize(p.parent().unwrap_or(Path::new("")));
+            roots.entry(dir).or_default().push(i);
+        }
+    }
+    if roots.is_empty() {
+        return (HashMap::new(), Vec::new());
+    }
+    let mut loader = Loader::default();
+    let mut problems = Vec::new();
+    let mut by_path: HashMap<PathBuf, u32> = HashMap::new();
+    // Read each module directory once, and the local modules they call, transitively.
+    let mut queue: Vec<PathBuf> = roots.keys().cloned().collect();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    while let Some(dir) = queue.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let files = read_dir_files(&dir, "tf", inputs);
+        let parsed: Vec<TfFile> = files.par_iter().map(|(name, p)| parse(name, p)).collect();
+        let mut indices = Vec::new();
+        for (file, (_, path)) in parsed.into_iter().zip(&files) {
+            let i = loader.add_file(file);
+            by_path.insert(path.clone(), i);
+            indices.push(i);
+        }
+        loader.add_module(dir.clone(), indices.clone());
+        for &i in &indices {
+            let Some(body) = loader.files[i as usize].body.as_ref() else {
+                continue;
+            };
+            for b in body
+                .blocks()
+                .filter(|b| b.ident.value().as_str() == "module")
+            {
+                if let Some(child) = loader.local_source(&dir, b) {
+                    if child.is_dir() {
+                        queue.push(child);
+                    }
+                }
+            }
+        }
+    }
+
+    // Variable files: each root's tfvars, and the `--var-file`s every root shares.
+    let mut var_files: BTreeMap<PathBuf, Option<u32>> = BTreeMap::new();
+    for dir in roots.keys() {
+        for path in variable_files(dir, vars) {
+            if var_files.contains_key(&path) {
+                continue;
+            }
+            let name = path.display().to_string();
+            let index = match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let source = Arc::new(SourceFile::new(
+                        FileOrigin::File(path.clone()),
+                        name,
+                        Arc::from(text),
+                    ));
+                    let body = hcl_edit::parser::parse_body(&source.text).ok();
+                    if body.is_none() {
+                        problems.push(parse_problem(&source));
+                    }
+                    Some(loader.add_file(TfFile { source, body }))
+                }
+                Err(e) => {
+                    problems.push(
+                        Problem::new(
+                            ProblemKind::Io,
+                            format!("cannot read the variable file: {e}"),
+                        )
+                        .in_file(name),
+                    );
+                    None
+                }
+            };
+            var_files.insert(path, index);
+        }
+    }
+
+    let loader = &loader;
+    let results: Vec<(Vec<(usize, LoadedFile)>, Vec<Problem>)> = roots
+        .par_iter()
+        .map(|(dir, members)| {
+            let files: Vec<u32> = variable_files(dir, vars)
+                .iter()
+                .filter_map(|p| var_files.get(p).copied().flatten())
+                .collect();
+            evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
+        })
+        .collect();
+    let mut out = HashMap::new();
+    for (files, more) in results {
+        out.extend(files);
+        problems.extend(more);
+    }
+    (out, problems)
+}
+
+/// Evaluate one root module and sort its documents and problems into its input files.
+fn evaluate_root(
+    loader: &Loader,
+    dir: &Path,
+    members: &[usize],
+    inputs: &[Input],
+    by_path: &HashMap<PathBuf, u32>,
+    var_files: &[u32],
+    cli: &[(String, String)],
+) -> (Vec<(usize, LoadedFile)>, Vec<Problem>) {
+    let Some(module) = loader.modules.get(dir) else {
+        return (Vec::new(), Vec::new());
+    };
+    let (values, problems) = root_inputs(loader, var_files, cli);
+    let inst = Instance::new(loader, module, String::new(), values);
+    let mut docs = Vec::new();
+    inst.documents(None, &mut docs);
+    let errors = std::mem::take(&mut *inst.errors.borrow_mut());
+    let mut files: HashMap<u32, LoadedFile> = HashMap::new();
+    let mut owners: Vec<(usize, u32)> = Vec::new();
+    for &input_index in members {
+        let FileOrigin::File(p) = &inputs[input_index].origin else {
+            continue;
+        };
+        let Some(&fi) = by_path.get(&normalize(p)) else {
+            continue;
+        };
+        owners.push((input_index, fi));
+        let tf = &loader.files[fi as usize];
+        let mut lf = LoadedFile {
+            source: Arc::clone(&tf.source),
+            documents: Vec::new(),
+            skipped: Vec::new(),
+            problems: Vec::new(),
+        };
+        if tf.body.is_none() {
+            lf.problems.push(parse_problem(&tf.source));
+        }
+        files.insert(fi, lf);
+    }
+    for d in docs {
+        if let Some(lf) = files.get_mut(&d.owner) {
+            push_doc(loader, lf, d);
+        }
+    }
+    for lf in files.values_mut() {
+        if lf.documents.is_empty() && lf.skipped.is_empty() && lf.problems.is_empty() {
+            lf.skipped.push(SkippedDoc {
+                range: Range::default(),
+                reason: "no resource, data or module block (variables, outputs, providers only)"
+                    .to_owned(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for e in errors {
+        let file = e.error.at.as_ref().map_or(e.file, |o| o.file);
+        let key = (
+            file,
+            e.error.at.as_ref().map(|o| o.span.start),
+            e.error.message.clone(),
+        );
+        if seen.insert(key)
+            && let Some(lf) = files.get_mut(&file)
+        {
+            lf.problems.push(eval_problem(loader, &e.error, file));
+        }
+    }
+    for (name, r) in &module.duplicates {
+        if let Some(lf) = files.get_mut(&r.file) {
+            let mut p = Problem::new(
+                ProblemKind::Parse,
+                format!("duplicate declaration of {name}"),
+            )
+            .in_file(&*lf.source.name);
+            if let Some(span) = loader.block(*r).and_then(Span::span) {
+                p = p.at(range_of(&lf.source, &span));
+            }
+            lf.problems.push(p);
+        }
+    }
+    let out = owners
+        .into_iter()
+        .filter_map(|(input, fi)| files.remove(&fi).map(|lf| (input, lf)))
+        .collect();
+    (out, problems)
+}
+
+/// A root module's variable files in the order Terraform reads them: `terraform.tfvars`,
+/// `*.auto.tfvars` by name, then the `--var-file`s.
+fn variable_files(dir: &Path, vars: &Variables) -> Vec<PathBuf> {
+    let listing = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    });
+    let mut auto: Vec<PathBuf> = listing
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| normalize(&e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let mut files = Vec::new();
+    let tfvars = normalize(&dir.join("terraform.tfvars"));
+    if tfvars.is_file() {
+        files.push(tfvars);
+    }
+    files.extend(auto);
+    files.extend(vars.files.iter().cloned());
+    files
+}
+
+fn read_dir_files(dir: &Path, ext: &str, inputs: &[Input]) -> Vec<(String, PathBuf)> {
+    let listing = if dir.as_os_str().is_empty() {
+        std::fs::read_dir(".")
+    } else {
+        std::fs::read_dir(dir)
+    };
+    let Ok(entries) = listing else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == ext))
+        .map(|p| normalize(&p))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = inputs
+                .iter()
+                .find(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == p))
+                .map_or_else(|| p.display().to_string(), |i| i.name.clone());
+            (name, p)
+        })
+        .collect()
+}
+
+fn parse(name: &str, path: &Path) -> TfFile {
+    let text: Arc<str> = std::fs::read_to_string(path).map_or_else(|_| Arc::from(""), Arc::from);
+    let source = Arc::new(SourceFile::new(
+        FileOrigin::File(path.to_path_buf()),
+        name,
+        text,
+    ));
+    let body = hcl_edit::parser::parse_body(&source.text).ok();
+    TfFile { source, body }
+}
+
+fn parse_problem(source: &SourceFile) -> Problem {
+    match hcl_edit::parser::parse_body(&source.text) {
+        Ok(_) => Problem::new(ProblemKind::Parse, "cannot parse").in_file(&*source.name),
+        Err(e) => {
+            let loc = e.location();
+            let line = u32::try_from(loc.line()).unwrap_or(1);
+            let col = u32::try_from(loc.column()).unwrap_or(1).saturating_sub(1);
+            let at = source.position(line, col);
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid HCL")
+                .to_owned();
+            Problem::new(ProblemKind::Parse, format!("invalid HCL: {message}"))
+                .in_file(&*source.name)
+                .at(Range::new(at, at))
+        }
+    }
+}
+
+fn eval_problem(loader: &Loader, e: &EvalError, file: u32) -> Problem {
+    let source = &loader.files[file as usize].source;
+    let mut p = Problem::new(
+        ProblemKind::Parse,
+        format!("cannot evaluate: {}", e.message),
+    )
+    .in_file(&*source.name);
+    if let Some(o) = &e.at {
+        p = p.at(range_of(source, &o.span));
+    }
+    p
+}
+
+/// A byte span as a range, cut at the end of its first line (a block or a long list is
+/// underlined on its first line only).
+fn range_of(source: &SourceFile, span: &std::ops::Range<usize>) -> Range {
+    let start = source.position_of_offset(span.start);
+    let line_end = source.text[span.start.min(source.text.len())..]
+        .find('\n')
+        .map_or(source.text.len(), |i| span.start + i);
+    let end = source.position_of_offset(span.end.min(line_end).max(span.start));
+    Range::new(start, end)
+}
+
+/// A document of the loader as a `LoadedDoc` of its owner file.
+fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
+    let own = Arc::clone(&lf.source.name);
+    let header = loader
+        .block(d.block)
+        .and_then(Span::span)
+        .map(|s| range_of(&loader.files[d.block.file as usize].source, &s))
+        .unwrap_or_default();
+    let Some(value) = d.value else {
+        lf.skipped.push(SkippedDoc {
+            range: header,
+            reason: format!("{}: {}", d.address, d.skipped.unwrap_or_default()),
+        });
+        return;
+    };
+    let mut spans = SpanIndex::default();
+    let root = spans.root(header);
+    let block_file = &loader.files[d.block.file as usize].source.name;
+    if **block_file != *own {
+        spans.set_file(root, block_file);
+    }
+    if let Val::Map(m) = &value.val {
+        for (k, v) in m {
+            index_node(loader, &mut spans, root, Some(k), 0, v, header, &own);
+        }
+    }
+    lf.documents.push(LoadedDoc {
+        yaml_index: lf.documents.len(),
+        prefix: String::new(),
+        format: Format::Terraform,
+        hints: Arc::new(Hints {
+            api_version: None,
+            kind: Some(d.kind),
+            namespace: None,
+            name: Some(d.address),
+            labels: d.labels,
+        }),
+        value: value.to_json(),
+        spans: Arc::new(spans),
+        template: None,
+    });
+}
+
+#[allow(clippy::too_many_arguments)] // a recursive walk with its context
+fn index_node(
+    loader: &Loader,
+    spans: &mut SpanIndex,
+    parent: u32,
+    key: Option<&str>,
+    item: usize,
+    node: &Node,
+    inherited: Range,
+    own: &Arc<str>,
+) {
+    let (range, file) = match &node.at {
+        Some(o) => {
+            let source = &loader.files[o.file as usize].source;
+            (range_of(source, &o.span), Some(&source.name))
+        }
+        None => (inherited, None),
+    };
+    let id = match key {
+        Some(k) => spans.entry(parent, k, range),
+        None => spans.item(parent, item, range),
+    };
+    if let Some(name) = file
+        && **name != **own
+    {
+        spans.set_file(id, name);
+    }
+    match &node.val {
+        Val::Map(m) => {
+            for (k, v) in m {
+                index_node(loader, spans, id, Some(k), 0, v, range, own);
+            }
+        }
+        Val::List(items) => {
+            for (i, v) in items.iter().enumerate() {
+                index_node(loader, spans, id, None, i, v, range, own);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A resolver for tfvars and `--var` values: constants only.
+struct Constants {
+    file: u32,
+}
+
+impl Resolve for Constants {
+    fn file(&self) -> u32 {
+        self.file
+    }
+
+    fn reference(
+        &self,
+        root: &str,
+        _ops: &[&hcl_edit::expr::TraversalOperator],
+        _env: &Env,
+        at: Option<Origin>,
+    ) -> Result<(Node, usize), EvalError> {
+        Err(eval::error(
+            format!("variable values must be constants; \"{root}\" is a reference"),
+            at,
+        ))
+    }
+}
+
+/// A root module's variable values from its variable files (later wins) and then `--var`s.
+fn root_inputs(
+    loader: &Loader,
+    var_files: &[u32],
+    cli: &[(String, String)],
+) -> (BTreeMap<String, Node>, Vec<Problem>) {
+    let mut values = BTreeMap::new();
+    let mut problems = Vec::new();
+    for &file in var_files {
+        let tf = &loader.files[file as usize];
+        let Some(body) = &tf.body else { continue };
+        let c = Constants { file };
+        let ev = Evaluator { resolve: &c };
+        for a in body.attributes() {
+            match ev.eval(&a.value, &Env::default()) {
+                Ok(mut v) => {
+                    if v.at
+                        .as_ref()
+                        .is_some_and(|o| Some(&o.span) == a.value.span().as_ref())
+                    {
+                        v.at = a.span().map(|span| Origin { file, span });
+                    }
+                    values.insert(a.key.value().as_str().to_owned(), v);
+                }
+                Err(e) => problems.push(eval_problem(loader, &e, file)),
+            }
+        }
+    }
+    for (name, raw) in cli {
+        let node = match hcl_edit::parser::parse_expr(raw) {
+            Ok(expr) if !matches!(expr, hcl_edit::expr::Expression::Variable(_)) => {
+                let c = Constants { file: u32::MAX };
+                Evaluator { resolve: &c }
+                    .eval(&expr, &Env::default())
+                    .map_or_else(|_| Node::new(Val::Str(raw.clone()), None), strip_origin)
+            }
+            _ => Node::new(Val::Str(raw.clone()), None),
+        };
+        values.insert(name.clone(), node);
+    }
+    (values, problems)
+}
+
+fn strip_origin(mut n: Node) -> Node {
+    n.at = None;
+    n.val = match n.val {
+        Val::List(items) => Val::List(items.into_iter().map(strip_origin).collect()),
+        Val::Map(m) => Val::Map(m.into_iter().map(|(k, v)| (k, strip_origin(v))).collect()),
+        other => other,
+    };
+    n
+}

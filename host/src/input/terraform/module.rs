@@ -1,0 +1,976 @@
+//! Terraform modules: a directory's `.tf` files parsed together, instantiated with input
+//! values (a root module's tfvars and `--var`s, or a module call's arguments), and turned into
+//! one document per `resource`, `data` and `module` block.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Block, Body, Structure};
+
+use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, error};
+use super::value::{Node, Origin, Val};
+use crate::source::SourceFile;
+
+/// Local module calls are followed this deep.
+const MAX_DEPTH: usize = 8;
+
+/// One parsed `.tf` (or `.tfvars`) file.
+pub struct TfFile {
+    /// Its text.
+    pub source: Arc<SourceFile>,
+    /// Its syntax tree; `None` when it does not parse.
+    pub body: Option<Body>,
+}
+
+/// Where a block is: file and index in the file's body.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockRef {
+    /// File index.
+    pub file: u32,
+    /// Index of the block in the file's body.
+    pub index: usize,
+}
+
+/// An attribute inside a block: file, block index, attribute name.
+#[derive(Clone, Debug)]
+struct AttrRef {
+    file: u32,
+    index: usize,
+    key: String,
+}
+
+/// A module directory's declarations.
+#[derive(Default)]
+pub struct ModuleSrc {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Its `.tf` files (indices into the loader's table).
+    pub files: Vec<u32>,
+    variables: BTreeMap<String, BlockRef>,
+    locals: BTreeMap<String, AttrRef>,
+    outputs: BTreeMap<String, BlockRef>,
+    /// `resource`, `data` and `module` blocks in source order.
+    pub blocks: Vec<BlockRef>,
+    /// Declarations that were already made (name, the duplicate).
+    pub duplicates: Vec<(String, BlockRef)>,
+}
+
+/// All files and modules of a scan's Terraform.
+#[derive(Default)]
+pub struct Loader {
+    /// Every file read.
+    pub files: Vec<TfFile>,
+    /// Module directories by path.
+    pub modules: HashMap<PathBuf, ModuleSrc>,
+}
+
+impl Loader {
+    /// The block a reference names.
+    #[must_use]
+    pub fn block(&self, r: BlockRef) -> Option<&Block> {
+        match self
+            .files
+            .get(r.file as usize)?
+            .body
+            .as_ref()?
+            .get(r.index)?
+        {
+            Structure::Block(b) => Some(b),
+            Structure::Attribute(_) => None,
+        }
+    }
+
+    fn attr(&self, r: &AttrRef) -> Option<&hcl_edit::structure::Attribute> {
+        self.block(BlockRef {
+            file: r.file,
+            index: r.index,
+        })?
+        .body
+        .get_attribute(&r.key)
+    }
+
+    /// Register a parsed file; returns its index.
+    pub fn add_file(&mut self, file: TfFile) -> u32 {
+        self.files.push(file);
+        u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Index a module directory from its (already added) files.
+    pub fn add_module(&mut self, dir: PathBuf, files: Vec<u32>) {
+        let mut m = ModuleSrc {
+            dir: dir.clone(),
+            files: files.clone(),
+            ..ModuleSrc::default()
+        };
+        for file in files {
+            let Some(body) = self.files[file as usize].body.as_ref() else {
+                continue;
+            };
+            for (index, s) in body.iter().enumerate() {
+                let Structure::Block(b) = s else { continue };
+                let r = BlockRef { file, index };
+                let label = |i: usize| b.labels.get(i).map(|l| l.as_str().to_owned());
+                let mut declare = |map: &mut BTreeMap<String, BlockRef>, name: Option<String>| {
+                    if let Some(name) = name {
+                        if map.contains_key(&name) {
+                            m.duplicates.push((name, r));
+                        } else {
+                            map.insert(name, r);
+                        }
+                    }
+                };
+                match b.ident.value().as_str() {
+                    "variable" => declare(&mut m.variables, label(0)),
+                    "output" => declare(&mut m.outputs, label(0)),
+                    "locals" => {
+                        for a in b.body.attributes() {
+                            let key = a.key.value().as_str().to_owned();
+                            if m.locals.contains_key(&key) {
+                                m.duplicates.push((format!("local.{key}"), r));
+                            } else {
+                                m.locals.insert(key.clone(), AttrRef { file, index, key });
+                            }
+                        }
+                    }
+                    "resource" | "data" | "module" => m.blocks.push(r),
+                    _ => {}
+                }
+            }
+        }
+        self.modules.insert(dir, m);
+    }
+
+    /// The directory a local module call points at, if its source is a local path.
+    #[must_use]
+    pub fn local_source(&self, from: &Path, block: &Block) -> Option<PathBuf> {
+        let source = literal_string(block.body.get_attribute("source")?.value.clone())?;
+        if source.starts_with("./") || source.starts_with("../") {
+            Some(normalize(&from.join(source)))
+        } else {
+            None
+        }
+    }
+}
+
+fn literal_string(e: Expression) -> Option<String> {
+    match e {
+        Expression::String(s) => Some(s.value().clone()),
+        _ => None,
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+#[must_use]
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A document a module instance produced.
+pub struct TfDoc {
+    /// File whose document it is in the scan's accounting: where the block is, or for a
+    /// followed module's blocks, the file of the top-level module call.
+    pub owner: u32,
+    /// The block.
+    pub block: BlockRef,
+    /// `resource`, `data` or `module`.
+    pub kind: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Address.
+    pub address: String,
+    /// The evaluated arguments; `None` when the block creates nothing (count 0).
+    pub value: Option<Node>,
+    /// Why nothing is created.
+    pub skipped: Option<String>,
+}
+
+/// An evaluation error in a file.
+pub struct TfError {
+    /// What.
+    pub error: EvalError,
+    /// The file of the block being evaluated when no origin is known.
+    pub file: u32,
+}
+
+/// A module with its input values.
+pub struct Instance<'l> {
+    loader: &'l Loader,
+    module: &'l ModuleSrc,
+    /// `""` for a root, `module.eks.` for a child.
+    prefix: String,
+    inputs: BTreeMap<String, Node>,
+    depth: usize,
+    locals: RefCell<HashMap<String, Eval>>,
+    busy: RefCell<HashSet<String>>,
+    children: RefCell<HashMap<String, Option<Rc<Instance<'l>>>>>,
+    /// Errors met while evaluating (deduplicated by the caller).
+    pub errors: Rc<RefCell<Vec<TfError>>>,
+    /// Module directories on the way here (cycle guard).
+    path: Vec<PathBuf>,
+}
+
+/// The resolver for expressions of one file of an instance.
+struct FileScope<'i, 'l> {
+    inst: &'i Instance<'l>,
+    file: u32,
+}
+
+impl<'l> Instance<'l> {
+    /// A module instance.
+    #[must_use]
+    pub fn new(
+        loader: &'l Loader,
+        module: &'l ModuleSrc,
+        prefix: String,
+        inputs: BTreeMap<String, Node>,
+    ) -> Self {
+        Self {
+            loader,
+            module,
+            prefix,
+            inputs,
+            depth: 0,
+            locals: RefCell::new(HashMap::new()),
+            busy: RefCell::new(HashSet::new()),
+            children: RefCell::new(HashMap::new()),
+            errors: Rc::new(RefCell::new(Vec::new())),
+            path: vec![module.dir.clone()],
+        }
+    }
+
+    fn eval_in(&self, file: u32, expr: &Expression, env: &Env) -> Eval {
+        let scope = FileScope { inst: self, file };
+        Evaluator { resolve: &scope }.eval(expr, env)
+    }
+
+    /// Evaluate, turning an error into an unknown (and recording it).
+    fn eval_or_unknown(&self, file: u32, expr: &Expression, env: &Env) -> Node {
+        match self.eval_in(file, expr, env) {
+            Ok(n) => n,
+            Err(e) => {
+                let reason = format!("cannot be evaluated: {}", e.message);
+                let at = e.at.clone();
+                self.errors.borrow_mut().push(TfError { error: e, file });
+                Node::unknown(reason, at)
+            }
+        }
+    }
+
+    fn var(&self, name: &str, at: Option<Origin>) -> Eval {
+        let Some(decl) = self.module.variables.get(name) else {
+            return Err(error(
+                format!("reference to undeclared input variable \"{name}\""),
+                at,
+            ));
+        };
+        let block = self.loader.block(*decl);
+        let default = block.and_then(|b| b.body.get_attribute("default"));
+        let nullable = block
+            .and_then(|b| b.body.get_attribute("nullable"))
+            .is_none_or(|a| !matches!(&a.value, Expression::Bool(b) if !*b.value()));
+        let ty = block
+            .and_then(|b| b.body.get_attribute("type"))
+            .map(|a| &a.value);
+        let convert = |v: Node| match ty {
+            Some(t) => self.convert(decl.file, v, t),
+            None => v,
+        };
+        if let Some(v) = self.inputs.get(name) {
+            // A null input to a non-nullable variable takes the default.
+            if !(matches!(v.val, Val::Null) && !nullable && default.is_some()) {
+                return Ok(convert(v.clone()));
+            }
+        }
+        match default {
+            Some(a) => Ok(convert(self.eval_or_unknown(
+                decl.file,
+                &a.value,
+                &Env::default(),
+            ))),
+            None => Ok(Node::unknown(
+                format!(
+                    "var.{name} has no value (no default, not set by tfvars, --var or the module call)"
+                ),
+                at,
+            )),
+        }
+    }
+
+    /// Convert a value to a variable's type constraint as Terraform does where it matters to
+    /// evaluation: the attributes an `object` type declares `optional` are added (null, or their
+    /// default) to the values that lack them, through `map`, `list`, `set` and nested objects;
+    /// `bool` and `number` accept their string forms.
+    fn convert(&self, file: u32, v: Node, ty: &Expression) -> Node {
+        if matches!(v.val, Val::Null | Val::Unknown(_)) {
+            return v;
+        }
+        match ty {
+            Expression::Variable(name) => match (name.value().as_str(), &v.val) {
+                ("bool", Val::Str(s)) if s == "true" || s == "false" => {
+                    Node::new(Val::Bool(s == "true"), v.at)
+                }
+                ("number", Val::Str(s)) => match s.trim().parse::<f64>() {
+                    Ok(n) => Node::new(Val::Num(n), v.at),
+                    Err(_) => v,
+                },
+                _ => v,
+            },
+            Expression::FuncCall(call) => {
+                let name = call.name.name.value().as_str();
+                let arg = call.args.iter().next();
+                match (name, arg) {
+                    ("optional", Some(inner)) => self.convert(file, v, inner),
+                    ("list" | "set", Some(inner)) => match v.val {
+                        Val::List(items) => Node::new(
+                            Val::List(
+                                items
+                                    .into_iter()
+                                    .map(|i| self.convert(file, i, inner))
+                                    .collect(),
+                            ),
+                            v.at,
+                        ),
+                        other => Node::new(other, v.at),
+                    },
+                    ("map", Some(inner)) => match v.val {
+                        Val::Map(m) => Node::new(
+                            Val::Map(
+                                m.into_iter()
+                                    .map(|(k, x)| (k, self.convert(file, x, inner)))
+                                    .collect(),
+                            ),
+                            v.at,
+                        ),
+                        other => Node::new(other, v.at),
+                    },
+                    ("object", Some(Expression::Object(fields))) => match v.val {
+                        Val::Map(mut m) => {
+                            for (key, field) in fields {
+                                let key = match key {
+                                    hcl_edit::expr::ObjectKey::Ident(i) => {
+                                        i.value().as_str().to_owned()
+                                    }
+                                    hcl_edit::expr::ObjectKey::Expression(e) => match e {
+                                        Expression::Variable(i) => i.value().as_str().to_owned(),
+                                        Expression::String(s) => s.value().clone(),
+                                        _ => continue,
+                                    },
+                                };
+                                let fty = field.expr();
+                                let value = match m.remove(&key) {
+                                    Some(x) => self.convert(file, x, fty),
+                                    None => match fty {
+                                        Expression::FuncCall(c)
+                                            if c.name.name.value().as_str() == "optional" =>
+                                        {
+                                            let default = c.args.iter().nth(1).map_or_else(
+                                                || Node::new(Val::Null, None),
+                                                |d| self.eval_or_unknown(file, d, &Env::default()),
+                                            );
+                                            match c.args.iter().next() {
+                                                Some(inner) => self.convert(file, default, inner),
+                                                None => default,
+                                            }
+                                        }
+                                        _ => continue,
+                                    },
+                                };
+                                m.insert(key, value);
+                            }
+                            Node::new(Val::Map(m), v.at)
+                        }
+                        other => Node::new(other, v.at),
+                    },
+                    _ => v,
+                }
+            }
+            _ => v,
+        }
+    }
+
+    fn local(&self, name: &str, at: Option<Origin>) -> Eval {
+        if let Some(done) = self.locals.borrow().get(name) {
+            return done.clone();
+        }
+        let Some(r) = self.module.locals.get(name) else {
+            return Err(error(
+                format!("reference to undeclared local value \"{name}\""),
+                at,
+            ));
+        };
+        if !self.busy.borrow_mut().insert(format!("local.{name}")) {
+            return Err(error(format!("local.{name} refers to itself"), at));
+        }
+        let result = match self.loader.attr(r) {
+            Some(a) => self.eval_in(r.file, &a.value, &Env::default()),
+            None => Ok(Node::unknown("local value not found", at)),
+        };
+        self.busy.borrow_mut().remove(&format!("local.{name}"));
+        self.locals
+            .borrow_mut()
+            .insert(name.to_owned(), result.clone());
+        result
+    }
+
+    fn find_block(&self, kind: &str, labels: &[&str]) -> Option<BlockRef> {
+        self.module.blocks.iter().copied().find(|r| {
+            self.loader.block(*r).is_some_and(|b| {
+                b.ident.value().as_str() == kind
+                    && b.labels.len() == labels.len()
+                    && b.labels.iter().zip(labels).all(|(l, x)| l.as_str() == *x)
+            })
+        })
+    }
+
+    /// `type.name.attr` of a resource or data source: the configured value, else unknown.
+    fn block_attr(
+        &self,
+        kind: &str,
+        labels: &[&str],
+        ops: &[&TraversalOperator],
+        at: Option<Origin>,
+    ) -> Result<(Node, usize), EvalError> {
+        let address = if kind == "data" {
+            format!("data.{}", labels.join("."))
+        } else {
+            labels.join(".")
+        };
+        let Some(r) = self.find_block(kind, labels) else {
+            return Err(error(
+                format!("reference to undeclared {kind} {address}"),
+                at,
+            ));
+        };
+        let block = self.loader.block(r);
+        let repeated = block.is_some_and(|b| {
+            b.body.get_attribute("count").is_some() || b.body.get_attribute("for_each").is_some()
+        });
+        let mut used = 0;
+        let mut splat = false;
+        if repeated {
+            match ops.first() {
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => used = 1,
+                Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
+                    used = 1;
+                    splat = true;
+                }
+                _ => {}
+            }
+        }
+        let Some(TraversalOperator::GetAttr(attr)) = ops.get(used) else {
+            return Ok((
+                Node::unknown(
+                    format!("{address} as a whole is known only after apply"),
+                    at,
+                ),
+                used,
+            ));
+        };
+        let attr = attr.value().as_str();
+        used += 1;
+        let key = format!("{address}.{attr}");
+        let env = repeated_env();
+        let value = match block.and_then(|b| b.body.get_attribute(attr)) {
+            Some(a) => {
+                if !self.busy.borrow_mut().insert(key.clone()) {
+                    return Err(error(format!("{key} refers to itself"), at));
+                }
+                let v = self.eval_in(r.file, &a.value, &env);
+                self.busy.borrow_mut().remove(&key);
+                v?
+            }
+            None => {
+                let what = if kind == "data" {
+                    "is read when Terraform plans"
+                } else {
+                    "is known only after apply"
+                };
+                Node::unknown(format!("{key} {what}"), at.clone())
+            }
+        };
+        let value = if splat {
+            Node::new(Val::List(vec![value]), at)
+        } else {
+            value
+        };
+        Ok((value, used))
+    }
+
+    /// The child instance of a `module` block, if its source is followed.
+    fn child(&self, name: &str) -> Option<Rc<Instance<'l>>> {
+        if let Some(c) = self.children.borrow().get(name) {
+            return c.clone();
+        }
+        let child = self.find_block("module", &[name]).and_then(|r| {
+            let block = self.loader.block(r)?;
+            let env = repeated_env();
+            self.instantiate_child(r, block, &format!("{}module.{name}.", self.prefix), &env)
+        });
+        let child = child.map(Rc::new);
+        self.children
+            .borrow_mut()
+            .insert(name.to_owned(), child.clone());
+        child
+    }
+
+    fn instantiate_child(
+        &self,
+        r: BlockRef,
+        block: &Block,
+        prefix: &str,
+        env: &Env,
+    ) -> Option<Instance<'l>> {
+        let dir = self.loader.local_source(&self.module.dir, block)?;
+        if self.depth >= MAX_DEPTH || self.path.contains(&dir) {
+            return None;
+        }
+        let module = self.loader.modules.get(&dir)?;
+        let mut inputs = BTreeMap::new();
+        for a in block.body.attributes() {
+            let key = a.key.value().as_str();
+            if matches!(
+                key,
+                "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+            ) {
+                continue;
+            }
+            let mut v = self.eval_or_unknown(r.file, &a.value, env);
+            if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), r.file) {
+                v.at = a.span().map(|span| Origin { file: r.file, span });
+            }
+            inputs.insert(key.to_owned(), v);
+        }
+        let mut path = self.path.clone();
+        path.push(dir);
+        Some(Instance {
+            loader: self.loader,
+            module,
+            prefix: prefix.to_owned(),
+            inputs,
+            depth: self.depth + 1,
+            locals: RefCell::new(HashMap::new()),
+            busy: RefCell::new(HashSet::new()),
+            children: RefCell::new(HashMap::new()),
+            errors: Rc::clone(&self.errors),
+            path,
+        })
+    }
+
+    fn module_output(
+        &self,
+        name: &str,
+        ops: &[&TraversalOperator],
+        at: Option<Origin>,
+    ) -> Result<(Node, usize), EvalError> {
+        let Some(r) = self.find_block("module", &[name]) else {
+            return Err(error(
+                format!("reference to undeclared module \"{name}\""),
+                at,
+            ));
+        };
+        let repeated = self.loader.block(r).is_some_and(|b| {
+            b.body.get_attribute("count").is_some() || b.body.get_attribute("for_each").is_some()
+        });
+        let mut used = 0;
+        if repeated
+            && matches!(
+                ops.first(),
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+            )
+        {
+            used = 1;
+        }
+        let Some(TraversalOperator::GetAttr(output)) = ops.get(used) else {
+            return Ok((
+                Node::unknown(format!("module.{name} as a whole is not evaluated"), at),
+                used,
+            ));
+        };
+        let output = output.value().as_str();
+        used += 1;
+        let Some(child) = self.child(name) else {
+            return Ok((
+                Node::unknown(
+                    format!(
+                        "module.{name}.{output} comes from a module stiglint does not follow (not a local path)"
+                    ),
+                    at,
+                ),
+                used,
+            ));
+        };
+        let Some(decl) = child.module.outputs.get(output) else {
+            return Err(error(
+                format!("module.{name} has no output \"{output}\""),
+                at,
+            ));
+        };
+        let value = match child
+            .loader
+            .block(*decl)
+            .and_then(|b| b.body.get_attribute("value"))
+        {
+            Some(a) => child.eval_or_unknown(decl.file, &a.value, &Env::default()),
+            None => Node::unknown(format!("module.{name}.{output} has no value"), at),
+        };
+        Ok((value, used))
+    }
+
+    /// Every document of this instance (and of the local modules it calls).
+    pub fn documents(&self, owner: Option<u32>, out: &mut Vec<TfDoc>) {
+        for r in &self.module.blocks {
+            let Some(block) = self.loader.block(*r) else {
+                continue;
+            };
+            let kind = block.ident.value().as_str().to_owned();
+            let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_owned()).collect();
+            let base = match kind.as_str() {
+                "data" => format!("{}data.{}", self.prefix, labels.join(".")),
+                "module" => format!("{}module.{}", self.prefix, labels.join(".")),
+                _ => format!("{}{}", self.prefix, labels.join(".")),
+            };
+            let owner = owner.unwrap_or(r.file);
+            for (suffix, env, skipped) in self.instances(r.file, block) {
+                let address = format!("{base}{suffix}");
+                let value = skipped
+                    .is_none()
+                    .then(|| self.block_value(r.file, block, &env));
+                out.push(TfDoc {
+                    owner,
+                    block: *r,
+                    kind: kind.clone(),
+                    labels: labels.clone(),
+                    address: address.clone(),
+                    value,
+                    skipped: skipped.clone(),
+                });
+                if kind == "module" && skipped.is_none() {
+                    let prefix = format!("{address}.");
+                    if let Some(child) = self.instantiate_child(*r, block, &prefix, &env) {
+                        child.documents(Some(owner), out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The instances a block makes: (address suffix, scope, why none when count is 0).
+    fn instances(&self, file: u32, block: &Block) -> Vec<(String, Env, Option<String>)> {
+        if let Some(count) = block.body.get_attribute("count") {
+            let n = self.eval_or_unknown(file, &count.value, &Env::default());
+            return match n.val {
+                Val::Num(x) if x <= 0.0 => vec![(
+                    String::new(),
+                    Env::default(),
+                    Some("count = 0: creates nothing".to_owned()),
+                )],
+                Val::Num(x) if (x - 1.0).abs() < f64::EPSILON => vec![(
+                    "[0]".to_owned(),
+                    Env::default().with("count", map_node(&[("index", Val::Num(0.0))])),
+                    None,
+                )],
+                Val::Num(x) => vec![(
+                    String::new(),
+                    Env::default().with(
+                        "count",
+                        map_node(&[(
+                            "index",
+                            Val::Unknown(format!("count.index: one of {x} instances").into()),
+                        )]),
+                    ),
+                    None,
+                )],
+                _ => vec![(String::new(), repeated_env(), None)],
+            };
+        }
+        if let Some(each) = block.body.get_attribute("for_each") {
+            let v = self.eval_or_unknown(file, &each.value, &Env::default());
+            let pairs: Vec<(String, Node)> = match v.val {
+                Val::Map(m) => m.into_iter().collect(),
+                Val::List(items) => items
+                    .into_iter()
+                    .filter_map(|i| super::value::as_string(&i.val).map(|k| (k, i)))
+                    .collect(),
+                _ => return vec![(String::new(), repeated_env(), None)],
+            };
+            if pairs.is_empty() {
+                return vec![(
+                    String::new(),
+                    Env::default(),
+                    Some("for_each is empty: creates nothing".to_owned()),
+                )];
+            }
+            return pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    let each = Node::new(
+                        Val::Map(BTreeMap::from([
+                            ("key".to_owned(), Node::new(Val::Str(k.clone()), None)),
+                            ("value".to_owned(), v),
+                        ])),
+                        None,
+                    );
+                    (format!("[{k:?}]"), Env::default().with("each", each), None)
+                })
+                .collect();
+        }
+        vec![(String::new(), Env::default(), None)]
+    }
+
+    /// A block body's arguments and nested blocks as a value.
+    fn block_value(&self, file: u32, block: &Block, env: &Env) -> Node {
+        let mut map = BTreeMap::new();
+        for s in block.body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.value().as_str();
+                    if matches!(
+                        key,
+                        "count" | "for_each" | "depends_on" | "provider" | "providers"
+                    ) {
+                        continue;
+                    }
+                    let mut v = self.eval_or_unknown(file, &a.value, env);
+                    if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), file) {
+                        v.at = a.span().map(|span| Origin { file, span });
+                    }
+                    map.insert(key.to_owned(), v);
+                }
+                Structure::Block(b) => {
+                    let ident = b.ident.value().as_str();
+                    if matches!(ident, "lifecycle" | "provisioner" | "connection") {
+                        continue;
+                    }
+                    if ident == "dynamic" {
+                        let Some(name) = b.labels.first().map(|l| l.as_str().to_owned()) else {
+                            continue;
+                        };
+                        let items = self.dynamic(file, b, &name, env);
+                        append(
+                            &mut map,
+                            name,
+                            items,
+                            b.span().map(|span| Origin { file, span }),
+                        );
+                        continue;
+                    }
+                    let v = self.block_value(file, b, env);
+                    append(
+                        &mut map,
+                        ident.to_owned(),
+                        Ok(vec![v]),
+                        b.span().map(|span| Origin { file, span }),
+                    );
+                }
+            }
+        }
+        Node::new(Val::Map(map), header(block, file))
+    }
+
+    /// The blocks a `dynamic` block makes, or an unknown.
+    fn dynamic(&self, file: u32, b: &Block, name: &str, env: &Env) -> Result<Vec<Node>, Node> {
+        let at = b.span().map(|span| Origin { file, span });
+        let Some(each) = b.body.get_attribute("for_each") else {
+            return Ok(Vec::new());
+        };
+        let iterator = b
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| match &a.value {
+                Expression::Variable(v) => Some(v.value().as_str().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_owned());
+        let Some(content) = b.body.get_blocks("content").next() else {
+            return Ok(Vec::new());
+        };
+        let coll = self.eval_or_unknown(file, &each.value, env);
+        let pairs: Vec<(Node, Node)> = match coll.val {
+            Val::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Node::new(Val::Num(i as f64), None), v))
+                .collect(),
+            Val::Map(m) => m
+                .into_iter()
+                .map(|(k, v)| (Node::new(Val::Str(k), None), v))
+                .collect(),
+            Val::Unknown(r) => return Err(Node::unknown(r, at)),
+            Val::Null => Vec::new(),
+            _ => {
+                return Err(Node::unknown(
+                    format!("dynamic \"{name}\": for_each is not a collection"),
+                    at,
+                ));
+            }
+        };
+        Ok(pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let it = Node::new(
+                    Val::Map(BTreeMap::from([
+                        ("key".to_owned(), k),
+                        ("value".to_owned(), v),
+                    ])),
+                    None,
+                );
+                let mut node = self.block_value(file, content, &env.with(&iterator, it));
+                node.at.clone_from(&at);
+                node
+            })
+            .collect())
+    }
+}
+
+/// Add nested blocks under their type (a list; an unknown replaces it).
+fn append(
+    map: &mut BTreeMap<String, Node>,
+    key: String,
+    items: Result<Vec<Node>, Node>,
+    at: Option<Origin>,
+) {
+    match items {
+        Err(unknown) => {
+            map.insert(key, unknown);
+        }
+        Ok(items) => {
+            let entry = map
+                .entry(key)
+                .or_insert_with(|| Node::new(Val::List(Vec::new()), at));
+            if let Val::List(list) = &mut entry.val {
+                list.extend(items);
+            }
+        }
+    }
+}
+
+/// The origin of a block's header (its identifier and labels).
+fn header(block: &Block, file: u32) -> Option<Origin> {
+    block.span().map(|span| Origin { file, span })
+}
+
+fn same_span(at: Option<&Origin>, span: Option<std::ops::Range<usize>>, file: u32) -> bool {
+    match (at, span) {
+        (Some(o), Some(s)) => o.file == file && o.span == s,
+        _ => false,
+    }
+}
+
+fn map_node(entries: &[(&str, Val)]) -> Node {
+    Node::new(
+        Val::Map(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Node::new(v.clone(), None)))
+                .collect(),
+        ),
+        None,
+    )
+}
+
+/// `count` and `each` of a block whose repetition is not known, or when another block refers
+/// to one of its instances.
+fn repeated_env() -> Env {
+    let unknown = |what: &str| {
+        Val::Unknown(format!("{what} is not known: the repetition is not known statically").into())
+    };
+    Env::default()
+        .with("count", map_node(&[("index", unknown("count.index"))]))
+        .with(
+            "each",
+            map_node(&[
+                ("key", unknown("each.key")),
+                ("value", unknown("each.value")),
+            ]),
+        )
+}
+
+impl Resolve for FileScope<'_, '_> {
+    fn file(&self) -> u32 {
+        self.file
+    }
+
+    fn reference(
+        &self,
+        root: &str,
+        ops: &[&TraversalOperator],
+        _env: &Env,
+        at: Option<Origin>,
+    ) -> Result<(Node, usize), EvalError> {
+        let inst = self.inst;
+        let attr = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.value().as_str()),
+            _ => None,
+        };
+        match root {
+            "var" => {
+                let name =
+                    attr(0).ok_or_else(|| error("var must be followed by a name", at.clone()))?;
+                Ok((inst.var(name, at)?, 1))
+            }
+            "local" => {
+                let name =
+                    attr(0).ok_or_else(|| error("local must be followed by a name", at.clone()))?;
+                Ok((inst.local(name, at)?, 1))
+            }
+            "module" => {
+                let name = attr(0)
+                    .ok_or_else(|| error("module must be followed by a name", at.clone()))?;
+                let (v, used) = inst.module_output(name, &ops[1..], at)?;
+                Ok((v, used + 1))
+            }
+            "data" => {
+                let (Some(t), Some(n)) = (attr(0), attr(1)) else {
+                    return Err(error("data must be followed by a type and a name", at));
+                };
+                let (v, used) = inst.block_attr("data", &[t, n], &ops[2..], at)?;
+                Ok((v, used + 2))
+            }
+            "path" => {
+                let what = attr(0).unwrap_or("");
+                let dir = inst.module.dir.display().to_string();
+                let v = match what {
+                    "module" => dir,
+                    "root" | "cwd" => ".".to_owned(),
+                    other => return Err(error(format!("unknown path.{other}"), at)),
+                };
+                Ok((Node::new(Val::Str(v), at), 1))
+            }
+            "terraform" => Ok((Node::new(Val::Str("default".to_owned()), at), 1)),
+            "count" | "each" | "self" => Ok((
+                Node::unknown(format!("{root} is not available here"), at),
+                0,
+            )),
+            resource_type => {
+                let Some(name) = attr(0) else {
+                    return Err(error(
+                        format!(
+                            "unknown reference \"{resource_type}\" (Terraform has no such variable)"
+                        ),
+                        at,
+                    ));
+                };
+                let (v, used) =
+                    inst.block_attr("resource", &[resource_type, name], &ops[1..], at)?;
+                Ok((v, used + 1))
+            }
+        }
+    }
+}
