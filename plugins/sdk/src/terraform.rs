@@ -306,10 +306,11 @@ pub fn is_eks_module_source(source: &str) -> bool {
 pub fn module_major(source: &str, version: Option<&str>) -> Option<u32> {
     if let Some((_, query)) = source.split_once('?') {
         for pair in query.split('&') {
-            if let Some(r) = pair.strip_prefix("ref=") {
-                if let Some(m) = leading_number(r.trim_start_matches('v')) {
-                    return Some(m);
-                }
+            if let Some(m) = pair
+                .strip_prefix("ref=")
+                .and_then(|r| leading_number(r.trim_start_matches('v')))
+            {
+                return Some(m);
             }
         }
     }
@@ -494,7 +495,7 @@ impl<'a> EksCluster<'a> {
         }
     }
 
-    /// The control-plane log types sent to CloudWatch: `enabled_cluster_log_types` (AWS
+    /// The control-plane log types sent to `CloudWatch`: `enabled_cluster_log_types` (AWS
     /// default: none), `enabled_log_types` / `cluster_enabled_log_types` (module default
     /// `["audit", "api", "authenticator"]`).
     #[must_use]
@@ -586,7 +587,7 @@ impl<'a> EksCluster<'a> {
         }
     }
 
-    /// The CloudWatch log group the module creates for the cluster (`None` for the resource,
+    /// The `CloudWatch` log group the module creates for the cluster (`None` for the resource,
     /// which relies on a separate `aws_cloudwatch_log_group`, or when `create_cloudwatch_log_group
     /// = false`): its retention (default 90 days) and KMS key (default none).
     #[must_use]
@@ -629,7 +630,7 @@ pub struct ModuleLogGroup<'a> {
     pub kms_key_id: Setting<'a>,
 }
 
-/// The name of the CloudWatch log group EKS writes a cluster's control-plane logs to.
+/// The name of the `CloudWatch` log group EKS writes a cluster's control-plane logs to.
 #[must_use]
 pub fn eks_log_group_name(cluster: &str) -> String {
     format!("/aws/eks/{cluster}/cluster")
