@@ -1,6 +1,9 @@
 //! The controls on documents in the host's Terraform shape: findings, notes, pointers,
 //! unknowns, both module schemes, and settings (which the fixtures can show only one way).
 
+// Table-like tests: long, and building `json!` values inline reads best.
+#![allow(clippy::too_many_lines, clippy::needless_pass_by_value)]
+
 use stiglint_plugin_terraform::controls::{
     audit_log_offload, audit_log_types, kms_key_rotation, kubernetes_version, launch_template_imds,
     launch_template_public_ip, node_group_ssh, public_endpoint, security_group_open_ingress,
@@ -444,19 +447,19 @@ fn audit_log_offload_across_documents() {
 
 #[test]
 fn settings_are_validated() {
-    let mut r = audit_log_offload::Rule::default();
-    let e = r
+    let mut offload = audit_log_offload::Rule::default();
+    let e = offload
         .configure(&json!({"central_cloudwatch": true}), &scan())
         .expect_err("typo");
     assert!(
         e.contains("central_cloudwatch") && e.contains("central-cloudwatch"),
         "{e}"
     );
-    let e = r
+    let e = offload
         .configure(&json!({"min-retention-days": -1}), &scan())
         .expect_err("negative");
     assert!(e.contains("whole number"), "{e}");
-    let e = r
+    let e = offload
         .configure(&json!({"central-cloudwatch": "yes"}), &scan())
         .expect_err("not bool");
     assert!(e.contains("true or false"), "{e}");
@@ -750,13 +753,19 @@ fn security_groups_in_all_four_spellings() {
         "r",
         json!({"cidr_ipv4": "0.0.0.0/0", "from_port": 443, "to_port": 443}),
     );
-    assert_eq!(pointers(&run(&rule, &[v4.clone()])), ["/cidr_ipv4"]);
+    assert_eq!(
+        pointers(&run(&rule, std::slice::from_ref(&v4))),
+        ["/cidr_ipv4"]
+    );
     let v6 = resource(
         "aws_vpc_security_group_ingress_rule",
         "r6",
         json!({"cidr_ipv6": "::/0", "ip_protocol": "-1"}),
     );
-    assert_eq!(pointers(&run(&rule, &[v6.clone()])), ["/cidr_ipv6"]);
+    assert_eq!(
+        pointers(&run(&rule, std::slice::from_ref(&v6))),
+        ["/cidr_ipv6"]
+    );
     // allowed-ports: a single allowed port may be open.
     let lax = configured::<security_group_open_ingress::Rule>(json!({"allowed-ports": [443]}));
     assert!(run(&lax, &[v4]).findings().is_empty());
