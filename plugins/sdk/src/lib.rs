@@ -62,6 +62,7 @@ pub mod k8s;
 pub mod kubelet;
 mod out;
 mod pointer;
+pub mod terraform;
 
 #[cfg(feature = "control")]
 #[doc(hidden)]

@@ -1,0 +1,86 @@
+//! # STIGLINT-EKS-0002: Node group SSH open to the world
+//!
+//! **What it checks.** Every `aws_eks_node_group` with a `remote_access` block (SSH to the
+//! nodes) must restrict who may connect with `source_security_group_ids`.
+//!
+//! **Absent attributes.** A `remote_access` block without `source_security_group_ids` (or with
+//! an empty list) makes EKS open port 22 of the nodes to `0.0.0.0/0`: a finding at the block.
+//! No `remote_access` block means no SSH access: passes. A value the scan cannot know gives a
+//! *not evaluated* note.
+//!
+//! **Why.** SSH to worker nodes bypasses Kubernetes authorisation and audit entirely; open to the
+//! internet it invites brute force and exploits. The DISA Kubernetes STIG requires that worker
+//! nodes do not run sshd at all (CNTR-K8-000400); if SSH must stay, only an administrative
+//! security group may reach it (NIST SP 800-53 AC-3, AC-17, SC-7).
+//!
+//! **Example.**
+//! ```hcl
+//! resource "aws_eks_node_group" "default" {
+//!   remote_access {                 # finding: no source_security_group_ids
+//!     ec2_ssh_key = "ops"
+//!   }
+//! }
+//! ```
+//!
+//! **Fix.** Remove `remote_access` and reach nodes through SSM Session Manager, or restrict it:
+//! ```hcl
+//! remote_access {
+//!   ec2_ssh_key               = "ops"
+//!   source_security_group_ids = [aws_security_group.bastion.id]
+//! }
+//! ```
+//!
+//! **References.** stiglint's own control; it stands in for DISA Kubernetes STIG CNTR-K8-000400
+//! (V-242393, worker nodes do not run sshd); NIST SP 800-53 AC-3, AC-17, SC-7.
+use stiglint_sdk::prelude::*;
+use stiglint_sdk::terraform::{Block, Known};
+
+use super::not_evaluated;
+
+/// See the module documentation.
+#[derive(Default)]
+pub struct Rule;
+
+impl Control for Rule {
+    fn meta(&self) -> Meta {
+        Meta::seed(
+            "STIGLINT-EKS-0002",
+            "Node group SSH open to the world",
+            Severity::High,
+        )
+        .stands_for("CNTR-K8-000400")
+        .nist(&["AC-17", "SC-7"])
+        .formats(&[Format::Terraform])
+        .remediation(
+            "Remove the node group's remote_access block (use SSM Session Manager), or set its \
+             source_security_group_ids to an administrative security group.",
+        )
+    }
+
+    fn check(&self, doc: &Document, out: &mut Out) {
+        let Some(block) = Block::of(doc) else {
+            return;
+        };
+        if !block.is_resource("aws_eks_node_group") {
+            return;
+        }
+        let address = block.address;
+        let access = match block.blocks("remote_access") {
+            Ok(items) => items,
+            Err(reason) => return not_evaluated(out, "/remote_access", address, reason),
+        };
+        for (at, item) in access {
+            let at = format!("{at}/source_security_group_ids");
+            match item.get("source_security_group_ids").map(Known::of) {
+                Some(Known::Unknown(reason)) => not_evaluated(out, &at, address, reason),
+                Some(Known::Value(Value::Array(ids))) if !ids.is_empty() => {}
+                _ => {
+                    out.finding(
+                        &at,
+                        format!("{address} opens SSH (port 22) on its nodes to 0.0.0.0/0: remote_access needs source_security_group_ids"),
+                    );
+                }
+            }
+        }
+    }
+}
