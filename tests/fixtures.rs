@@ -1,6 +1,6 @@
 //! Every control's fixtures, run through the real wasm plugins.
 //!
-//! Layout: `plugins/<plugin>/fixtures/<ID>/{allowed,disallowed}/*.yaml`. A line of a
+//! Layout: `plugins/<plugin>/fixtures/<ID>/{allowed,disallowed}/*.{yaml,tf}`. A line of a
 //! disallowed fixture that ends in `# expect: <ID>` (or `# expect: <ID>, <ID>` for two findings)
 //! must be the first line of exactly that many findings of the control; no other line may have
 //! one. An allowed fixture must give no finding of the control. A `stiglint.toml` in `<ID>/`
@@ -89,7 +89,17 @@ fn every_control_passes_its_fixtures() {
         {
             checked += 1;
             let text = std::fs::read_to_string(file).expect("fixture text");
-            let result = session.scan(std::slice::from_ref(file), None);
+            // A Terraform module is a directory: each `.tf` fixture is scanned alone, as the
+            // only file of a module of its own.
+            let alone = tempfile::tempdir().expect("temp dir");
+            let scanned = if file.extension().is_some_and(|e| e == "tf") {
+                let copy = alone.path().join("main.tf");
+                std::fs::write(&copy, &text).expect("copy fixture");
+                copy
+            } else {
+                file.clone()
+            };
+            let result = session.scan(std::slice::from_ref(&scanned), None);
             for p in &result.problems {
                 failures.push(format!("{}: error: {}", file.display(), p.headline()));
             }

@@ -39,7 +39,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check files, directories or standard input (`-`). The default command.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the controls of the loaded plugins.
     Controls(ControlsArgs),
     /// Show a control's documentation.
@@ -201,7 +201,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         None => check(cli.check),
-        Some(Command::Check(args)) => check(args),
+        Some(Command::Check(args)) => check(*args),
         Some(Command::Controls(args)) => controls(&args),
         Some(Command::Explain(args)) => explain(&args),
     };

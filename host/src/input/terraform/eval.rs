@@ -27,16 +27,30 @@ pub struct EvalError {
     pub message: String,
     /// Where.
     pub at: Option<Origin>,
+    /// Whether the configuration itself is wrong (an undeclared reference: `terraform
+    /// validate` rejects it) rather than these values (a function that fails on a module's
+    /// defaults, which `terraform plan` would reject only for these inputs).
+    pub invalid: bool,
 }
 
 /// The result of evaluating an expression.
 pub type Eval = Result<Node, EvalError>;
 
-/// Make an error.
+/// An error of these values.
 pub fn error(message: impl Into<String>, at: Option<Origin>) -> EvalError {
     EvalError {
         message: message.into(),
         at,
+        invalid: false,
+    }
+}
+
+/// An error of the configuration itself.
+pub fn invalid(message: impl Into<String>, at: Option<Origin>) -> EvalError {
+    EvalError {
+        message: message.into(),
+        at,
+        invalid: true,
     }
 }
 

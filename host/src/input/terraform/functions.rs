@@ -51,17 +51,17 @@ pub fn call(
         .iter()
         .map(|a| ev.eval(a, env))
         .collect::<Result<Vec<_>, _>>()?;
-    if call.args.expand_final() {
-        if let Some(last) = args.pop() {
-            match last.val {
-                Val::List(items) => args.extend(items),
-                Val::Unknown(r) => return Ok(Node::unknown(r, at)),
-                other => {
-                    return Err(error(
-                        format!("`...` needs a list, not {}", type_name(&other)),
-                        last.at,
-                    ));
-                }
+    if call.args.expand_final()
+        && let Some(last) = args.pop()
+    {
+        match last.val {
+            Val::List(items) => args.extend(items),
+            Val::Unknown(r) => return Ok(Node::unknown(r, at)),
+            other => {
+                return Err(error(
+                    format!("`...` needs a list, not {}", type_name(&other)),
+                    last.at,
+                ));
             }
         }
     }

@@ -85,10 +85,10 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
                 .blocks()
                 .filter(|b| b.ident.value().as_str() == "module")
             {
-                if let Some(child) = loader.local_source(&dir, b) {
-                    if child.is_dir() {
-                        queue.push(child);
-                    }
+                if let Some(child) = loader.local_source(&dir, b)
+                    && child.is_dir()
+                {
+                    queue.push(child);
                 }
             }
         }
@@ -131,7 +131,7 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
     }
 
     let loader = &loader;
-    let results: Vec<(Vec<(usize, LoadedFile)>, Vec<Problem>)> = roots
+    let results: Vec<RootResult> = roots
         .par_iter()
         .map(|(dir, members)| {
             let files: Vec<u32> = variable_files(dir, vars)
@@ -149,6 +149,9 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
     (out, problems)
 }
 
+/// The loaded input files of one root module, by input index, and its other problems.
+type RootResult = (Vec<(usize, LoadedFile)>, Vec<Problem>);
+
 /// Evaluate one root module and sort its documents and problems into its input files.
 fn evaluate_root(
     loader: &Loader,
@@ -158,7 +161,7 @@ fn evaluate_root(
     by_path: &HashMap<PathBuf, u32>,
     var_files: &[u32],
     cli: &[(String, String)],
-) -> (Vec<(usize, LoadedFile)>, Vec<Problem>) {
+) -> RootResult {
     let Some(module) = loader.modules.get(dir) else {
         return (Vec::new(), Vec::new());
     };
@@ -450,7 +453,7 @@ impl Resolve for Constants {
         _env: &Env,
         at: Option<Origin>,
     ) -> Result<(Node, usize), EvalError> {
-        Err(eval::error(
+        Err(eval::invalid(
             format!("variable values must be constants; \"{root}\" is a reference"),
             at,
         ))

@@ -12,7 +12,7 @@ use hcl_edit::Span;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, error};
+use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, invalid};
 use super::value::{Node, Origin, Val};
 use crate::source::SourceFile;
 
@@ -117,10 +117,13 @@ impl Loader {
                 let label = |i: usize| b.labels.get(i).map(|l| l.as_str().to_owned());
                 let mut declare = |map: &mut BTreeMap<String, BlockRef>, name: Option<String>| {
                     if let Some(name) = name {
-                        if map.contains_key(&name) {
-                            m.duplicates.push((name, r));
-                        } else {
-                            map.insert(name, r);
+                        match map.entry(name) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                m.duplicates.push((e.key().clone(), r));
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(r);
+                            }
                         }
                     }
                 };
@@ -265,9 +268,13 @@ impl<'l> Instance<'l> {
         match self.eval_in(file, expr, env) {
             Ok(n) => n,
             Err(e) => {
+                // An invalid configuration is reported; a value that fails for these inputs
+                // (a module's defaults that `terraform plan` would refuse) is only unknown.
                 let reason = format!("cannot be evaluated: {}", e.message);
                 let at = e.at.clone();
-                self.errors.borrow_mut().push(TfError { error: e, file });
+                if e.invalid {
+                    self.errors.borrow_mut().push(TfError { error: e, file });
+                }
                 Node::unknown(reason, at)
             }
         }
@@ -275,7 +282,7 @@ impl<'l> Instance<'l> {
 
     fn var(&self, name: &str, at: Option<Origin>) -> Eval {
         let Some(decl) = self.module.variables.get(name) else {
-            return Err(error(
+            return Err(invalid(
                 format!("reference to undeclared input variable \"{name}\""),
                 at,
             ));
@@ -326,6 +333,10 @@ impl<'l> Instance<'l> {
                 ("bool", Val::Str(s)) if s == "true" || s == "false" => {
                     Node::new(Val::Bool(s == "true"), v.at)
                 }
+                ("string", Val::Num(_) | Val::Bool(_)) => Node::new(
+                    Val::Str(super::value::as_string(&v.val).unwrap_or_default()),
+                    v.at,
+                ),
                 ("number", Val::Str(s)) => match s.trim().parse::<f64>() {
                     Ok(n) => Node::new(Val::Num(n), v.at),
                     Err(_) => v,
@@ -410,13 +421,13 @@ impl<'l> Instance<'l> {
             return done.clone();
         }
         let Some(r) = self.module.locals.get(name) else {
-            return Err(error(
+            return Err(invalid(
                 format!("reference to undeclared local value \"{name}\""),
                 at,
             ));
         };
         if !self.busy.borrow_mut().insert(format!("local.{name}")) {
-            return Err(error(format!("local.{name} refers to itself"), at));
+            return Err(invalid(format!("local.{name} refers to itself"), at));
         }
         let result = match self.loader.attr(r) {
             Some(a) => self.eval_in(r.file, &a.value, &Env::default()),
@@ -453,7 +464,7 @@ impl<'l> Instance<'l> {
             labels.join(".")
         };
         let Some(r) = self.find_block(kind, labels) else {
-            return Err(error(
+            return Err(invalid(
                 format!("reference to undeclared {kind} {address}"),
                 at,
             ));
@@ -490,7 +501,7 @@ impl<'l> Instance<'l> {
         let value = match block.and_then(|b| b.body.get_attribute(attr)) {
             Some(a) => {
                 if !self.busy.borrow_mut().insert(key.clone()) {
-                    return Err(error(format!("{key} refers to itself"), at));
+                    return Err(invalid(format!("{key} refers to itself"), at));
                 }
                 let v = self.eval_in(r.file, &a.value, &env);
                 self.busy.borrow_mut().remove(&key);
@@ -580,7 +591,7 @@ impl<'l> Instance<'l> {
         at: Option<Origin>,
     ) -> Result<(Node, usize), EvalError> {
         let Some(r) = self.find_block("module", &[name]) else {
-            return Err(error(
+            return Err(invalid(
                 format!("reference to undeclared module \"{name}\""),
                 at,
             ));
@@ -617,7 +628,7 @@ impl<'l> Instance<'l> {
             ));
         };
         let Some(decl) = child.module.outputs.get(output) else {
-            return Err(error(
+            return Err(invalid(
                 format!("module.{name} has no output \"{output}\""),
                 at,
             ));
@@ -922,23 +933,23 @@ impl Resolve for FileScope<'_, '_> {
         match root {
             "var" => {
                 let name =
-                    attr(0).ok_or_else(|| error("var must be followed by a name", at.clone()))?;
+                    attr(0).ok_or_else(|| invalid("var must be followed by a name", at.clone()))?;
                 Ok((inst.var(name, at)?, 1))
             }
             "local" => {
-                let name =
-                    attr(0).ok_or_else(|| error("local must be followed by a name", at.clone()))?;
+                let name = attr(0)
+                    .ok_or_else(|| invalid("local must be followed by a name", at.clone()))?;
                 Ok((inst.local(name, at)?, 1))
             }
             "module" => {
                 let name = attr(0)
-                    .ok_or_else(|| error("module must be followed by a name", at.clone()))?;
+                    .ok_or_else(|| invalid("module must be followed by a name", at.clone()))?;
                 let (v, used) = inst.module_output(name, &ops[1..], at)?;
                 Ok((v, used + 1))
             }
             "data" => {
                 let (Some(t), Some(n)) = (attr(0), attr(1)) else {
-                    return Err(error("data must be followed by a type and a name", at));
+                    return Err(invalid("data must be followed by a type and a name", at));
                 };
                 let (v, used) = inst.block_attr("data", &[t, n], &ops[2..], at)?;
                 Ok((v, used + 2))
@@ -949,7 +960,7 @@ impl Resolve for FileScope<'_, '_> {
                 let v = match what {
                     "module" => dir,
                     "root" | "cwd" => ".".to_owned(),
-                    other => return Err(error(format!("unknown path.{other}"), at)),
+                    other => return Err(invalid(format!("unknown path.{other}"), at)),
                 };
                 Ok((Node::new(Val::Str(v), at), 1))
             }
@@ -960,7 +971,7 @@ impl Resolve for FileScope<'_, '_> {
             )),
             resource_type => {
                 let Some(name) = attr(0) else {
-                    return Err(error(
+                    return Err(invalid(
                         format!(
                             "unknown reference \"{resource_type}\" (Terraform has no such variable)"
                         ),

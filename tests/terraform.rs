@@ -1,0 +1,607 @@
+//! Terraform: the loader's evaluation and positions on a module written here, agreement with
+//! Checkov's labelled EKS and launch-template fixtures, and the real terraform-aws-eks v21.19.0
+//! tree scanned with every file accounted for.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use stiglint::config::Config;
+use stiglint::input::terraform::{Variables, load};
+use stiglint::input::{Input, LoadedFile, discover};
+use stiglint::scan::FileStatus;
+use stiglint::session::Session;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// Load a directory's `.tf` files; documents by address.
+fn documents(dir: &Path, vars: &Variables) -> (BTreeMap<String, (Value, usize)>, Vec<LoadedFile>) {
+    let (inputs, problems) = discover(&[dir.to_path_buf()], true);
+    assert!(problems.is_empty(), "{problems:?}");
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .filter(|i| i.name.ends_with(".tf"))
+        .collect();
+    let (mut loaded, problems) = load(&inputs, vars);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut files: Vec<LoadedFile> = (0..inputs.len())
+        .filter_map(|i| loaded.remove(&i))
+        .collect();
+    let mut docs = BTreeMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for d in &f.documents {
+            let address = d.hints.name.clone().expect("address");
+            docs.insert(address, (d.value.clone(), fi));
+        }
+    }
+    files.sort_by(|a, b| a.source.name.cmp(&b.source.name));
+    (docs, files)
+}
+
+/// `(file name, line)` a pointer of a document resolves to.
+fn line_of(files: &[LoadedFile], address: &str, pointer: &str) -> (String, u32) {
+    for f in files {
+        for d in &f.documents {
+            if d.hints.name.as_deref() == Some(address) {
+                let (range, exact, file) = d.spans.resolve_in(pointer).expect("resolves");
+                assert!(exact, "{address}{pointer} not exact");
+                let name = file.map_or_else(|| f.source.name.to_string(), ToString::to_string);
+                let short = Path::new(&name)
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                return (short, range.start.line);
+            }
+        }
+    }
+    panic!("no document {address}");
+}
+
+const MAIN_TF: &str = r#"locals {
+  name    = "${var.prefix}-eks"
+  logs    = concat(["api"], var.extra_logs)
+  tags    = merge({ team = "platform" }, var.tags)
+}
+
+resource "aws_eks_cluster" "this" {
+  name    = local.name
+  version = var.k8s_version
+
+  enabled_cluster_log_types = local.logs
+
+  vpc_config {
+    endpoint_public_access = var.public
+    public_access_cidrs    = ["10.0.0.0/8"]
+    subnet_ids             = [aws_subnet.a.id]
+  }
+
+  dynamic "encryption_config" {
+    for_each = var.encrypt ? [1] : []
+    content {
+      resources = ["secrets"]
+      provider {
+        key_arn = aws_kms_key.k.arn
+      }
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_subnet" "a" {
+  cidr_block = "10.0.1.0/24"
+}
+
+resource "aws_kms_key" "k" {
+  count               = var.encrypt ? 1 : 0
+  enable_key_rotation = true
+}
+
+resource "aws_cloudwatch_log_group" "eks" {
+  name              = "/aws/eks/${aws_eks_cluster.this.name}/cluster"
+  retention_in_days = lookup(var.retention, "audit", 30)
+}
+
+resource "aws_security_group_rule" "ingress" {
+  for_each    = toset(["443", "22"])
+  type        = "ingress"
+  from_port   = tonumber(each.key)
+  cidr_blocks = each.key == "22" ? ["0.0.0.0/0"] : ["10.0.0.0/8"]
+}
+
+module "nodes" {
+  source        = "./modules/nodes"
+  cluster_name  = aws_eks_cluster.this.name
+  instance_type = "m7i.large"
+}
+
+module "registry" {
+  source  = "terraform-aws-modules/eks/aws"
+  version = "~> 21.0"
+  name    = "reg"
+}
+"#;
+
+const VARIABLES_TF: &str = r#"variable "prefix" {
+  type    = string
+  default = "dev"
+}
+
+variable "k8s_version" {
+  type = string
+}
+
+variable "public" {
+  type    = bool
+  default = true
+}
+
+variable "extra_logs" {
+  type    = list(string)
+  default = []
+}
+
+variable "encrypt" {
+  type    = bool
+  default = false
+}
+
+variable "tags" {
+  type    = map(string)
+  default = {}
+}
+
+variable "retention" {
+  type = object({
+    audit = optional(number, 365)
+    other = optional(number)
+  })
+  default = {}
+}
+"#;
+
+const NODES_TF: &str = r#"variable "cluster_name" {
+  type = string
+}
+
+variable "instance_type" {
+  type = string
+}
+
+variable "hop_limit" {
+  type    = number
+  default = 2
+}
+
+resource "aws_launch_template" "this" {
+  name          = "${var.cluster_name}-nodes"
+  instance_type = var.instance_type
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = var.hop_limit
+  }
+}
+
+resource "aws_instance" "never" {
+  count = 0
+  ami   = "ami-1"
+}
+
+output "template" {
+  value = aws_launch_template.this.name
+}
+"#;
+
+fn module_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "main.tf", MAIN_TF);
+    write(dir.path(), "variables.tf", VARIABLES_TF);
+    write(
+        dir.path(),
+        "terraform.tfvars",
+        "prefix = \"prod\"\nextra_logs = [\"audit\"]\n",
+    );
+    write(dir.path(), "modules/nodes/main.tf", NODES_TF);
+    dir
+}
+
+#[test]
+fn evaluates_variables_locals_functions_and_modules() {
+    let dir = module_dir();
+    let (docs, files) = documents(dir.path(), &Variables::default());
+    let cluster = &docs["aws_eks_cluster.this"].0;
+    // tfvars over the default, a template, concat of a local and a variable.
+    assert_eq!(cluster["name"], "prod-eks");
+    assert_eq!(
+        cluster["enabled_cluster_log_types"],
+        json!(["api", "audit"])
+    );
+    assert_eq!(cluster["tags"], json!({"team": "platform"}));
+    // A variable without a value and an attribute AWS computes are unknown, with reasons.
+    assert!(
+        cluster["version"]["$unknown"]
+            .as_str()
+            .is_some_and(|r| r.contains("var.k8s_version has no value")),
+        "{}",
+        cluster["version"]
+    );
+    assert!(
+        cluster["vpc_config"][0]["subnet_ids"][0]["$unknown"]
+            .as_str()
+            .is_some_and(|r| r.contains("aws_subnet.a.id is known only after apply"))
+    );
+    assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], true);
+    // A dynamic block over an empty list makes no block; a resource with count 0 is skipped.
+    assert_eq!(cluster["encryption_config"], json!([]));
+    assert!(!docs.contains_key("aws_kms_key.k[0]") && !docs.contains_key("aws_kms_key.k"));
+    // A configured attribute of another resource is known; lookup in an object whose optional
+    // attribute took its default.
+    let group = &docs["aws_cloudwatch_log_group.eks"].0;
+    assert_eq!(group["name"], "/aws/eks/prod-eks/cluster");
+    assert_eq!(group["retention_in_days"], 365);
+    // for_each makes one document per key, with each.key bound.
+    assert_eq!(
+        docs["aws_security_group_rule.ingress[\"22\"]"].0["cidr_blocks"],
+        json!(["0.0.0.0/0"])
+    );
+    assert_eq!(
+        docs["aws_security_group_rule.ingress[\"443\"]"].0["from_port"],
+        443
+    );
+    // A local module is followed with its inputs; a registry module is a document of its own.
+    let lt = &docs["module.nodes.aws_launch_template.this"].0;
+    assert_eq!(lt["name"], "prod-eks-nodes");
+    assert_eq!(lt["metadata_options"][0]["http_put_response_hop_limit"], 2);
+    assert_eq!(docs["module.registry"].0["version"], "~> 21.0");
+    assert_eq!(docs["module.registry"].0["name"], "reg");
+    // The walk also found modules/nodes/main.tf: a root module of its own (its variable
+    // without a default is unknown there), besides being followed from main.tf.
+    assert_eq!(
+        files.len(),
+        3,
+        "main.tf, variables.tf, modules/nodes/main.tf"
+    );
+    assert!(
+        docs["aws_launch_template.this"].0["name"]["$unknown"]
+            .as_str()
+            .is_some_and(|r| r.contains("var.cluster_name has no value"))
+    );
+    let variables = files
+        .iter()
+        .find(|f| f.source.name.ends_with("variables.tf"))
+        .expect("variables.tf");
+    assert_eq!(variables.documents.len(), 0);
+    assert_eq!(variables.skipped.len(), 1, "accounted for with a reason");
+    let main = files
+        .iter()
+        .find(|f| f.source.name.ends_with("main.tf"))
+        .expect("main.tf");
+    assert!(
+        main.skipped.iter().any(|s| s.reason.contains("count = 0")),
+        "{:?}",
+        main.skipped
+    );
+}
+
+#[test]
+fn pointers_lead_to_where_each_value_was_written() {
+    let dir = module_dir();
+    let (_, files) = documents(dir.path(), &Variables::default());
+    // Written in place: the attribute's own line.
+    assert_eq!(
+        line_of(
+            &files,
+            "aws_eks_cluster.this",
+            "/vpc_config/0/public_access_cidrs"
+        ),
+        ("main.tf".to_owned(), 15)
+    );
+    // From a variable default: the default's line in variables.tf.
+    assert_eq!(
+        line_of(
+            &files,
+            "aws_eks_cluster.this",
+            "/vpc_config/0/endpoint_public_access"
+        ),
+        ("variables.tf".to_owned(), 12)
+    );
+    // From terraform.tfvars: the tfvars line.
+    assert_eq!(
+        line_of(
+            &files,
+            "aws_eks_cluster.this",
+            "/enabled_cluster_log_types/1"
+        ),
+        ("terraform.tfvars".to_owned(), 2)
+    );
+    // A nested block: its header; the block itself: its header.
+    assert_eq!(
+        line_of(&files, "aws_eks_cluster.this", "/vpc_config/0"),
+        ("main.tf".to_owned(), 13)
+    );
+    assert_eq!(
+        line_of(&files, "aws_eks_cluster.this", ""),
+        ("main.tf".to_owned(), 7)
+    );
+    // Inside a followed module: a module variable's default in the module's file, and the
+    // module call's argument for an input.
+    assert_eq!(
+        line_of(
+            &files,
+            "module.nodes.aws_launch_template.this",
+            "/metadata_options/0/http_put_response_hop_limit"
+        ),
+        ("main.tf".to_owned(), 11)
+    );
+    assert_eq!(
+        line_of(
+            &files,
+            "module.nodes.aws_launch_template.this",
+            "/instance_type"
+        ),
+        ("main.tf".to_owned(), 56)
+    );
+}
+
+#[test]
+fn command_line_variables_win_over_files() {
+    let dir = module_dir();
+    write(
+        dir.path(),
+        "extra.tfvars",
+        "public = false\nprefix = \"stage\"\n",
+    );
+    let vars = Variables {
+        files: vec![dir.path().join("extra.tfvars")],
+        values: vec![
+            ("prefix".to_owned(), "qa".to_owned()),
+            ("k8s_version".to_owned(), "1.33".to_owned()),
+            (
+                "extra_logs".to_owned(),
+                "[\"audit\", \"authenticator\"]".to_owned(),
+            ),
+        ],
+    };
+    let (docs, _) = documents(dir.path(), &vars);
+    let cluster = &docs["aws_eks_cluster.this"].0;
+    assert_eq!(cluster["name"], "qa-eks");
+    assert_eq!(cluster["version"], "1.33");
+    assert_eq!(cluster["vpc_config"][0]["endpoint_public_access"], false);
+    assert_eq!(
+        cluster["enabled_cluster_log_types"],
+        json!(["api", "audit", "authenticator"])
+    );
+}
+
+#[test]
+fn bad_hcl_and_bad_references_are_errors_with_positions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "broken.tf",
+        "resource \"aws_eks_cluster\" \"x\" {\n  name = \n}\n",
+    );
+    write(
+        dir.path(),
+        "main.tf",
+        "resource \"aws_eks_cluster\" \"y\" {\n  name = var.missing\n  role_arn = local.nope\n}\n",
+    );
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let result = session.scan(&[dir.path().to_path_buf()], None);
+    let statuses: BTreeMap<String, FileStatus> = result
+        .files
+        .iter()
+        .map(|f| {
+            (
+                Path::new(&f.name)
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned(),
+                f.status.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(statuses["broken.tf"], FileStatus::Failed);
+    assert_eq!(statuses["main.tf"], FileStatus::Failed);
+    let problems: BTreeSet<(String, u32, String)> = result
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                Path::new(p.file.as_deref().expect("file"))
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned(),
+                p.range.expect("range").start.line,
+                p.message.clone(),
+            )
+        })
+        .collect();
+    let lines: Vec<(&str, u32)> = problems.iter().map(|(f, l, _)| (f.as_str(), *l)).collect();
+    assert_eq!(
+        lines,
+        [("broken.tf", 2), ("main.tf", 2), ("main.tf", 3)],
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(_, _, m)| m.contains("undeclared input variable \"missing\""))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(_, _, m)| m.contains("undeclared local value \"nope\""))
+    );
+}
+
+/// Checkov's labelled EKS and launch-template fixtures against our controls. Each row: the
+/// folder, the control that stands for the check, the resource types both judge, and the
+/// addresses where we knowingly differ, with why.
+#[test]
+fn agrees_with_checkov_terraform_fixtures() {
+    let root = common::corpus().join("checkov-fixtures");
+    let labels: Value =
+        serde_json::from_slice(&std::fs::read(root.join("LABELS.json")).expect("labels"))
+            .expect("json");
+    let base = "tests/terraform/checks/resource/aws/example_";
+    let cases: &[(&str, &str, &[&str], &[(&str, &str)])] = &[
+        // CKV_AWS_37 wants all five log types; the STIG wants the audit log.
+        (
+            "EKSControlPlaneLogging",
+            "KUBER-L2-000180",
+            &["aws_eks_cluster"],
+            &[(
+                "aws_eks_cluster.partially_enabled",
+                "enables \"audit\" (and \"api\"): the STIG asks for the audit log, Checkov for all five types",
+            )],
+        ),
+        // CKV_AWS_38: public endpoint open to 0.0.0.0/0.
+        (
+            "EKSPublicAccessCIDR",
+            "KUBER-L2-000120",
+            &["aws_eks_cluster"],
+            &[],
+        ),
+        // CKV_AWS_39 fails any public endpoint; ours only one open to the internet.
+        (
+            "EKSPublicAccess",
+            "KUBER-L2-000120",
+            &["aws_eks_cluster"],
+            &[(
+                "aws_eks_cluster.enabled",
+                "writes `endpoint_public_access = True`: `True` is not an HCL bool but an undeclared reference (Terraform rejects it), so the value is unknown and the control says not evaluated",
+            )],
+        ),
+        // CKV_AWS_339: supported version (dates as of the tests' today, 2026-11-22).
+        (
+            "EKSPlatformVersion",
+            "CNTR-K8-002720",
+            &["aws_eks_cluster"],
+            &[],
+        ),
+        // CKV_AWS_79 also judges aws_instance and aws_launch_configuration; we judge launch
+        // templates (what EKS node groups use).
+        (
+            "IMDSv1Disabled",
+            "STIGLINT-EKS-0001",
+            &["aws_launch_template"],
+            &[],
+        ),
+        (
+            "LaunchTemplateMetadataHop",
+            "STIGLINT-EKS-0001",
+            &["aws_launch_template"],
+            &[],
+        ),
+    ];
+    let mut compared = 0;
+    for (folder, control, types, differ) in cases {
+        let label = &labels[format!("{base}{folder}")];
+        let in_scope = |a: &&str| types.iter().any(|t| a.starts_with(&format!("{t}.")));
+        let want_failed: BTreeSet<&str> = label["expected_failed_resources"]
+            .as_array()
+            .expect("failed")
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(in_scope)
+            .collect();
+        let want_passed: BTreeSet<&str> = label["expected_passed_resources"]
+            .as_array()
+            .expect("passed")
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(in_scope)
+            .collect();
+        let mut options = common::options(Config::default());
+        options.select = Some(vec![(*control).to_owned()]);
+        let session = Session::new(options).expect("session");
+        let result = session.scan(&[root.join(format!("{base}{folder}"))], None);
+        let failed: BTreeSet<String> = result
+            .findings
+            .iter()
+            .filter_map(|f| f.object.name.clone())
+            .collect();
+        for address in want_failed.iter().chain(&want_passed) {
+            let ours = failed.contains(*address);
+            let theirs = want_failed.contains(address);
+            let listed = differ.iter().find(|(a, _)| a == address);
+            match listed {
+                None => assert_eq!(
+                    ours, theirs,
+                    "{folder} {control} {address}: ours failed={ours}, Checkov failed={theirs}"
+                ),
+                Some((_, why)) => assert_ne!(
+                    ours, theirs,
+                    "{folder} {address} is listed as a disagreement ({why}) but agrees now"
+                ),
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 21, "resources compared");
+}
+
+#[test]
+fn terraform_aws_eks_tree_is_scanned_and_accounted_for() {
+    let tree = common::corpus().join("terraform-aws-eks");
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let result = session.scan(std::slice::from_ref(&tree), None);
+    let (inputs, _) = discover(std::slice::from_ref(&tree), true);
+    assert_eq!(
+        result.files.len(),
+        inputs.len(),
+        "every file has an account"
+    );
+    let tf: Vec<_> = result
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".tf"))
+        .collect();
+    assert_eq!(tf.len(), 87, "the corpus README's 87 .tf files");
+    let failed: Vec<&str> = result
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Failed)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}\n{:#?}", result.problems);
+    for f in result
+        .files
+        .iter()
+        .filter(|f| matches!(f.status, FileStatus::Skipped { .. }))
+    {
+        assert!(f.name.ends_with(".tf"), "{} skipped", f.name);
+    }
+    // The root module with its defaults is hardened: private endpoint, audit logs, secrets
+    // encrypted with the module's own KMS key.
+    let root_cluster = |control: &str| {
+        result.findings.iter().any(|f| {
+            f.control == control && f.object.name.as_deref() == Some("aws_eks_cluster.this[0]")
+        })
+    };
+    for control in ["KUBER-L2-000120", "KUBER-L2-000180", "CNTR-K8-001162"] {
+        assert!(
+            !root_cluster(control),
+            "{control} on the root module's own cluster"
+        );
+    }
+    // Every Terraform finding points into a .tf file of the tree, not at line 0.
+    for f in result
+        .findings
+        .iter()
+        .filter(|f| f.location.file.ends_with(".tf"))
+    {
+        assert!(f.location.range.start.line > 0, "{f:?}");
+    }
+}
