@@ -445,6 +445,14 @@ fn bad_hcl_and_bad_references_are_errors_with_positions() {
     );
 }
 
+/// (Checkov folder, our control, resource types both judge, (address, why we differ)).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
 /// Checkov's labelled EKS and launch-template fixtures against our controls. Each row: the
 /// folder, the control that stands for the check, the resource types both judge, and the
 /// addresses where we knowingly differ, with why.
@@ -455,7 +463,7 @@ fn agrees_with_checkov_terraform_fixtures() {
         serde_json::from_slice(&std::fs::read(root.join("LABELS.json")).expect("labels"))
             .expect("json");
     let base = "tests/terraform/checks/resource/aws/example_";
-    let cases: &[(&str, &str, &[&str], &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         // CKV_AWS_37 wants all five log types; the STIG wants the audit log.
         (
             "EKSControlPlaneLogging",
