@@ -262,18 +262,19 @@ fn evaluates_variables_locals_functions_and_modules() {
     assert_eq!(lt["metadata_options"][0]["http_put_response_hop_limit"], 2);
     assert_eq!(docs["module.registry"].0["version"], "~> 21.0");
     assert_eq!(docs["module.registry"].0["name"], "reg");
-    // The walk also found modules/nodes/main.tf: a root module of its own (its variable
-    // without a default is unknown there), besides being followed from main.tf.
+    // The walk also found modules/nodes/main.tf: main.tf calls it, so it is a module checked
+    // through that call, not a root of its own (its blocks would be reported twice).
     assert_eq!(
         files.len(),
         3,
         "main.tf, variables.tf, modules/nodes/main.tf"
     );
-    assert!(
-        docs["aws_launch_template.this"].0["name"]["$unknown"]
-            .as_str()
-            .is_some_and(|r| r.contains("var.cluster_name has no value"))
-    );
+    assert!(!docs.contains_key("aws_launch_template.this"));
+    let nodes = files
+        .iter()
+        .find(|f| f.source.name.contains("modules"))
+        .expect("modules/nodes/main.tf");
+    assert!(nodes.skipped[0].reason.contains("a module called from"));
     let variables = files
         .iter()
         .find(|f| f.source.name.ends_with("variables.tf"))
@@ -612,4 +613,89 @@ fn terraform_aws_eks_tree_is_scanned_and_accounted_for() {
     {
         assert!(f.location.range.start.line > 0, "{f:?}");
     }
+}
+
+/// `(control, file name, line)` of every finding.
+fn findings_at(result: &stiglint::scan::ScanResult) -> Vec<(String, String, u32)> {
+    result
+        .findings
+        .iter()
+        .map(|f| {
+            let name = Path::new(&*f.location.file)
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (f.control.clone(), name, f.location.range.start.line)
+        })
+        .collect()
+}
+
+#[test]
+fn plan_json_points_at_its_tf_sources_or_else_into_the_plan() {
+    let example = common::repo_root().join("examples/terraform/plan");
+    let session = Session::new(common::options(Config::default())).expect("session");
+    // Beside its .tf sources: findings on the .tf lines.
+    let result = session.scan(&[example.join("plan.json")], None);
+    assert!(result.problems.is_empty(), "{:?}", result.problems);
+    let at = findings_at(&result);
+    assert!(
+        at.contains(&("STIGLINT-EKS-0004".to_owned(), "main.tf".to_owned(), 7)),
+        "{at:?}"
+    );
+    assert!(
+        at.contains(&("CNTR-K8-002720".to_owned(), "main.tf".to_owned(), 13)),
+        "{at:?}"
+    );
+    // The key ARN is after_unknown: the cluster's encryption is judged (secrets listed), the
+    // ARN itself is not guessed.
+    assert!(!at.iter().any(|(c, _, _)| c == "CNTR-K8-001162"), "{at:?}");
+    // Alone: findings inside the plan, at the planned values.
+    let alone = tempfile::tempdir().expect("temp dir");
+    let copy = alone.path().join("plan.json");
+    std::fs::copy(example.join("plan.json"), &copy).expect("copy");
+    let result = session.scan(&[copy], None);
+    let at = findings_at(&result);
+    assert!(at.iter().all(|(_, f, _)| f == "plan.json"), "{at:?}");
+    let text = std::fs::read_to_string(example.join("plan.json")).expect("plan");
+    let (line, _) = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("\"enable_key_rotation\": false"))
+        .nth(1)
+        .expect("the key's planned value in resource_changes");
+    assert!(
+        at.contains(&(
+            "STIGLINT-EKS-0004".to_owned(),
+            "plan.json".to_owned(),
+            line as u32 + 1
+        )),
+        "{at:?}"
+    );
+}
+
+#[test]
+fn plan_json_deletes_are_skipped_with_their_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = json!({
+        "format_version": "1.2", "terraform_version": "1.11.4",
+        "resource_changes": [{
+            "address": "aws_kms_key.old", "mode": "managed", "type": "aws_kms_key", "name": "old",
+            "change": {"actions": ["delete"], "before": {"enable_key_rotation": false}, "after": null, "after_unknown": {}}
+        }]
+    });
+    let path = write(dir.path(), "plan.json", &plan.to_string());
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let result = session.scan(&[path], None);
+    assert!(result.findings.is_empty());
+    let file = &result.files[0];
+    assert!(
+        matches!(file.status, FileStatus::Skipped { .. }),
+        "{file:?}"
+    );
+    assert!(
+        file.skipped_documents[0]
+            .reason
+            .contains("the plan destroys it")
+    );
 }

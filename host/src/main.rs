@@ -146,6 +146,10 @@ struct CheckArgs {
     /// `terraform.tfvars` and `*.auto.tfvars`. Repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
+    /// Where the `.tf` sources of a Terraform plan JSON are, so findings point at their lines
+    /// (default: the plan's own directory, when it holds `.tf` files).
+    #[arg(long, value_name = "DIR")]
+    source_dir: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -297,6 +301,7 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.k8s_version.clone_from(&args.k8s_version);
     options.today = today;
     options.no_ignore = args.no_ignore;
+    options.plan_sources.clone_from(&args.source_dir);
     options.terraform = stiglint::input::terraform::Variables {
         files: args.var_files.clone(),
         values: args.vars.clone(),

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::input::spans::SpanIndex;
 use crate::input::{self, Format, Hints, Input, LoadedDoc, LoadedFile, SkippedDoc};
 use crate::problem::{Problem, ProblemKind};
 use crate::runtime::bindings::wit;
@@ -163,6 +164,9 @@ pub struct ScanResult {
     pub files: Vec<FileReport>,
     /// The sources (for code frames), in the order of `files`.
     pub sources: Vec<Option<Arc<SourceFile>>>,
+    /// Other files findings point into: a Terraform module's files outside the scan, a
+    /// tfvars file, the `.tf` sources of a plan.
+    pub referenced: Vec<Arc<SourceFile>>,
     /// Findings, sorted by file, position and control.
     pub findings: Vec<Finding>,
     /// Notes.
@@ -177,6 +181,18 @@ pub struct ScanResult {
     pub logs: Vec<(String, String)>,
 }
 
+impl ScanResult {
+    /// The source of a file that findings name, if it was read.
+    #[must_use]
+    pub fn source(&self, name: &str) -> Option<&Arc<SourceFile>> {
+        self.sources
+            .iter()
+            .flatten()
+            .chain(&self.referenced)
+            .find(|s| &*s.name == name)
+    }
+}
+
 /// What a scan needs besides its inputs.
 pub struct ScanSpec<'a> {
     /// Loaded control plugins.
@@ -187,6 +203,8 @@ pub struct ScanSpec<'a> {
     pub alias_limit: usize,
     /// Terraform variable values from the command line and configuration.
     pub terraform: &'a input::terraform::Variables,
+    /// Where the `.tf` sources of plan JSON files are (`--source-dir`).
+    pub plan_sources: Option<&'a std::path::Path>,
 }
 
 /// What the cross-document phase keeps of each document (its parse is let go).
@@ -196,6 +214,9 @@ struct DocRef {
     hints: Arc<Hints>,
     template: Option<String>,
     prefix: String,
+    /// Terraform documents keep their positions (a module's evaluation, or a plan mapped to
+    /// its `.tf` sources, is not redone to find a pointer), with their file's name.
+    kept: Option<(Arc<SpanIndex>, Arc<str>)>,
 }
 
 /// How `absorb` learns where a document's pointers are.
@@ -249,10 +270,21 @@ impl Resolver for MapResolver<'_> {
 
     fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)> {
         let key = (id, pointer.to_owned());
-        self.located
-            .get(&key)
-            .or_else(|| self.extra.get(&key))
-            .cloned()
+        if let Some(found) = self.located.get(&key).or_else(|| self.extra.get(&key)) {
+            return Some(found.clone());
+        }
+        let doc = self.docs.get(&id)?;
+        let (spans, name) = doc.kept.as_ref()?;
+        let full = format!("{}{}", doc.prefix, pointer);
+        let (range, exact, file) = spans.resolve_in(&full).unwrap_or_default();
+        Some((
+            Location {
+                file: Arc::clone(file.unwrap_or(name)),
+                range,
+                pointer: full,
+            },
+            exact,
+        ))
     }
 }
 
@@ -284,7 +316,7 @@ fn resolve_ahead(
         if located.contains_key(&(id, pointer.to_owned())) {
             continue;
         }
-        if let Some(d) = docs.get(&id) {
+        if let Some(d) = docs.get(&id).filter(|d| d.kept.is_none()) {
             by_file
                 .entry(d.file)
                 .or_default()
@@ -489,7 +521,37 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     result
         .problems
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.referenced = referenced_sources(&result);
     result
+}
+
+/// Read the files findings and notes point into that are not inputs of the scan (for code
+/// frames). A file that cannot be read is simply shown without a frame.
+fn referenced_sources(result: &ScanResult) -> Vec<Arc<SourceFile>> {
+    let known: HashSet<&str> = result.files.iter().map(|f| f.name.as_str()).collect();
+    let wanted: std::collections::BTreeSet<&str> = result
+        .findings
+        .iter()
+        .map(|f| &*f.location.file)
+        .chain(
+            result
+                .notes
+                .iter()
+                .filter_map(|n| n.location.as_ref().map(|l| &*l.file)),
+        )
+        .filter(|name| !known.contains(name))
+        .collect();
+    wanted
+        .into_iter()
+        .filter_map(|name| {
+            let text = std::fs::read_to_string(name).ok()?;
+            Some(Arc::new(SourceFile::new(
+                crate::source::Origin::File(name.into()),
+                name,
+                Arc::from(text),
+            )))
+        })
+        .collect()
 }
 
 fn wit_format(f: Format) -> wit::Format {
@@ -552,7 +614,13 @@ fn scan_file(
                 return outcome;
             }
         };
-        input::load(source, spec.alias_limit)
+        input::load_with(
+            source,
+            &input::LoadOptions {
+                alias_limit: spec.alias_limit,
+                plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+            },
+        )
     };
     outcome.source = Some(Arc::clone(&loaded.source));
     let base = next_id.fetch_add(loaded.documents.len() as u32, Ordering::Relaxed);
@@ -571,6 +639,12 @@ fn scan_file(
                     hints: loaded.documents[ordinal].hints.clone(),
                     template: loaded.documents[ordinal].template.clone(),
                     prefix: loaded.documents[ordinal].prefix.clone(),
+                    kept: (loaded.documents[ordinal].format == Format::Terraform).then(|| {
+                        (
+                            Arc::clone(&loaded.documents[ordinal].spans),
+                            Arc::clone(&loaded.source.name),
+                        )
+                    }),
                 },
             )
         })
@@ -777,6 +851,22 @@ fn absorb(
                     message: r.message,
                 });
             }
+        }
+        // A finding inside a followed Terraform module names the call that instantiated it.
+        let via = format!("/{}", input::terraform::VIA);
+        if let Some((call, true)) = resolver.locate(f.document, &via)
+            && call.file != location.file
+        {
+            related.push(RelatedOut {
+                location: Location {
+                    pointer: String::new(),
+                    ..call
+                },
+                message: format!(
+                    "{} is made by this module call",
+                    hints.name.as_deref().unwrap_or("the block")
+                ),
+            });
         }
         let fix = match f.fix.map(|fix| convert_fix(fix, prefix)).transpose() {
             Ok(fix) => fix,

@@ -46,6 +46,8 @@ pub struct SessionOptions {
     pub no_ignore: bool,
     /// Terraform variable values (`--var`, `--var-file`).
     pub terraform: crate::input::terraform::Variables,
+    /// Where the `.tf` sources of plan JSON files are (`--source-dir`).
+    pub plan_sources: Option<PathBuf>,
 }
 
 /// Errors that stop a session before it scans.
@@ -256,6 +258,7 @@ impl Session {
                 .alias_limit
                 .unwrap_or(crate::input::yaml::DEFAULT_ALIAS_LIMIT),
             terraform: &self.options.terraform,
+            plan_sources: self.options.plan_sources.as_deref(),
         };
         let mut result = scan::run(&spec, &inputs, stdin);
         // Every loaded plugin is accounted for, waiver plugins too.

@@ -222,9 +222,32 @@ pub fn read(input: &Input, stdin: Option<&Arc<str>>) -> Result<Arc<SourceFile>, 
     )))
 }
 
-/// Parse a source file into Kubernetes objects.
+/// How files are loaded.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Bound on YAML alias expansion.
+    pub alias_limit: usize,
+    /// Where the `.tf` sources of a Terraform plan JSON are (default: the plan's directory,
+    /// when it holds `.tf` files).
+    pub plan_sources: Option<PathBuf>,
+}
+
+/// Parse a source file into Kubernetes objects (or Terraform plan resources).
 #[must_use]
 pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
+    load_with(
+        source,
+        &LoadOptions {
+            alias_limit,
+            plan_sources: None,
+        },
+    )
+}
+
+/// [`load`] with all options.
+#[must_use]
+pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
+    let alias_limit = options.alias_limit;
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
@@ -270,6 +293,17 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
             Ok(doc) => {
                 let spans = Arc::new(doc.spans);
                 let root = spans.get("").unwrap_or_default();
+                if terraform::plan::is_plan(&doc.value) {
+                    terraform::plan_documents(
+                        &source,
+                        &doc.value,
+                        &spans,
+                        options.plan_sources.as_deref(),
+                        &mut documents,
+                        &mut skipped,
+                    );
+                    continue;
+                }
                 if let Some(hints) = trivy::hints(&doc.value) {
                     documents.push(LoadedDoc {
                         yaml_index: doc.index,

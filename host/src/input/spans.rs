@@ -102,6 +102,26 @@ impl SpanIndex {
         }
     }
 
+    /// The same index with every range of the document's own file said to be in `name`
+    /// (an index made for one file, used for a document of another).
+    #[must_use]
+    pub fn in_file(mut self, name: &std::sync::Arc<str>) -> Self {
+        let index = match self.files.iter().position(|f| f == name) {
+            Some(i) => i,
+            None => {
+                self.files.push(std::sync::Arc::clone(name));
+                self.files.len() - 1
+            }
+        } as u32
+            + 1;
+        for n in &mut self.nodes {
+            if n.file == 0 {
+                n.file = index;
+            }
+        }
+        self
+    }
+
     /// Like [`SpanIndex::resolve`], and the file the range is in when it is not the
     /// document's own.
     #[must_use]

@@ -47,11 +47,7 @@ fn renderer(color: bool) -> Renderer {
 fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
     let title = format!("{}: {}", f.control, f.message);
     let mut group = Group::with_title(level(f.severity).primary_title(title));
-    let source = result
-        .sources
-        .iter()
-        .flatten()
-        .find(|s| s.name == f.location.file);
+    let source = result.source(&f.location.file);
     if let Some(source) = source {
         let (text, line, span) = excerpt(source, f.location.range);
         let label = if f.exact {
@@ -104,10 +100,7 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
 
 fn problem_frame(result: &ScanResult, p: &Problem, color: bool) -> String {
     let mut group = Group::with_title(Level::ERROR.primary_title(p.headline()));
-    let source = p
-        .file
-        .as_ref()
-        .and_then(|name| result.sources.iter().flatten().find(|s| *s.name == **name));
+    let source = p.file.as_ref().and_then(|name| result.source(name));
     if let (Some(source), Some(range)) = (source, p.range) {
         let (text, line, span) = excerpt(source, range);
         group = group.element(

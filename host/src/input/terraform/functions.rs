@@ -411,6 +411,23 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
                     .collect(),
             ))
         }
+        "basename" | "dirname" | "abspath" => {
+            arity(name, &args, 1, &at)?;
+            let s = string_of(&args[0], &format!("{name}()"))?;
+            let p = std::path::Path::new(&s);
+            let out = match name {
+                "basename" => p
+                    .file_name()
+                    .map_or(s.clone(), |n| n.to_string_lossy().into_owned()),
+                "dirname" => p
+                    .parent()
+                    .map(|d| d.display().to_string())
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or_else(|| ".".to_owned()),
+                _ => s.clone(),
+            };
+            ok(Val::Str(out))
+        }
         "lower" | "upper" | "trimspace" | "base64encode" | "base64decode" => {
             arity(name, &args, 1, &at)?;
             let s = string_of(&args[0], &format!("{name}()"))?;

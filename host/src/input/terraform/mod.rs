@@ -10,6 +10,7 @@
 pub mod eval;
 pub mod functions;
 pub mod module;
+pub mod plan;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,6 +27,10 @@ use crate::source::{Origin as FileOrigin, Range, SourceFile};
 use eval::{Env, EvalError, Evaluator, Resolve};
 use module::{Instance, Loader, TfDoc, TfFile, normalize};
 use value::{Node, Origin, Val};
+
+/// The pointer (in a document's span index only) of the module call that made a block of a
+/// followed module.
+pub const VIA: &str = "$via";
 
 /// Variable values given on the command line or in the configuration.
 #[derive(Clone, Debug, Default)]
@@ -130,9 +135,64 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
         }
     }
 
+    // A directory another scanned module calls is a module, not a root: its blocks are
+    // checked through the call, with the caller's inputs (evaluating it alone as well would
+    // report every finding twice, once with defaults that no caller uses).
+    let mut callers: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for dir in roots.keys() {
+        let Some(module) = loader.modules.get(dir) else {
+            continue;
+        };
+        for &f in &module.files {
+            let Some(body) = loader.files[f as usize].body.as_ref() else {
+                continue;
+            };
+            for b in body
+                .blocks()
+                .filter(|b| b.ident.value().as_str() == "module")
+            {
+                if let Some(child) = loader.local_source(dir, b)
+                    && child != *dir
+                    && roots.contains_key(&child)
+                {
+                    callers.entry(child).or_insert_with(|| dir.clone());
+                }
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (dir, caller) in &callers {
+        for &input_index in &roots[dir] {
+            let FileOrigin::File(p) = &inputs[input_index].origin else {
+                continue;
+            };
+            let Some(&fi) = by_path.get(&normalize(p)) else {
+                continue;
+            };
+            let tf = &loader.files[fi as usize];
+            let mut lf = LoadedFile {
+                source: Arc::clone(&tf.source),
+                documents: Vec::new(),
+                skipped: vec![SkippedDoc {
+                    range: Range::default(),
+                    reason: format!(
+                        "a module called from {}: its blocks are checked through that call, with its inputs",
+                        caller.display()
+                    ),
+                }],
+                problems: Vec::new(),
+            };
+            if tf.body.is_none() {
+                lf.problems.push(parse_problem(&tf.source));
+            }
+            out.insert(input_index, lf);
+        }
+    }
+
     let loader = &loader;
     let results: Vec<RootResult> = roots
         .par_iter()
+        .filter(|(dir, _)| !callers.contains_key(*dir))
         .map(|(dir, members)| {
             let files: Vec<u32> = variable_files(dir, vars)
                 .iter()
@@ -141,7 +201,6 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
             evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
         })
         .collect();
-    let mut out = HashMap::new();
     for (files, more) in results {
         out.extend(files);
         problems.extend(more);
@@ -377,6 +436,18 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
             index_node(loader, &mut spans, root, Some(k), 0, v, header, &own);
         }
     }
+    // A block of a followed module remembers the module call that made it, under a key no
+    // Terraform argument can have: findings in the module's files name the call too.
+    if let Some(call) = d
+        .via
+        .and_then(|c| loader.block(c).and_then(Span::span).map(|s| (c, s)))
+    {
+        let source = &loader.files[call.0.file as usize].source;
+        let id = spans.entry(root, VIA, range_of(source, &call.1));
+        if *source.name != *own {
+            spans.set_file(id, &source.name);
+        }
+    }
     lf.documents.push(LoadedDoc {
         yaml_index: lf.documents.len(),
         prefix: String::new(),
@@ -511,4 +582,91 @@ fn strip_origin(mut n: Node) -> Node {
         other => other,
     };
     n
+}
+
+/// The resources of a plan JSON as documents. Their pointers lead into the plan, or, when the
+/// configuration's `.tf` files are at hand (`sources`, or the plan's own directory), to the
+/// lines of the resource's block in them.
+pub fn plan_documents(
+    source: &Arc<SourceFile>,
+    plan: &serde_json::Value,
+    spans: &Arc<SpanIndex>,
+    sources: Option<&Path>,
+    documents: &mut Vec<LoadedDoc>,
+    skipped: &mut Vec<SkippedDoc>,
+) {
+    let resources = plan::resources(plan);
+    let dir = sources
+        .map(Path::to_path_buf)
+        .or_else(|| match &source.origin {
+            FileOrigin::File(p) => p.parent().map(Path::to_path_buf),
+            FileOrigin::Stdin => None,
+        });
+    let configured = dir.map(|d| configuration_spans(&d)).unwrap_or_default();
+    for r in resources {
+        let range = spans.get(&r.prefix).unwrap_or_default();
+        let value = match r.value {
+            Ok(v) => v,
+            Err(reason) => {
+                skipped.push(SkippedDoc {
+                    range,
+                    reason: format!("{}: {reason}", r.address),
+                });
+                continue;
+            }
+        };
+        let (prefix, doc_spans) = match configured.get(&plan::strip_keys(&r.address)) {
+            Some(s) => (String::new(), Arc::clone(s)),
+            None => (r.prefix.clone(), Arc::clone(spans)),
+        };
+        documents.push(LoadedDoc {
+            yaml_index: 0,
+            prefix,
+            format: Format::Terraform,
+            hints: Arc::new(Hints {
+                api_version: None,
+                kind: Some(r.kind),
+                namespace: None,
+                name: Some(r.address),
+                labels: r.labels,
+            }),
+            value,
+            spans: doc_spans,
+            template: None,
+        });
+    }
+}
+
+/// The span indexes of the blocks of the `.tf` files in `dir`, by address without instance
+/// keys, with every range naming its `.tf` file.
+fn configuration_spans(dir: &Path) -> HashMap<String, Arc<SpanIndex>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    files.sort();
+    let inputs: Vec<Input> = files
+        .into_iter()
+        .map(|p| Input {
+            name: p.display().to_string(),
+            origin: FileOrigin::File(p),
+        })
+        .collect();
+    let (loaded, _) = load(&inputs, &Variables::default());
+    let mut out = HashMap::new();
+    for lf in loaded.into_values() {
+        for d in lf.documents {
+            let Some(address) = d.hints.name.as_deref() else {
+                continue;
+            };
+            let spans = Arc::unwrap_or_clone(d.spans).in_file(&lf.source.name);
+            out.entry(plan::strip_keys(address))
+                .or_insert_with(|| Arc::new(spans));
+        }
+    }
+    out
 }

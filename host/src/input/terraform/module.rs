@@ -202,6 +202,8 @@ pub struct TfDoc {
     pub value: Option<Node>,
     /// Why nothing is created.
     pub skipped: Option<String>,
+    /// For a block of a followed module: the module call in the owner file that made it.
+    pub via: Option<BlockRef>,
 }
 
 /// An evaluation error in a file.
@@ -225,7 +227,7 @@ pub struct Instance<'l> {
     children: RefCell<HashMap<String, Option<Rc<Instance<'l>>>>>,
     /// Errors met while evaluating (deduplicated by the caller).
     pub errors: Rc<RefCell<Vec<TfError>>>,
-    /// Module directories on the way here (cycle guard).
+    /// Module directories on the way here (cycle guard); the first is the root's.
     path: Vec<PathBuf>,
 }
 
@@ -645,7 +647,7 @@ impl<'l> Instance<'l> {
     }
 
     /// Every document of this instance (and of the local modules it calls).
-    pub fn documents(&self, owner: Option<u32>, out: &mut Vec<TfDoc>) {
+    pub fn documents(&self, owner: Option<(u32, BlockRef)>, out: &mut Vec<TfDoc>) {
         for r in &self.module.blocks {
             let Some(block) = self.loader.block(*r) else {
                 continue;
@@ -657,14 +659,16 @@ impl<'l> Instance<'l> {
                 "module" => format!("{}module.{}", self.prefix, labels.join(".")),
                 _ => format!("{}{}", self.prefix, labels.join(".")),
             };
-            let owner = owner.unwrap_or(r.file);
+            let via = owner.map(|(_, call)| call);
+            let owner_file = owner.map_or(r.file, |(f, _)| f);
             for (suffix, env, skipped) in self.instances(r.file, block) {
                 let address = format!("{base}{suffix}");
                 let value = skipped
                     .is_none()
                     .then(|| self.block_value(r.file, block, &env));
                 out.push(TfDoc {
-                    owner,
+                    owner: owner_file,
+                    via,
                     block: *r,
                     kind: kind.clone(),
                     labels: labels.clone(),
@@ -675,7 +679,7 @@ impl<'l> Instance<'l> {
                 if kind == "module" && skipped.is_none() {
                     let prefix = format!("{address}.");
                     if let Some(child) = self.instantiate_child(*r, block, &prefix, &env) {
-                        child.documents(Some(owner), out);
+                        child.documents(Some(owner.unwrap_or((r.file, *r))), out);
                     }
                 }
             }
@@ -957,9 +961,14 @@ impl Resolve for FileScope<'_, '_> {
             "path" => {
                 let what = attr(0).unwrap_or("");
                 let dir = inst.module.dir.display().to_string();
+                let root = inst
+                    .path
+                    .first()
+                    .map_or_else(|| dir.clone(), |p| p.display().to_string());
                 let v = match what {
                     "module" => dir,
-                    "root" | "cwd" => ".".to_owned(),
+                    // Terraform runs in the root module's directory.
+                    "root" | "cwd" => root,
                     other => return Err(invalid(format!("unknown path.{other}"), at)),
                 };
                 Ok((Node::new(Val::Str(v), at), 1))
