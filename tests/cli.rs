@@ -681,3 +681,74 @@ fn trivy_reports_decide_known_vulnerabilities() {
         .count();
     assert_eq!(stale, 1);
 }
+
+/// `stiglint main.tf` on an EKS module: `--var` sets a root variable, and `--strict` turns a
+/// value known only after apply into a failure.
+#[test]
+fn terraform_vars_and_strict() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("main.tf");
+    std::fs::write(
+        &main,
+        r#"variable "public" {
+  type    = bool
+  default = false
+}
+
+variable "cidrs" {
+  type = list(string)
+}
+
+resource "aws_eks_cluster" "this" {
+  name     = "prod"
+  role_arn = "arn:aws:iam::111122223333:role/eks"
+  enabled_cluster_log_types = ["audit"]
+  vpc_config {
+    subnet_ids              = ["subnet-1"]
+    endpoint_private_access = true
+    endpoint_public_access  = var.public
+    public_access_cidrs     = var.cidrs
+  }
+  encryption_config {
+    resources = ["secrets"]
+    provider {
+      key_arn = "arn:aws:kms:us-east-1:111122223333:key/1"
+    }
+  }
+}
+"#,
+    )
+    .expect("write");
+    let check = |extra: &[&str]| {
+        let mut cmd = stiglint();
+        cmd.args(["check", "--format", "json", "--select", "KUBER-L2-000120"]);
+        cmd.args(extra).arg(&main);
+        run(&mut cmd)
+    };
+    // Private endpoint: passes whatever the CIDRs.
+    let out = check(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Public, CIDRs not given: not evaluated, which only --strict fails.
+    let out = check(&["--var", "public=true"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["notes"][0]["kind"], "not-evaluated", "{report}");
+    assert!(
+        report["notes"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("var.cidrs has no value")),
+        "{report}"
+    );
+    let out = check(&["--var", "public=true", "--strict"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Public and open to the world: a finding at the command line's value (the attribute).
+    let out = check(&["--var", "public=true", "--var", r#"cidrs=["0.0.0.0/0"]"#]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let f = findings(&report, "KUBER-L2-000120");
+    assert_eq!(f.len(), 1, "{report}");
+    assert_eq!(start(f[0]).0, 18, "{report}");
+    // A malformed --var is a usage error.
+    let out = check(&["--var", "no-equals-sign"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -60,6 +60,9 @@ pub struct LimitsConfig {
 pub struct Config {
     /// Lowest severity that fails the run.
     pub fail_on: Option<Severity>,
+    /// A control that cannot decide fails the run (`--strict`).
+    #[serde(default)]
+    pub strict: bool,
     /// Controls to run (IDs, Vuln IDs or ID prefixes); all when absent.
     pub select: Option<Vec<String>>,
     /// Controls not to run.

@@ -150,6 +150,10 @@ struct CheckArgs {
     /// (default: the plan's own directory, when it holds `.tf` files).
     #[arg(long, value_name = "DIR")]
     source_dir: Option<PathBuf>,
+    /// Fail the run when a control cannot decide (a Terraform value not known before apply,
+    /// an image without a Trivy report), as for a finding.
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -294,6 +298,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         Some(d) => bail!("--today {d}: not a date (YYYY-MM-DD)"),
         None => stiglint::dates::today_utc(),
     };
+    let config_strict = config.strict;
     let mut options = session_options(&args.common, config);
     options.select.clone_from(&args.select);
     options.ignore.clone_from(&args.ignore);
@@ -324,7 +329,8 @@ fn check(args: CheckArgs) -> Result<u8> {
         None
     };
     let result = session.scan(&paths, stdin.as_ref());
-    let code = report::exit_code(&result, fail_on);
+    let strict = args.strict || config_strict;
+    let code = report::exit_code(&result, fail_on, strict);
 
     let format = args.format.unwrap_or(OutputFormat::Text);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -337,6 +343,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         fail_on,
         color,
         verbose: args.verbose,
+        strict,
     };
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {

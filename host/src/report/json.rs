@@ -68,7 +68,7 @@ pub fn write(
             name: "stiglint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        exit_code: exit_code(result, options.fail_on),
+        exit_code: exit_code(result, options.fail_on, options.strict),
         fail_on: options.fail_on.name(),
         summary: Summary::of(result),
         findings: &result.findings,

@@ -21,14 +21,26 @@ pub struct ReportOptions {
     pub color: bool,
     /// Include plugin logs.
     pub verbose: bool,
+    /// A control that could not decide (*not evaluated*) fails the run like a finding.
+    pub strict: bool,
 }
 
-/// Exit status of a run: 2 on any error, 1 on open findings at or above `fail_on`, else 0.
+/// Exit status of a run: 2 on any error, 1 on open findings at or above `fail_on` (with
+/// `strict`, also on *not evaluated* verdicts of such controls), else 0.
 #[must_use]
-pub fn exit_code(result: &ScanResult, fail_on: Severity) -> u8 {
+pub fn exit_code(result: &ScanResult, fail_on: Severity, strict: bool) -> u8 {
+    let undecided = || {
+        result.notes.iter().any(|n| {
+            n.kind == crate::scan::NoteKind::NotEvaluated
+                && result
+                    .controls
+                    .iter()
+                    .any(|c| c.id == n.control && c.severity >= fail_on)
+        })
+    };
     if !result.problems.is_empty() {
         2
-    } else if result.findings.iter().any(|f| f.severity >= fail_on) {
+    } else if result.findings.iter().any(|f| f.severity >= fail_on) || (strict && undecided()) {
         1
     } else {
         0

@@ -322,7 +322,7 @@ pub fn write(
         })
         .collect();
 
-    let code = exit_code(result, options.fail_on);
+    let code = exit_code(result, options.fail_on, options.strict);
     let invocation = Invocation::builder()
         .execution_successful(result.problems.is_empty())
         .exit_code(i64::from(code))
