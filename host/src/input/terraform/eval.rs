@@ -156,13 +156,8 @@ impl Evaluator<'_> {
                 Ok(Node::new(Val::Map(map), at))
             }
             Expression::StringTemplate(t) => self.template(t, env, at),
-            Expression::HeredocTemplate(h) => {
-                let node = self.template(&h.template, env, at.clone())?;
-                Ok(match (node.val, h.indent()) {
-                    (Val::Str(s), Some(n)) => Node::new(Val::Str(dedent(&s, n)), at),
-                    (val, _) => Node::new(val, at),
-                })
-            }
+            // The parser has already stripped a `<<-` heredoc's indentation.
+            Expression::HeredocTemplate(h) => self.template(&h.template, env, at),
             Expression::Parenthesis(p) => self.eval(p.inner(), env),
             Expression::Variable(v) => self.variable(v.value().as_str(), &[], env, at),
             Expression::Conditional(c) => {
@@ -502,20 +497,6 @@ impl Evaluator<'_> {
         }
         Ok(None)
     }
-}
-
-/// Strip up to `n` columns of leading whitespace from every line (`<<-EOT`).
-fn dedent(s: &str, n: usize) -> String {
-    s.split_inclusive('\n')
-        .map(|line| {
-            let strip = line
-                .char_indices()
-                .take(n)
-                .take_while(|(_, c)| *c == ' ' || *c == '\t')
-                .count();
-            &line[strip..]
-        })
-        .collect()
 }
 
 /// `a.b` on a value.

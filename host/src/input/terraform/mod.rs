@@ -11,6 +11,7 @@ pub mod eval;
 pub mod functions;
 pub mod module;
 pub mod plan;
+pub mod user_data;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -448,6 +449,10 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
             spans.set_file(id, &source.name);
         }
     }
+    let json = value.to_json();
+    let node_config = (d.labels.first().map(String::as_str) == Some("aws_launch_template"))
+        .then(|| user_data::node_config(&json, &spans, &d.address))
+        .flatten();
     lf.documents.push(LoadedDoc {
         yaml_index: lf.documents.len(),
         prefix: String::new(),
@@ -459,10 +464,14 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
             name: Some(d.address),
             labels: d.labels,
         }),
-        value: value.to_json(),
+        value: json,
         spans: Arc::new(spans),
         template: None,
     });
+    if let Some(mut doc) = node_config {
+        doc.yaml_index = lf.documents.len();
+        lf.documents.push(doc);
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // a recursive walk with its context
