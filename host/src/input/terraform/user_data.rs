@@ -101,7 +101,11 @@ fn parts(text: &str) -> Vec<(String, String)> {
             return None;
         }
         let at = lower.find("boundary=")? + "boundary=".len();
-        Some(l[at..].trim_matches(|c| c == '"' || c == ';' || c == ' ').to_owned())
+        Some(
+            l[at..]
+                .trim_matches(|c| c == '"' || c == ';' || c == ' ')
+                .to_owned(),
+        )
     });
     let Some(boundary) = boundary else {
         return vec![(String::new(), text.to_owned())];
