@@ -405,7 +405,12 @@ fn controls_and_explain() {
     assert_eq!(priv_["stig"]["vuln_id"], "V-254800");
     assert_eq!(priv_["severity"], "high");
     let table = stdout(&run(stiglint().arg("controls")));
-    assert!(table.contains("KUBER-L2-000070  CAT I"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("KUBER-L2-000070 ") && l.contains(" CAT I ")),
+        "{table}"
+    );
     let out = run(stiglint().args(["explain", "KUBER-L2-000070"]));
     let text = stdout(&out);
     assert!(
@@ -581,8 +586,14 @@ fn every_stig_rule_is_listed_with_its_coverage() {
     for r in rules {
         let class = r["artifact_class"].as_str().expect("class").trim();
         let coverage = r["coverage"].as_str().expect("coverage");
-        if class.starts_with('e') {
+        if class.starts_with('e') && !class.contains("partial") {
             assert_eq!(coverage, "not-decidable-from-files", "{r}");
+        } else if class.starts_with('e') {
+            // Partly decidable (CNTR-K8-000920: the EKS endpoint and security groups).
+            assert!(
+                ["not-decidable-from-files", "stood-in-for"].contains(&coverage),
+                "{r}"
+            );
         } else if ["a", "b", "c"].iter().any(|c| class.starts_with(c)) && coverage != "checked" {
             unmapped.push(r["stig_id"].as_str().expect("id").to_owned());
         }

@@ -210,6 +210,12 @@ fn module_dir() -> tempfile::TempDir {
         "prefix = \"prod\"\nextra_logs = [\"audit\"]\n",
     );
     write(dir.path(), "modules/nodes/main.tf", NODES_TF);
+    // What `terraform init` downloads is not the configuration under review.
+    write(
+        dir.path(),
+        ".terraform/modules/vpc/main.tf",
+        "resource \"aws_vpc\" \"x\" {}\n",
+    );
     dir
 }
 

@@ -82,7 +82,8 @@ pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json", "tf"];
 /// its name), a directory is every `.yaml`, `.yml`, `.json` and `.tf` file below it and every kubelet
 /// flags file (`kubelet.service.d/*.conf`, `kubeadm-flags.env`), sorted. Like
 /// ripgrep and ruff, a directory walk honours `.gitignore` and `.ignore` files (so `target/`
-/// and `node_modules/` stay out) unless `respect_ignore` is false; `.git` is never entered.
+/// and `node_modules/` stay out) unless `respect_ignore` is false; `.git` and `.terraform` are
+/// never entered.
 /// A path that does not exist is a problem, not a silent skip.
 #[must_use]
 pub fn discover(paths: &[PathBuf], respect_ignore: bool) -> (Vec<Input>, Vec<Problem>) {
@@ -127,7 +128,9 @@ fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mu
         .ignore(respect_ignore)
         .parents(respect_ignore)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        // `.terraform/` holds the providers and registry modules `terraform init` downloaded:
+        // not the configuration under review.
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != ".terraform")
         .build();
     for entry in walker {
         match entry {

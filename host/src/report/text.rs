@@ -207,13 +207,14 @@ fn write_summary(
                 .1 += 1;
         }
         writeln!(out, "Findings by control:")?;
+        let id_w = per_control.keys().map(|id| id.len()).max().unwrap_or(0);
         for (id, (sev, n)) in &per_control {
             let title = result
                 .controls
                 .iter()
                 .find(|c| c.id == *id)
                 .map_or("", |c| c.title.as_str());
-            writeln!(out, "  {n:>5}  {id:<16} {:<7}  {title}", sev.cat())?;
+            writeln!(out, "  {n:>5}  {id:<id_w$}  {:<7}  {title}", sev.cat())?;
         }
     }
     writeln!(

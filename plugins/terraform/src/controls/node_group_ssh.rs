@@ -30,8 +30,10 @@
 //! }
 //! ```
 //!
-//! **References.** stiglint's own control; it stands in for DISA Kubernetes STIG CNTR-K8-000400
-//! (V-242393, worker nodes do not run sshd); NIST SP 800-53 AC-3, AC-17, SC-7.
+//! **References.** stiglint's own control, related to DISA Kubernetes STIG CNTR-K8-000400
+//! (V-242393, worker nodes do not run sshd) without standing in for it: no finding here does
+//! not show that the nodes run no sshd, which only the hosts can tell (that rule stays *Not
+//! Reviewed*); NIST SP 800-53 AC-3, AC-17, SC-7.
 use stiglint_sdk::prelude::*;
 use stiglint_sdk::terraform::{Block, Known};
 
@@ -48,8 +50,7 @@ impl Control for Rule {
             "Node group SSH open to the world",
             Severity::High,
         )
-        .stands_for("CNTR-K8-000400")
-        .nist(&["AC-17", "SC-7"])
+        .nist(&["AC-3", "AC-17", "SC-7"])
         .formats(&[Format::Terraform])
         .remediation(
             "Remove the node group's remote_access block (use SSM Session Manager), or set its \
