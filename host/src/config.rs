@@ -84,6 +84,18 @@ pub struct Config {
     /// Per-plugin settings: `[plugin-settings.<plugin name>]`.
     #[serde(default)]
     pub plugin_settings: BTreeMap<String, toml::Table>,
+    /// Waivers: `[[waivers]]`.
+    #[serde(default)]
+    pub waivers: Vec<toml::Spanned<crate::waivers::Entry>>,
+    /// A separate file of `[[waivers]]`, relative to this one.
+    pub waivers_file: Option<PathBuf>,
+    /// Whether inline `# stiglint:waive` comments count (default true).
+    pub inline_waivers: Option<bool>,
+    /// Waivers expiring within this many days are warned about (default 30).
+    pub waiver_warn_days: Option<i64>,
+    /// The waivers with `(file, line)`, read from this file and the waivers file (not a key).
+    #[serde(skip)]
+    pub waiver_entries: Vec<(crate::waivers::Entry, String, u32)>,
     /// The directory of the file, for relative paths (not a key).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -106,6 +118,45 @@ impl Config {
         })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
+        let name = path.display().to_string();
+        config.waiver_entries = std::mem::take(&mut config.waivers)
+            .into_iter()
+            .map(|w| {
+                let (line, _) = line_col(text, w.span().start);
+                (
+                    w.into_inner(),
+                    name.clone(),
+                    u32::try_from(line).unwrap_or(1),
+                )
+            })
+            .collect();
+        if let Some(file) = &config.waivers_file {
+            let file = config.base_dir.join(file);
+            let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let parsed: WaiversFile = toml::from_str(&text).map_err(|e| {
+                let (line, column) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
+                ConfigError::Invalid {
+                    path: file.clone(),
+                    line,
+                    column,
+                    message: e.message().to_owned(),
+                }
+            })?;
+            let name = file.display().to_string();
+            config
+                .waiver_entries
+                .extend(parsed.waivers.into_iter().map(|w| {
+                    let (line, _) = line_col(&text, w.span().start);
+                    (
+                        w.into_inner(),
+                        name.clone(),
+                        u32::try_from(line).unwrap_or(1),
+                    )
+                }));
+        }
         Ok(config)
     }
 
@@ -150,6 +201,14 @@ impl Config {
             .map(|p| self.base_dir.join(&p.path))
             .collect()
     }
+}
+
+/// A separate waivers file: only `[[waivers]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaiversFile {
+    #[serde(default)]
+    waivers: Vec<toml::Spanned<crate::waivers::Entry>>,
 }
 
 fn toml_to_json(t: &toml::Table) -> serde_json::Value {

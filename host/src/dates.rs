@@ -30,6 +30,29 @@ pub fn is_date(s: &str) -> bool {
     (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
 }
 
+/// Days from `from` to `to` (both `YYYY-MM-DD`); negative when `to` is earlier.
+#[must_use]
+pub fn days_between(from: &str, to: &str) -> Option<i64> {
+    Some(days_from_civil(to)? - days_from_civil(from)?)
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
+fn days_from_civil(s: &str) -> Option<i64> {
+    if !is_date(s) {
+        return None;
+    }
+    let y: i64 = s[0..4].parse().ok()?;
+    let m: i64 = s[5..7].parse().ok()?;
+    let d: i64 = s[8..10].parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         4 | 6 | 9 | 11 => 30,
@@ -62,5 +85,9 @@ mod tests {
         assert!(super::is_date("2024-02-29"));
         assert!(!super::is_date("2023-02-29"));
         assert!(!super::is_date("2023-13-01"));
+        assert_eq!(super::days_from_civil("1970-01-01"), Some(0));
+        assert_eq!(super::days_from_civil("2025-11-22"), Some(20_414));
+        assert_eq!(super::days_between("2024-02-28", "2024-03-01"), Some(2));
+        assert_eq!(super::days_between("2026-11-22", "2026-10-23"), Some(-30));
     }
 }

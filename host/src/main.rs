@@ -44,6 +44,43 @@ enum Command {
     Controls(ControlsArgs),
     /// Show a control's documentation.
     Explain(ExplainArgs),
+    /// The waiver register: every waiver with its standing (active, expiring, expired,
+    /// rejected, unused), what it covers and who approved it.
+    Waivers(WaiversArgs),
+}
+
+#[derive(Debug, Args)]
+struct WaiversArgs {
+    /// Files or directories the waivers apply to (`-` reads standard input). Default: `.`.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: RegisterFormat,
+    /// Write the register to a file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Today's date (YYYY-MM-DD; default: the clock).
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+    /// Namespace objects without `metadata.namespace` are deployed to.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Only the reviewed waiver file counts: ignore `# stiglint:waive` comments.
+    #[arg(long)]
+    no_inline_waivers: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RegisterFormat {
+    /// Aligned columns, for people.
+    Table,
+    /// JSON, for tools.
+    Json,
+    /// CSV, for the security controls tracking system.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -150,6 +187,12 @@ struct CheckArgs {
     /// (default: the plan's own directory, when it holds `.tf` files).
     #[arg(long, value_name = "DIR")]
     source_dir: Option<PathBuf>,
+    /// Only the reviewed waiver file counts: ignore `# stiglint:waive` comments.
+    #[arg(long)]
+    no_inline_waivers: bool,
+    /// Fail the run when a waiver covers no finding (a stale exception).
+    #[arg(long)]
+    fail_on_unused_waivers: bool,
     /// Fail the run when a control cannot decide (a Terraform value not known before apply,
     /// an image without a Trivy report), as for a finding.
     #[arg(long)]
@@ -212,6 +255,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(*args),
         Some(Command::Controls(args)) => controls(&args),
         Some(Command::Explain(args)) => explain(&args),
+        Some(Command::Waivers(args)) => waivers(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -307,6 +351,7 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.today = today;
     options.no_ignore = args.no_ignore;
     options.plan_sources.clone_from(&args.source_dir);
+    options.no_inline_waivers = args.no_inline_waivers;
     options.terraform = stiglint::input::terraform::Variables {
         files: args.var_files.clone(),
         values: args.vars.clone(),
@@ -330,7 +375,6 @@ fn check(args: CheckArgs) -> Result<u8> {
     };
     let result = session.scan(&paths, stdin.as_ref());
     let strict = args.strict || config_strict;
-    let code = report::exit_code(&result, fail_on, strict);
 
     let format = args.format.unwrap_or(OutputFormat::Text);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -344,7 +388,9 @@ fn check(args: CheckArgs) -> Result<u8> {
         color,
         verbose: args.verbose,
         strict,
+        fail_on_unused_waivers: args.fail_on_unused_waivers,
     };
+    let code = report::exit_code(&result, &options);
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {
             OutputFormat::Text => report::text::write(&result, &options, out)?,
@@ -405,6 +451,52 @@ fn controls(args: &ControlsArgs) -> Result<u8> {
         let _ = writeln!(anstream::stderr(), "error: {}", p.headline());
     }
     Ok(if session.problems.is_empty() { 0 } else { 2 })
+}
+
+fn waivers(args: &WaiversArgs) -> Result<u8> {
+    let config = load_config(&args.common, &args.paths)?;
+    let mut options = session_options(&args.common, config);
+    options.today = match &args.today {
+        Some(d) if stiglint::dates::is_date(d) => d.clone(),
+        Some(d) => bail!("--today {d}: not a date (YYYY-MM-DD)"),
+        None => stiglint::dates::today_utc(),
+    };
+    options.namespace.clone_from(&args.namespace);
+    options.no_inline_waivers = args.no_inline_waivers;
+    let session = Session::new(options)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let stdin = if paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        Some(Arc::<str>::from(text))
+    } else {
+        None
+    };
+    let result = session.scan(&paths, stdin.as_ref());
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match args.format {
+            RegisterFormat::Table => report::register::write_table(&result.waivers, out)?,
+            RegisterFormat::Json => report::register::write_json(&result.waivers, out)?,
+            RegisterFormat::Csv => report::register::write_csv(&result.waivers, out)?,
+        }
+        out.flush()
+    };
+    match &args.output {
+        Some(path) => write_file(path, write)?,
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+            .context("cannot write the register")?,
+    }
+    let mut summary = Vec::new();
+    report::text::write_problems(&result, &mut summary)?;
+    anstream::stderr().write_all(&summary).ok();
+    std::mem::forget(result);
+    Ok(if summary.is_empty() { 0 } else { 2 })
 }
 
 fn explain(args: &ExplainArgs) -> Result<u8> {

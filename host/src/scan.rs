@@ -129,6 +129,25 @@ pub struct Finding {
     pub related: Vec<RelatedOut>,
     /// The plugin that reported it.
     pub plugin: String,
+    /// The container it is about, for a finding inside one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Open or waived.
+    pub status: FindingStatus,
+    /// The waiver claimed or granted for it, and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::waivers::Applied>,
+}
+
+/// Whether a finding counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingStatus {
+    /// It fails the run (at or above `fail-on`).
+    #[default]
+    Open,
+    /// A valid waiver covers it: reported, never hidden, but it does not fail the run.
+    Waived,
 }
 
 /// What kind of non-finding verdict a note is.
@@ -179,6 +198,8 @@ pub struct ScanResult {
     pub controls: Vec<ControlMeta>,
     /// Lines the plugins logged.
     pub logs: Vec<(String, String)>,
+    /// Every waiver and its standing (the register).
+    pub waivers: Vec<crate::waivers::RegisterEntry>,
 }
 
 impl ScanResult {
@@ -217,6 +238,49 @@ struct DocRef {
     /// Terraform documents keep their positions (a module's evaluation, or a plan mapped to
     /// its `.tf` sources, is not redone to find a pointer), with their file's name.
     kept: Option<(Arc<SpanIndex>, Arc<str>)>,
+    /// `(pointer, name)` of each container of a pod-bearing object (for waiver scopes).
+    containers: Vec<(String, String)>,
+}
+
+/// Where containers live in the pod-bearing kinds.
+const CONTAINER_LISTS: &[&str] = &[
+    "/spec",
+    "/spec/template/spec",
+    "/spec/jobTemplate/spec/template/spec",
+    "/template/spec",
+];
+
+/// `(pointer, name)` of each container, init container and ephemeral container of a document.
+fn containers_of(value: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for spec in CONTAINER_LISTS {
+        let Some(pod) = value.pointer(spec) else {
+            continue;
+        };
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            let Some(items) = pod.get(list).and_then(serde_json::Value::as_array) else {
+                continue;
+            };
+            for (i, c) in items.iter().enumerate() {
+                if let Some(name) = c.get("name").and_then(serde_json::Value::as_str) {
+                    out.push((format!("{spec}/{list}/{i}"), name.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The container a pointer is inside of, by name.
+fn container_at<'a>(containers: &'a [(String, String)], pointer: &str) -> Option<&'a str> {
+    containers
+        .iter()
+        .find(|(at, _)| {
+            pointer
+                .strip_prefix(at.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .map(|(_, name)| name.as_str())
 }
 
 /// How `absorb` learns where a document's pointers are.
@@ -225,6 +289,8 @@ trait Resolver {
     fn object(&self, id: u32) -> Option<(&Arc<Hints>, Option<&str>, &str)>;
     /// Where a pointer of a document is, and whether it exists itself.
     fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)>;
+    /// The name of the container a pointer of a document is inside of.
+    fn container(&self, id: u32, pointer: &str) -> Option<String>;
 }
 
 /// Documents of one loaded file (the per-file phase).
@@ -250,6 +316,11 @@ impl Resolver for FileResolver<'_> {
     fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)> {
         self.doc(id)
             .map(|d| locate(&self.loaded.source, d, pointer))
+    }
+
+    fn container(&self, id: u32, pointer: &str) -> Option<String> {
+        let d = self.doc(id)?;
+        container_at(&containers_of(&d.value), pointer).map(str::to_owned)
     }
 }
 
@@ -285,6 +356,11 @@ impl Resolver for MapResolver<'_> {
             },
             exact,
         ))
+    }
+
+    fn container(&self, id: u32, pointer: &str) -> Option<String> {
+        let doc = self.docs.get(&id)?;
+        container_at(&doc.containers, pointer).map(str::to_owned)
     }
 }
 
@@ -639,6 +715,7 @@ fn scan_file(
                     hints: loaded.documents[ordinal].hints.clone(),
                     template: loaded.documents[ordinal].template.clone(),
                     prefix: loaded.documents[ordinal].prefix.clone(),
+                    containers: containers_of(&loaded.documents[ordinal].value),
                     kept: (loaded.documents[ordinal].format == Format::Terraform).then(|| {
                         (
                             Arc::clone(&loaded.documents[ordinal].spans),
@@ -875,7 +952,11 @@ fn absorb(
                 None
             }
         };
+        let container = resolver.container(f.document, &f.pointer);
         findings.push(Finding {
+            container,
+            status: FindingStatus::Open,
+            waiver: None,
             control: f.control,
             severity: meta.severity,
             message: f.message,

@@ -48,6 +48,8 @@ pub struct SessionOptions {
     pub terraform: crate::input::terraform::Variables,
     /// Where the `.tf` sources of plan JSON files are (`--source-dir`).
     pub plan_sources: Option<PathBuf>,
+    /// Ignore inline waivers (only the reviewed waiver file counts).
+    pub no_inline_waivers: bool,
 }
 
 /// Errors that stop a session before it scans.
@@ -56,6 +58,18 @@ pub enum SessionError {
     /// The runtime cannot start.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// A `[[waivers]]` entry is incomplete, malformed or names no control.
+    #[error("{path}:{line}: waiver {field}: {message}")]
+    Waiver {
+        /// The file.
+        path: String,
+        /// The line of the `[[waivers]]` entry.
+        line: u32,
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// `--select`/`--ignore` name no control.
     #[error("unknown control selector '{0}' (see `stiglint controls`)")]
     UnknownSelector(String),
@@ -81,6 +95,8 @@ pub struct Session {
     pub selected: HashSet<String>,
     /// The options.
     pub options: SessionOptions,
+    /// The waivers of the configuration (and its waivers file), checked.
+    pub waivers: Vec<crate::waivers::Record>,
     _runtime: Runtime,
 }
 
@@ -213,11 +229,33 @@ impl Session {
                 selected.remove(&id);
             }
         }
+        let mut waivers = Vec::new();
+        let controls: Vec<ControlMeta> = plugins.iter().flat_map(|p| p.controls.clone()).collect();
+        for (entry, path, line) in &options.config.waiver_entries {
+            let bad = |field, message| SessionError::Waiver {
+                path: path.clone(),
+                line: *line,
+                field,
+                message,
+            };
+            let record = entry.record(path, *line).map_err(|(f, m)| bad(f, m))?;
+            if crate::waivers::find_control(&controls, &record.control).is_none() {
+                return Err(bad(
+                    "control",
+                    format!(
+                        "unknown control '{}' (see `stiglint controls`)",
+                        record.control
+                    ),
+                ));
+            }
+            waivers.push(record);
+        }
         Ok(Self {
             plugins,
             problems,
             selected,
             options,
+            waivers,
             _runtime: runtime,
         })
     }
@@ -261,6 +299,30 @@ impl Session {
             plan_sources: self.options.plan_sources.as_deref(),
         };
         let mut result = scan::run(&spec, &inputs, stdin);
+        let waiver_plugins: Vec<&Plugin> = self
+            .plugins
+            .iter()
+            .filter(|p| p.info.kind == PluginKind::Waiver)
+            .collect();
+        let config = &self.options.config;
+        let waiver_options = crate::waivers::Options {
+            today: self.options.today.clone(),
+            inline: !self.options.no_inline_waivers && config.inline_waivers.unwrap_or(true),
+            warn_days: config.waiver_warn_days.unwrap_or(30),
+            default_namespace: self
+                .options
+                .namespace
+                .clone()
+                .or_else(|| config.namespace.clone()),
+            base_dir: config.base_dir.clone(),
+            known: self
+                .plugins
+                .iter()
+                .flat_map(|p| p.controls.clone())
+                .collect(),
+        };
+        result.waivers =
+            crate::waivers::apply(&mut result, &self.waivers, &waiver_plugins, &waiver_options);
         // Every loaded plugin is accounted for, waiver plugins too.
         result.plugins = self.plugins.iter().map(|p| p.info.clone()).collect();
         problems.extend(self.problems.iter().cloned());

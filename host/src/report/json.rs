@@ -45,6 +45,9 @@ struct JsonReport<'a> {
     notes: &'a [Note],
     errors: &'a [Problem],
     files: &'a [FileReport],
+    /// The waiver register: every waiver and its standing.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    waivers: &'a [crate::waivers::RegisterEntry],
     plugins: Vec<PluginOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     logs: Vec<LogLine<'a>>,
@@ -68,13 +71,14 @@ pub fn write(
             name: "stiglint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        exit_code: exit_code(result, options.fail_on, options.strict),
+        exit_code: exit_code(result, options),
         fail_on: options.fail_on.name(),
         summary: Summary::of(result),
         findings: &result.findings,
         notes: &result.notes,
         errors: &result.problems,
         files: &result.files,
+        waivers: &result.waivers,
         plugins: result
             .plugins
             .iter()

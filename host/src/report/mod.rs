@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod json;
+pub mod register;
 pub mod sarif;
 pub mod text;
 
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::runtime::Severity;
-use crate::scan::{FileStatus, NoteKind, ScanResult};
+use crate::scan::{FileStatus, FindingStatus, NoteKind, ScanResult};
 
 /// How a report is written.
 #[derive(Clone, Copy, Debug)]
@@ -23,12 +24,23 @@ pub struct ReportOptions {
     pub verbose: bool,
     /// A control that could not decide (*not evaluated*) fails the run like a finding.
     pub strict: bool,
+    /// A waiver that covers nothing fails the run.
+    pub fail_on_unused_waivers: bool,
 }
 
-/// Exit status of a run: 2 on any error, 1 on open findings at or above `fail_on` (with
-/// `strict`, also on *not evaluated* verdicts of such controls), else 0.
+/// Exit status of a run: 2 on any error, 1 on open (not waived) findings at or above
+/// `fail_on` (with `strict`, also on *not evaluated* verdicts of such controls; with
+/// `fail_on_unused_waivers`, also on a waiver that covers nothing), else 0.
 #[must_use]
-pub fn exit_code(result: &ScanResult, fail_on: Severity, strict: bool) -> u8 {
+pub fn exit_code(result: &ScanResult, options: &ReportOptions) -> u8 {
+    let (fail_on, strict) = (options.fail_on, options.strict);
+    let unused = || {
+        options.fail_on_unused_waivers
+            && result
+                .waivers
+                .iter()
+                .any(|w| w.status == crate::waivers::Status::Unused)
+    };
     let undecided = || {
         result.notes.iter().any(|n| {
             n.kind == crate::scan::NoteKind::NotEvaluated
@@ -40,7 +52,13 @@ pub fn exit_code(result: &ScanResult, fail_on: Severity, strict: bool) -> u8 {
     };
     if !result.problems.is_empty() {
         2
-    } else if result.findings.iter().any(|f| f.severity >= fail_on) || (strict && undecided()) {
+    } else if result
+        .findings
+        .iter()
+        .any(|f| f.status == FindingStatus::Open && f.severity >= fail_on)
+        || (strict && undecided())
+        || unused()
+    {
         1
     } else {
         0
@@ -60,10 +78,14 @@ pub struct Summary {
     pub documents: usize,
     /// Documents skipped inside scanned files.
     pub documents_skipped: usize,
-    /// Findings by severity.
+    /// Open findings by severity.
     pub findings: BTreeMap<Severity, usize>,
-    /// Total findings.
+    /// Total open findings.
     pub findings_total: usize,
+    /// Waived findings (reported, not counted above).
+    pub waived: usize,
+    /// Waivers by standing (`active`, `expiring`, `expired`, `rejected`, `unused`).
+    pub waivers: BTreeMap<crate::waivers::Status, usize>,
     /// Verdicts that are not findings, by kind (`not-applicable`, `not-evaluated`, `partial`).
     pub notes: BTreeMap<NoteKind, usize>,
     /// Errors.
@@ -82,9 +104,11 @@ impl Summary {
             errors: result.problems.len(),
             controls: result.controls.len(),
             plugins: result.plugins.len(),
-            findings_total: result.findings.len(),
             ..Self::default()
         };
+        for w in &result.waivers {
+            *s.waivers.entry(w.status).or_default() += 1;
+        }
         for f in &result.files {
             match f.status {
                 FileStatus::Scanned => s.files_scanned += 1,
@@ -95,7 +119,12 @@ impl Summary {
             s.documents_skipped += f.skipped_documents.len();
         }
         for f in &result.findings {
-            *s.findings.entry(f.severity).or_default() += 1;
+            if f.status == FindingStatus::Waived {
+                s.waived += 1;
+            } else {
+                s.findings_total += 1;
+                *s.findings.entry(f.severity).or_default() += 1;
+            }
         }
         for n in &result.notes {
             *s.notes.entry(n.kind).or_default() += 1;

@@ -19,6 +19,36 @@ use crate::scan::{Location as Loc, ScanResult};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// A waiver as a SARIF suppression: `inSource` for an inline comment, `external` for the
+/// waiver file or a plugin; `accepted` when it waives, `rejected` when it expired or a waiver
+/// plugin refused it. The record goes in the properties.
+fn suppression(w: &crate::waivers::Applied) -> serde_sarif::sarif::Suppression {
+    let kind = if w.record.origin.in_source() {
+        "inSource"
+    } else {
+        "external"
+    };
+    let status = if w.verdict == crate::waivers::Verdict::Waived {
+        "accepted"
+    } else {
+        "rejected"
+    };
+    let mut props = BTreeMap::new();
+    props.insert(
+        "waiver".to_owned(),
+        serde_json::to_value(&w.record).unwrap_or_default(),
+    );
+    if let Some(reason) = &w.reason {
+        props.insert("reason".to_owned(), json!(reason));
+    }
+    serde_sarif::sarif::Suppression::builder()
+        .kind(json!(kind))
+        .status(json!(status))
+        .justification(w.record.justification.clone())
+        .properties(bag(props, Vec::new()))
+        .build()
+}
+
 fn level(s: Severity) -> ResultLevel {
     match s {
         Severity::High => ResultLevel::Error,
@@ -207,7 +237,10 @@ pub fn write(
                 "object".to_owned(),
                 serde_json::to_value(&f.object).unwrap_or_default(),
             );
-            props.insert("status".to_owned(), json!("open"));
+            props.insert(
+                "status".to_owned(),
+                serde_json::to_value(f.status).unwrap_or_default(),
+            );
             if let Some(t) = &f.template {
                 props.insert("helm-template".to_owned(), json!(t));
             }
@@ -234,7 +267,7 @@ pub fn write(
                 .locations(vec![location(&f.location, None)])
                 .partial_fingerprints(fingerprints)
                 .properties(bag(props, Vec::new()));
-            match (index.get(f.control.as_str()), related.is_empty()) {
+            let mut out = match (index.get(f.control.as_str()), related.is_empty()) {
                 (Some(i), true) => builder.rule_index(*i as i64).build(),
                 (Some(i), false) => builder
                     .rule_index(*i as i64)
@@ -242,7 +275,9 @@ pub fn write(
                     .build(),
                 (None, true) => builder.build(),
                 (None, false) => builder.related_locations(related).build(),
-            }
+            };
+            out.suppressions = f.waiver.as_ref().map(|w| vec![suppression(w)]);
+            out
         })
         .collect();
 
@@ -322,7 +357,7 @@ pub fn write(
         })
         .collect();
 
-    let code = exit_code(result, options.fail_on, options.strict);
+    let code = exit_code(result, options);
     let invocation = Invocation::builder()
         .execution_successful(result.problems.is_empty())
         .exit_code(i64::from(code))

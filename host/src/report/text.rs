@@ -45,8 +45,18 @@ fn renderer(color: bool) -> Renderer {
 }
 
 fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
-    let title = format!("{}: {}", f.control, f.message);
-    let mut group = Group::with_title(level(f.severity).primary_title(title));
+    let waived = f.status == crate::scan::FindingStatus::Waived;
+    let title = if waived {
+        format!("{} (waived): {}", f.control, f.message)
+    } else {
+        format!("{}: {}", f.control, f.message)
+    };
+    let level = if waived {
+        Level::NOTE
+    } else {
+        level(f.severity)
+    };
+    let mut group = Group::with_title(level.primary_title(title));
     let source = result.source(&f.location.file);
     if let Some(source) = source {
         let (text, line, span) = excerpt(source, f.location.range);
@@ -73,6 +83,23 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
             "{}:{}:{}: {}",
             r.location.file, r.location.range.start.line, r.location.range.start.column, r.message
         ))));
+    }
+    if let Some(w) = &f.waiver {
+        let r = &w.record;
+        let text = match &w.reason {
+            None => format!(
+                "waived until {} by {}, approved by {}{}: {}",
+                r.expires,
+                r.origin.describe(),
+                r.approved_by,
+                r.ticket
+                    .as_ref()
+                    .map_or_else(String::new, |t| format!(" ({t})")),
+                r.justification
+            ),
+            Some(reason) => format!("not waived: {reason}"),
+        };
+        groups.push(Group::with_title(Level::NOTE.secondary_title(text)));
     }
     if let Some(fix) = &f.fix {
         groups.push(Group::with_title(
@@ -233,15 +260,38 @@ fn write_summary(
             .collect::<Vec<_>>()
             .join(", "),
     )?;
+    for w in &result.waivers {
+        let what = match w.status {
+            crate::waivers::Status::Unused => "covers no finding (unused)".to_owned(),
+            crate::waivers::Status::Expiring => {
+                format!("expires in {} days ({})", w.days_left, w.record.expires)
+            }
+            crate::waivers::Status::Expired => format!("expired on {}", w.record.expires),
+            crate::waivers::Status::Rejected => "was rejected by a waiver plugin".to_owned(),
+            crate::waivers::Status::Active => continue,
+        };
+        writeln!(
+            out,
+            "warning: waiver for {} at {} {what}",
+            w.record.control,
+            w.record.origin.describe()
+        )?;
+    }
     let verdict = if s.errors > 0 {
         format!("{} — the run failed.", plural(s.errors, "error", "errors"))
     } else if s.findings_total == 0 {
-        "No findings.".to_owned()
+        if s.waived > 0 {
+            "No open findings.".to_owned()
+        } else {
+            "No findings.".to_owned()
+        }
     } else {
         let failing = result
             .findings
             .iter()
-            .filter(|f| f.severity >= options.fail_on)
+            .filter(|f| {
+                f.status == crate::scan::FindingStatus::Open && f.severity >= options.fail_on
+            })
             .count();
         format!(
             "{} ({} high, {} medium, {} low); {failing} at or above {}.",
@@ -251,6 +301,14 @@ fn write_summary(
             s.count(Severity::Low),
             options.fail_on.name()
         )
+    };
+    let verdict = if s.waived > 0 {
+        format!(
+            "{verdict} {} waived.",
+            plural(s.waived, "finding", "findings")
+        )
+    } else {
+        verdict
     };
     let verdict = if s.errors > 0 && s.findings_total > 0 {
         format!(

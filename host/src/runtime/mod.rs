@@ -500,6 +500,29 @@ impl Plugin {
         answer.map_err(|e| Failure::Refused(plugin_error(&e)))
     }
 
+    /// `review` of a waiver plugin: one decision per item, in order (checked here: a plugin
+    /// that answers with another number of decisions has answered invalidly).
+    pub fn review(&self, items: &[wit::ReviewItem]) -> Result<Vec<wit::Decision>, Failure> {
+        let mut slot = self.checkout().map_err(|e| match e {
+            RuntimeError::Call(f) => f,
+            other => Failure::Trap(other.to_string()),
+        })?;
+        let answer = self.call(&mut slot, |bindings, store| match bindings {
+            Bindings::Waiver(b) => b.call_review(store, items),
+            Bindings::Control(_) => Err(wasmtime::Error::msg("not a waiver plugin")),
+        })?;
+        self.release(slot);
+        let decisions = answer.map_err(|e| Failure::Refused(plugin_error(&e)))?;
+        if decisions.len() != items.len() {
+            return Err(Failure::Invalid(format!(
+                "{} decisions for {} findings",
+                decisions.len(),
+                items.len()
+            )));
+        }
+        Ok(decisions)
+    }
+
     /// `check` on a shard of documents.
     pub fn check(
         &self,

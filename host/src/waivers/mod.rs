@@ -1,0 +1,683 @@
+//! Waivers: reviewed, expiring exceptions with a justification and an approver — in
+//! `stiglint.toml` (`[[waivers]]`, or a separate file), inline in the sources, or granted by
+//! waiver plugins. A waived finding is never hidden: it stays in every report with its record;
+//! an expired or rejected waiver leaves the finding open and says why; a waiver that covers
+//! nothing is reported as unused.
+
+pub mod inline;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Serialize};
+
+use crate::problem::{Problem, ProblemKind};
+use crate::runtime::bindings::wit;
+use crate::runtime::{ControlMeta, Plugin};
+use crate::scan::{Finding, FindingStatus, ScanResult};
+
+/// What a waiver covers besides its control: every selector given must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// Glob on the file path (relative to the configuration's directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Kubernetes kind, or Terraform resource type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Namespace (objects without one: the scan's default namespace, else `default`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Object name (glob).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Container name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Terraform address (glob: `module.eks.*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl Scope {
+    fn is_empty(&self) -> bool {
+        *self == Scope::default()
+    }
+}
+
+/// Where a waiver was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum Origin {
+    /// A `[[waivers]]` entry.
+    File {
+        /// The file.
+        path: String,
+        /// Its line.
+        line: u32,
+    },
+    /// A `# stiglint:waive` comment.
+    Inline {
+        /// The file.
+        file: Arc<str>,
+        /// Its line.
+        line: u32,
+        /// First and last line it covers.
+        #[serde(skip)]
+        covers: (u32, u32),
+    },
+    /// Granted by a waiver plugin.
+    Plugin(String),
+}
+
+impl Origin {
+    /// `file:line`, or `plugin <name>`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::File { path, line } => format!("{path}:{line}"),
+            Origin::Inline { file, line, .. } => format!("{file}:{line}"),
+            Origin::Plugin(name) => format!("waiver plugin '{name}'"),
+        }
+    }
+
+    /// `external` (a waiver file or a plugin) or `inSource` (SARIF's suppression kinds).
+    #[must_use]
+    pub fn in_source(&self) -> bool {
+        matches!(self, Origin::Inline { .. })
+    }
+}
+
+/// A waiver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// The control: its ID, Vuln ID, or the STIG ID a seed control stands in for.
+    pub control: String,
+    /// What it covers.
+    #[serde(skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// When.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_on: Option<String>,
+    /// Last day it is valid.
+    pub expires: String,
+    /// Tracking ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+impl Record {
+    /// The required fields: `(field, what is wrong)` of the first that is not right.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.justification.trim().is_empty() {
+            return Err(("justification", "a waiver needs a justification".to_owned()));
+        }
+        if self.approved_by.trim().is_empty() {
+            return Err(("approved-by", "a waiver needs an approver".to_owned()));
+        }
+        if !crate::dates::is_date(&self.expires) {
+            return Err((
+                "expires",
+                if self.expires.is_empty() {
+                    "a waiver needs an expiry date (YYYY-MM-DD)".to_owned()
+                } else {
+                    format!("'{}' is not a date (YYYY-MM-DD)", self.expires)
+                },
+            ));
+        }
+        if let Some(on) = &self.approved_on
+            && !crate::dates::is_date(on)
+        {
+            return Err(("approved-on", format!("'{on}' is not a date (YYYY-MM-DD)")));
+        }
+        Ok(())
+    }
+
+    fn to_wit(&self) -> wit::Waiver {
+        wit::Waiver {
+            control: self.control.clone(),
+            justification: self.justification.clone(),
+            approved_by: self.approved_by.clone(),
+            approved_on: self.approved_on.clone(),
+            expires: self.expires.clone(),
+            ticket: self.ticket.clone(),
+            origin: match &self.origin {
+                Origin::File { .. } => "file".to_owned(),
+                Origin::Inline { .. } => "inline".to_owned(),
+                Origin::Plugin(name) => format!("plugin:{name}"),
+            },
+        }
+    }
+}
+
+/// A `[[waivers]]` entry as written.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Entry {
+    control: Option<String>,
+    path: Option<String>,
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    container: Option<String>,
+    address: Option<String>,
+    justification: Option<String>,
+    #[serde(alias = "approved_by")]
+    approved_by: Option<String>,
+    #[serde(alias = "approved_on")]
+    approved_on: Option<String>,
+    expires: Option<String>,
+    ticket: Option<String>,
+}
+
+impl Entry {
+    /// The record, or `(field, what is wrong)`.
+    pub fn record(&self, path: &str, line: u32) -> Result<Record, (&'static str, String)> {
+        let control = self
+            .control
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .ok_or(("control", "a waiver names the control it waives".to_owned()))?;
+        let scope = Scope {
+            path: self.path.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            container: self.container.clone(),
+            address: self.address.clone(),
+        };
+        if scope.is_empty() {
+            return Err((
+                "path",
+                "a waiver needs a scope: at least one of path, kind, namespace, name, container, address"
+                    .to_owned(),
+            ));
+        }
+        for (field, glob) in [
+            ("path", &scope.path),
+            ("name", &scope.name),
+            ("address", &scope.address),
+        ] {
+            if let Some(g) = glob
+                && let Err(e) = Glob::new(g)
+            {
+                return Err((field, format!("not a glob: {e}")));
+            }
+        }
+        let record = Record {
+            control,
+            scope,
+            justification: self.justification.clone().unwrap_or_default(),
+            approved_by: self.approved_by.clone().unwrap_or_default(),
+            approved_on: self.approved_on.clone(),
+            expires: self.expires.clone().unwrap_or_default(),
+            ticket: self.ticket.clone(),
+            origin: Origin::File {
+                path: path.to_owned(),
+                line,
+            },
+        };
+        record.validate()?;
+        Ok(record)
+    }
+}
+
+/// What became of the waiver of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The finding is waived.
+    Waived,
+    /// The waiver ran out: the finding is open.
+    Expired,
+    /// A waiver plugin refused it (or failed): the finding is open.
+    Rejected,
+}
+
+/// The waiver of a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// What became of it.
+    pub verdict: Verdict,
+    /// Why, when it did not waive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The record.
+    pub record: Record,
+}
+
+/// A waiver's standing in the register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Covers findings and is valid.
+    Active,
+    /// Valid, but expires within the warning period.
+    Expiring,
+    /// Past its expiry date.
+    Expired,
+    /// Refused by a waiver plugin for every finding it claimed.
+    Rejected,
+    /// Covers no finding of this scan.
+    Unused,
+}
+
+/// One waiver of the register.
+#[derive(Clone, Debug, Serialize)]
+pub struct RegisterEntry {
+    /// Standing.
+    pub status: Status,
+    /// Findings it covers (claimed), waived or not.
+    pub findings: usize,
+    /// Days until it expires (negative: since it expired).
+    pub days_left: i64,
+    /// The record.
+    pub record: Record,
+}
+
+/// How waivers are applied.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Today (`YYYY-MM-DD`).
+    pub today: String,
+    /// Whether inline waivers count.
+    pub inline: bool,
+    /// Waivers expiring within this many days are warned about.
+    pub warn_days: i64,
+    /// The namespace objects without one go to.
+    pub default_namespace: Option<String>,
+    /// Where relative `path` globs start.
+    pub base_dir: PathBuf,
+    /// Every control of the loaded plugins (an inline waiver may name one not selected).
+    pub known: Vec<ControlMeta>,
+}
+
+/// Apply the file waivers, the inline waivers of the scanned files and the waiver plugins to
+/// a scan's findings; return the register.
+pub fn apply(
+    result: &mut ScanResult,
+    file_waivers: &[Record],
+    plugins: &[&Plugin],
+    options: &Options,
+) -> Vec<RegisterEntry> {
+    // Inline waivers of every scanned file (well formed or not: a malformed one is an error).
+    let mut inline_records = Vec::new();
+    if options.inline {
+        for source in result.sources.iter().flatten() {
+            let (records, errors) = inline::scan(source);
+            for e in errors {
+                let at = source.position(e.line, 0);
+                result.problems.push(
+                    Problem::new(ProblemKind::Config, format!("inline waiver: {}", e.message))
+                        .in_file(&*source.name)
+                        .at(crate::source::Range::new(at, at)),
+                );
+            }
+            for r in records {
+                if find_control(&options.known, &r.control).is_none() {
+                    let Origin::Inline { line, .. } = r.origin else {
+                        continue;
+                    };
+                    let at = source.position(line, 0);
+                    result.problems.push(
+                        Problem::new(
+                            ProblemKind::Config,
+                            format!("inline waiver: unknown control '{}'", r.control),
+                        )
+                        .in_file(&*source.name)
+                        .at(crate::source::Range::new(at, at)),
+                    );
+                    continue;
+                }
+                inline_records.push(r);
+            }
+        }
+    }
+    let all: Vec<&Record> = inline_records.iter().chain(file_waivers).collect();
+    let matchers: Vec<Matchers> = all.iter().map(|r| Matchers::new(&r.scope)).collect();
+    let mut claims: Vec<Option<usize>> = Vec::with_capacity(result.findings.len());
+    for f in &result.findings {
+        let meta = find_control(&result.controls, &f.control);
+        let claim = all.iter().zip(&matchers).position(|(r, m)| {
+            control_matches(&r.control, &f.control, meta) && covers(r, m, f, options)
+        });
+        claims.push(claim);
+    }
+    for (f, claim) in result.findings.iter_mut().zip(&claims) {
+        f.waiver = claim.map(|i| judge(all[i].clone(), &options.today));
+    }
+    review(result, plugins, options);
+    for f in &mut result.findings {
+        f.status = match &f.waiver {
+            Some(a) if a.verdict == Verdict::Waived => FindingStatus::Waived,
+            _ => FindingStatus::Open,
+        };
+    }
+    register(result, &all, &claims, options)
+}
+
+/// The waiver's verdict by its expiry.
+fn judge(record: Record, today: &str) -> Applied {
+    if record.expires.as_str() < today {
+        Applied {
+            verdict: Verdict::Expired,
+            reason: Some(format!(
+                "the waiver from {} expired on {}",
+                record.origin.describe(),
+                record.expires
+            )),
+            record,
+        }
+    } else {
+        Applied {
+            verdict: Verdict::Waived,
+            reason: None,
+            record,
+        }
+    }
+}
+
+/// Pass every finding, with its claimed waiver, through each waiver plugin in order. A plugin
+/// that fails is reported, and no claimed waiver is honoured (fail closed).
+fn review(result: &mut ScanResult, plugins: &[&Plugin], options: &Options) {
+    for plugin in plugins {
+        if result.findings.is_empty() {
+            return;
+        }
+        let items: Vec<wit::ReviewItem> = result
+            .findings
+            .iter()
+            .map(|f| review_item(f, &result.controls))
+            .collect();
+        let name = plugin.info.name.clone();
+        match plugin.review(&items) {
+            Ok(decisions) => {
+                for (f, d) in result.findings.iter_mut().zip(decisions) {
+                    match d {
+                        wit::Decision::Keep => {}
+                        wit::Decision::Waive(w) => {
+                            let record = Record {
+                                control: w.control,
+                                scope: Scope::default(),
+                                justification: w.justification,
+                                approved_by: w.approved_by,
+                                approved_on: w.approved_on,
+                                expires: w.expires,
+                                ticket: w.ticket,
+                                origin: Origin::Plugin(name.clone()),
+                            };
+                            f.waiver = Some(match record.validate() {
+                                Ok(()) => judge(record, &options.today),
+                                Err((field, why)) => Applied {
+                                    verdict: Verdict::Rejected,
+                                    reason: Some(format!(
+                                        "waiver plugin '{name}' granted an invalid waiver ({field}: {why})"
+                                    )),
+                                    record,
+                                },
+                            });
+                        }
+                        wit::Decision::RejectWaiver(reason) => {
+                            if let Some(a) = &mut f.waiver {
+                                a.verdict = Verdict::Rejected;
+                                a.reason =
+                                    Some(format!("rejected by waiver plugin '{name}': {reason}"));
+                            }
+                        }
+                    }
+                }
+            }
+            Err(failure) => {
+                result.problems.push(
+                    Problem::new(
+                        ProblemKind::Plugin,
+                        format!("{failure} while reviewing waivers; no waiver is honoured"),
+                    )
+                    .from_plugin(name.clone()),
+                );
+                for a in result.findings.iter_mut().filter_map(|f| f.waiver.as_mut()) {
+                    a.verdict = Verdict::Rejected;
+                    a.reason = Some(format!(
+                        "waiver plugin '{name}' failed: waivers are not honoured"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
+    let meta = controls.iter().find(|c| c.id == f.control);
+    wit::ReviewItem {
+        control: wit::ControlInfo {
+            id: f.control.clone(),
+            title: meta.map(|m| m.title.clone()).unwrap_or_default(),
+            severity: match f.severity {
+                crate::runtime::Severity::Low => wit::Severity::Low,
+                crate::runtime::Severity::Medium => wit::Severity::Medium,
+                crate::runtime::Severity::High => wit::Severity::High,
+            },
+            stig: meta.and_then(|m| m.stig.as_ref()).map(|s| wit::StigRef {
+                stig_id: s.stig_id.clone(),
+                vuln_id: s.vuln_id.clone(),
+                rule_id: s.rule_id.clone(),
+                ccis: s.ccis.clone(),
+                nist: s.nist.clone(),
+            }),
+            nist: meta.map(|m| m.nist.clone()).unwrap_or_default(),
+            formats: meta.map(|m| m.formats.clone()).unwrap_or_default(),
+            kinds: meta.map(|m| m.kinds.clone()).unwrap_or_default(),
+            scope: wit::Scope::Document,
+            docs: String::new(),
+            remediation: meta.map(|m| m.remediation.clone()).unwrap_or_default(),
+        },
+        finding: wit::Finding {
+            control: f.control.clone(),
+            document: 0,
+            pointer: f.location.pointer.clone(),
+            message: f.message.clone(),
+            fix: None,
+            related: Vec::new(),
+        },
+        uri: f.location.file.to_string(),
+        line: f.location.range.start.line,
+        hints: wit::KindHints {
+            api_version: f.object.api_version.clone(),
+            kind: f.object.kind.clone(),
+            namespace: f.object.namespace.clone(),
+            name: f.object.name.clone(),
+            labels: f.object.labels.clone(),
+        },
+        claimed: f
+            .waiver
+            .as_ref()
+            .filter(|a| a.verdict != Verdict::Rejected)
+            .map(|a| a.record.to_wit()),
+    }
+}
+
+fn register(
+    result: &ScanResult,
+    all: &[&Record],
+    claims: &[Option<usize>],
+    options: &Options,
+) -> Vec<RegisterEntry> {
+    let mut counts: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for (f, claim) in result.findings.iter().zip(claims) {
+        if let Some(i) = claim {
+            let e = counts.entry(*i).or_default();
+            e.0 += 1;
+            if f.waiver
+                .as_ref()
+                .is_some_and(|a| a.verdict == Verdict::Rejected)
+            {
+                e.1 += 1;
+            }
+        }
+    }
+    let mut out: Vec<RegisterEntry> = all
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let days_left = crate::dates::days_between(&options.today, &r.expires).unwrap_or(0);
+            let (findings, rejected) = counts.get(&i).copied().unwrap_or_default();
+            let status = if r.expires.as_str() < options.today.as_str() {
+                Status::Expired
+            } else if findings == 0 {
+                Status::Unused
+            } else if rejected == findings {
+                Status::Rejected
+            } else if days_left <= options.warn_days {
+                Status::Expiring
+            } else {
+                Status::Active
+            };
+            RegisterEntry {
+                status,
+                findings,
+                days_left,
+                record: (*r).clone(),
+            }
+        })
+        .collect();
+    // Waivers plugins granted appear once per distinct record.
+    let mut granted: Vec<&Applied> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.waiver.as_ref())
+        .filter(|a| matches!(a.record.origin, Origin::Plugin(_)))
+        .collect();
+    granted.sort_by(|a, b| a.record.expires.cmp(&b.record.expires));
+    let mut seen: Vec<&Record> = Vec::new();
+    for a in granted {
+        if seen.contains(&&a.record) {
+            continue;
+        }
+        seen.push(&a.record);
+        let findings = result
+            .findings
+            .iter()
+            .filter(|f| f.waiver.as_ref().is_some_and(|w| w.record == a.record))
+            .count();
+        let days_left = crate::dates::days_between(&options.today, &a.record.expires).unwrap_or(0);
+        out.push(RegisterEntry {
+            status: match a.verdict {
+                Verdict::Expired => Status::Expired,
+                Verdict::Rejected => Status::Rejected,
+                Verdict::Waived if days_left <= options.warn_days => Status::Expiring,
+                Verdict::Waived => Status::Active,
+            },
+            findings,
+            days_left,
+            record: a.record.clone(),
+        });
+    }
+    out
+}
+
+/// A control by ID, Vuln ID, or the STIG ID it stands in for.
+#[must_use]
+pub fn find_control<'a>(controls: &'a [ControlMeta], id: &str) -> Option<&'a ControlMeta> {
+    controls
+        .iter()
+        .find(|c| control_matches(id, &c.id, Some(c)))
+}
+
+fn control_matches(waiver: &str, control: &str, meta: Option<&ControlMeta>) -> bool {
+    waiver.eq_ignore_ascii_case(control)
+        || meta.and_then(|m| m.stig.as_ref()).is_some_and(|s| {
+            s.vuln_id.eq_ignore_ascii_case(waiver) || s.stig_id.eq_ignore_ascii_case(waiver)
+        })
+}
+
+/// Compiled globs of a scope.
+struct Matchers {
+    path: Option<GlobMatcher>,
+    name: Option<GlobMatcher>,
+    address: Option<GlobMatcher>,
+}
+
+impl Matchers {
+    fn new(scope: &Scope) -> Self {
+        let glob = |g: &Option<String>| {
+            g.as_deref()
+                .and_then(|g| Glob::new(g).ok())
+                .map(|g| g.compile_matcher())
+        };
+        Self {
+            path: glob(&scope.path),
+            name: glob(&scope.name),
+            address: glob(&scope.address),
+        }
+    }
+}
+
+fn covers(r: &Record, m: &Matchers, f: &Finding, options: &Options) -> bool {
+    if let Origin::Inline { file, covers, .. } = &r.origin {
+        let line = f.location.range.start.line;
+        return **file == *f.location.file && covers.0 <= line && line <= covers.1;
+    }
+    let s = &r.scope;
+    // Terraform documents carry their block labels; Kubernetes objects none.
+    let terraform = !f.object.labels.is_empty();
+    if let Some(p) = &m.path {
+        let name = f.location.file.trim_start_matches("./");
+        let relative = Path::new(name)
+            .strip_prefix(&options.base_dir)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| name.to_owned());
+        if !p.is_match(name) && !p.is_match(&relative) {
+            return false;
+        }
+    }
+    if let Some(kind) = &s.kind {
+        let ours = if terraform {
+            f.object.labels.first().map(String::as_str)
+        } else {
+            f.object.kind.as_deref()
+        };
+        if ours != Some(kind.as_str()) {
+            return false;
+        }
+    }
+    if let Some(ns) = &s.namespace {
+        let ours = f
+            .object
+            .namespace
+            .as_deref()
+            .or(options.default_namespace.as_deref())
+            .unwrap_or("default");
+        if ours != ns || terraform {
+            return false;
+        }
+    }
+    if let Some(g) = &m.name {
+        let name = if terraform {
+            f.object.labels.get(1).map(String::as_str)
+        } else {
+            f.object.name.as_deref()
+        };
+        if !name.is_some_and(|n| g.is_match(n)) {
+            return false;
+        }
+    }
+    if let Some(c) = &s.container
+        && f.container.as_deref() != Some(c.as_str())
+    {
+        return false;
+    }
+    if let Some(g) = &m.address
+        && !(terraform && f.object.name.as_deref().is_some_and(|a| g.is_match(a)))
+    {
+        return false;
+    }
+    true
+}
