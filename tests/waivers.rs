@@ -389,3 +389,30 @@ fn waivers_can_live_in_their_own_file() {
     assert_eq!(origins.len(), 3, "{report:#}");
     assert!(origins.iter().all(|p| p.ends_with("security/waivers.toml")));
 }
+
+/// A waiver plugin that panics: the run fails (exit 2) naming it, and no waiver is honoured.
+#[test]
+fn a_failing_waiver_plugin_fails_closed() {
+    let dir = project(FILE_WAIVERS);
+    let (code, report, err) = check(
+        dir.path(),
+        &[
+            "--plugin",
+            common::test_plugin("panic").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        report["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .any(|e| e["plugin"] == "test-waiver-panic"
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("no waiver is honoured"))),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["waived"], 0, "{report:#}");
+    assert!(statuses(&report).iter().all(|(_, _, st, _)| st == "open"));
+}
