@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod dates;
+pub mod fix;
 pub mod input;
 pub mod problem;
 pub mod report;

@@ -190,6 +190,13 @@ struct CheckArgs {
     /// Only the reviewed waiver file counts: ignore `# stiglint:waive` comments.
     #[arg(long)]
     no_inline_waivers: bool,
+    /// Apply the fixes of open findings to the files (atomically, indentation kept), then
+    /// report what is left.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Show the fixes of open findings as a unified diff; change nothing.
+    #[arg(long)]
+    diff: bool,
     /// Fail the run when a waiver covers no finding (a stale exception).
     #[arg(long)]
     fail_on_unused_waivers: bool,
@@ -373,7 +380,33 @@ fn check(args: CheckArgs) -> Result<u8> {
     } else {
         None
     };
-    let result = session.scan(&paths, stdin.as_ref());
+    let mut result = session.scan(&paths, stdin.as_ref());
+    if args.diff {
+        let (diff, _) = fixes(&result)?;
+        std::io::stdout().lock().write_all(diff.as_bytes())?;
+        return Ok(if diff.is_empty() { 0 } else { 1 });
+    }
+    if args.fix {
+        let (_, changed) = fixes(&result)?;
+        for (path, text, n) in &changed {
+            write_file(Path::new(path), |out| {
+                out.write_all(text.as_bytes())?;
+                out.flush()
+            })?;
+            let _ = writeln!(
+                anstream::stderr(),
+                "fixed {} in {path}",
+                if *n == 1 {
+                    "1 finding".to_owned()
+                } else {
+                    format!("{n} findings")
+                }
+            );
+        }
+        if !changed.is_empty() {
+            result = session.scan(&paths, stdin.as_ref());
+        }
+    }
     let strict = args.strict || config_strict;
 
     let format = args.format.unwrap_or(OutputFormat::Text);
@@ -451,6 +484,58 @@ fn controls(args: &ControlsArgs) -> Result<u8> {
         let _ = writeln!(anstream::stderr(), "error: {}", p.headline());
     }
     Ok(if session.problems.is_empty() { 0 } else { 2 })
+}
+
+/// The fixes of a scan's open findings: a unified diff, and each changed file's new text with
+/// the number of findings fixed in it.
+fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<(String, String, usize)>)> {
+    let mut by_file: std::collections::BTreeMap<&str, Vec<&stiglint::scan::Finding>> =
+        std::collections::BTreeMap::new();
+    for f in &result.findings {
+        if f.fix.is_some() && f.status == stiglint::scan::FindingStatus::Open {
+            by_file.entry(&f.location.file).or_default().push(f);
+        }
+    }
+    let mut diff = String::new();
+    let mut changed = Vec::new();
+    for (file, findings) in by_file {
+        let Some(source) = result.source(file) else {
+            continue;
+        };
+        if file == "<stdin>" {
+            continue;
+        }
+        let mut edits = Vec::new();
+        let mut fixed = 0;
+        for f in findings {
+            if let Some(e) = stiglint::fix::edits(source, f) {
+                // Two findings may want the same edit (one fix for both): keep it once.
+                let new: Vec<_> = e.into_iter().filter(|x| !edits.contains(x)).collect();
+                if new.iter().all(|x: &stiglint::fix::TextEdit| {
+                    edits.iter().all(|y: &stiglint::fix::TextEdit| {
+                        x.end <= y.start
+                            || y.end <= x.start
+                            || (x.start == x.end && y.start == y.end && x.start != y.start)
+                    })
+                }) {
+                    edits.extend(new);
+                    fixed += 1;
+                }
+            }
+        }
+        if edits.is_empty() {
+            continue;
+        }
+        let text = stiglint::fix::apply(&source.text, &edits);
+        diff.push_str(
+            &similar::TextDiff::from_lines(&*source.text, &text)
+                .unified_diff()
+                .header(&format!("a/{file}"), &format!("b/{file}"))
+                .to_string(),
+        );
+        changed.push((file.to_owned(), text, fixed));
+    }
+    Ok((diff, changed))
 }
 
 fn waivers(args: &WaiversArgs) -> Result<u8> {

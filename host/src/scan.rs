@@ -226,6 +226,8 @@ pub struct ScanSpec<'a> {
     pub terraform: &'a input::terraform::Variables,
     /// Where the `.tf` sources of plan JSON files are (`--source-dir`).
     pub plan_sources: Option<&'a std::path::Path>,
+    /// Texts that replace files on disk (an editor's buffers).
+    pub overlay: Option<&'a input::Overlay>,
 }
 
 /// What the cross-document phase keeps of each document (its parse is let go).
@@ -463,7 +465,8 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         .collect();
     let next_id = AtomicU32::new(0);
     // Terraform is evaluated a module (directory) at a time before the per-file phase.
-    let (mut terraform, tf_problems) = input::terraform::load(inputs, spec.terraform);
+    let (mut terraform, tf_problems) =
+        input::terraform::load_with(inputs, spec.terraform, spec.overlay);
     let preloaded: Vec<Option<LoadedFile>> =
         (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
     let outcomes: Vec<FileOutcome> = inputs
@@ -682,7 +685,7 @@ fn scan_file(
     let loaded = if let Some(loaded) = preloaded {
         loaded
     } else {
-        let source = match input::read(input, stdin) {
+        let source = match input::read_with(input, stdin, spec.overlay) {
             Ok(s) => s,
             Err(p) => {
                 outcome.report.status = FileStatus::Failed;

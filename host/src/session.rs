@@ -282,7 +282,29 @@ impl Session {
     /// Scan paths (`-` is standard input, whose text is passed in).
     #[must_use]
     pub fn scan(&self, paths: &[PathBuf], stdin: Option<&Arc<str>>) -> ScanResult {
-        let (inputs, mut problems) = crate::input::discover(paths, !self.options.no_ignore);
+        self.scan_with(paths, stdin, None)
+    }
+
+    /// [`Session::scan`] with texts that replace files on disk (an editor's buffers, also of
+    /// files not saved yet: name them in `paths`).
+    #[must_use]
+    pub fn scan_with(
+        &self,
+        paths: &[PathBuf],
+        stdin: Option<&Arc<str>>,
+        overlay: Option<&crate::input::Overlay>,
+    ) -> ScanResult {
+        // A buffer the editor has not saved yet has no file to find.
+        let (unsaved, on_disk): (Vec<PathBuf>, Vec<PathBuf>) =
+            paths.iter().cloned().partition(|p| {
+                !p.exists()
+                    && overlay.is_some_and(|o| o.contains_key(&crate::input::overlay_key(p)))
+            });
+        let (mut inputs, mut problems) = crate::input::discover(&on_disk, !self.options.no_ignore);
+        inputs.extend(unsaved.into_iter().map(|p| crate::input::Input {
+            name: p.display().to_string(),
+            origin: crate::source::Origin::File(p),
+        }));
         let control_plugins: Vec<&Plugin> = self
             .plugins
             .iter()
@@ -297,6 +319,7 @@ impl Session {
                 .unwrap_or(crate::input::yaml::DEFAULT_ALIAS_LIMIT),
             terraform: &self.options.terraform,
             plan_sources: self.options.plan_sources.as_deref(),
+            overlay,
         };
         let mut result = scan::run(&spec, &inputs, stdin);
         let waiver_plugins: Vec<&Plugin> = self

@@ -196,10 +196,39 @@ pub struct LoadedFile {
     pub problems: Vec<Problem>,
 }
 
+/// Texts that replace files on disk (an editor's unsaved buffers), by [`overlay_key`].
+pub type Overlay = std::collections::HashMap<PathBuf, Arc<str>>;
+
+/// The key of a path in an [`Overlay`]: absolute and lexically normalised.
+#[must_use]
+pub fn overlay_key(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    terraform::module::normalize(&absolute)
+}
+
 /// Read an input's text. Standard input is read by the caller and passed in.
 pub fn read(input: &Input, stdin: Option<&Arc<str>>) -> Result<Arc<SourceFile>, Problem> {
+    read_with(input, stdin, None)
+}
+
+/// [`read`], preferring an overlay's text to the file on disk.
+pub fn read_with(
+    input: &Input,
+    stdin: Option<&Arc<str>>,
+    overlay: Option<&Overlay>,
+) -> Result<Arc<SourceFile>, Problem> {
     let text: Arc<str> = match &input.origin {
         Origin::Stdin => stdin.cloned().unwrap_or_else(|| Arc::from("")),
+        Origin::File(path) if overlay.is_some_and(|o| o.contains_key(&overlay_key(path))) => {
+            overlay
+                .and_then(|o| o.get(&overlay_key(path)))
+                .cloned()
+                .unwrap_or_else(|| Arc::from(""))
+        }
         Origin::File(path) => {
             let bytes = std::fs::read(path).map_err(|e| {
                 Problem::new(ProblemKind::Io, format!("cannot read: {e}"))

@@ -52,6 +52,16 @@ pub fn is_terraform(input: &Input) -> bool {
 /// file, and problems that belong to no input (an unreadable `--var-file`).
 #[must_use]
 pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, Vec<Problem>) {
+    load_with(inputs, vars, None)
+}
+
+/// [`load`], preferring an overlay's texts (an editor's buffers) to the files on disk.
+#[must_use]
+pub fn load_with(
+    inputs: &[Input],
+    vars: &Variables,
+    overlay: Option<&super::Overlay>,
+) -> (HashMap<usize, LoadedFile>, Vec<Problem>) {
     let mut roots: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (i, input) in inputs.iter().enumerate() {
         if let FileOrigin::File(p) = &input.origin
@@ -74,8 +84,11 @@ pub fn load(inputs: &[Input], vars: &Variables) -> (HashMap<usize, LoadedFile>, 
         if !seen.insert(dir.clone()) {
             continue;
         }
-        let files = read_dir_files(&dir, "tf", inputs);
-        let parsed: Vec<TfFile> = files.par_iter().map(|(name, p)| parse(name, p)).collect();
+        let files = read_dir_files(&dir, "tf", inputs, overlay);
+        let parsed: Vec<TfFile> = files
+            .par_iter()
+            .map(|(name, p)| parse(name, p, overlay))
+            .collect();
         let mut indices = Vec::new();
         for (file, (_, path)) in parsed.into_iter().zip(&files) {
             let i = loader.add_file(file);
@@ -327,7 +340,12 @@ fn variable_files(dir: &Path, vars: &Variables) -> Vec<PathBuf> {
     files
 }
 
-fn read_dir_files(dir: &Path, ext: &str, inputs: &[Input]) -> Vec<(String, PathBuf)> {
+fn read_dir_files(
+    dir: &Path,
+    ext: &str,
+    inputs: &[Input],
+    overlay: Option<&super::Overlay>,
+) -> Vec<(String, PathBuf)> {
     let listing = if dir.as_os_str().is_empty() {
         std::fs::read_dir(".")
     } else {
@@ -342,6 +360,18 @@ fn read_dir_files(dir: &Path, ext: &str, inputs: &[Input]) -> Vec<(String, PathB
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == ext))
         .map(|p| normalize(&p))
         .collect();
+    // Buffers not saved yet are files of the module too.
+    if let Some(overlay) = overlay {
+        let key = super::overlay_key(dir);
+        for path in overlay.keys() {
+            if path.parent() == Some(key.as_path())
+                && path.extension().is_some_and(|e| e == ext)
+                && !files.iter().any(|f| super::overlay_key(f) == *path)
+            {
+                files.push(path.clone());
+            }
+        }
+    }
     files.sort();
     files
         .into_iter()
@@ -355,8 +385,11 @@ fn read_dir_files(dir: &Path, ext: &str, inputs: &[Input]) -> Vec<(String, PathB
         .collect()
 }
 
-fn parse(name: &str, path: &Path) -> TfFile {
-    let text: Arc<str> = std::fs::read_to_string(path).map_or_else(|_| Arc::from(""), Arc::from);
+fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
+    let text: Arc<str> = match overlay.and_then(|o| o.get(&super::overlay_key(path))) {
+        Some(t) => Arc::clone(t),
+        None => std::fs::read_to_string(path).map_or_else(|_| Arc::from(""), Arc::from),
+    };
     let source = Arc::new(SourceFile::new(
         FileOrigin::File(path.to_path_buf()),
         name,
