@@ -30,6 +30,16 @@ impl Severity {
             _ => None,
         }
     }
+
+    /// The DISA category: `"CAT I"` (high), `"CAT II"` (medium) or `"CAT III"` (low).
+    #[must_use]
+    pub fn cat(self) -> &'static str {
+        match self {
+            Self::High => "CAT I",
+            Self::Medium => "CAT II",
+            Self::Low => "CAT III",
+        }
+    }
 }
 
 /// How much of the scan a control needs at once.

@@ -57,11 +57,13 @@
 
 pub mod catalogue;
 pub mod controlplane;
+pub mod dates;
 mod document;
 pub mod k8s;
 pub mod kubelet;
 mod out;
 mod pointer;
+pub mod settings;
 pub mod terraform;
 
 #[cfg(feature = "control")]

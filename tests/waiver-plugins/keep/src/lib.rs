@@ -1,29 +1,24 @@
 //! The smallest waiver plugin: it keeps every decision as it is. The host must detect its world
 //! from its exports (it exports `review`, not `check`) and load it as a waiver plugin.
 
-use stiglint_sdk::waiver::bindings::{
-    Decision, Guest, PluginError, PluginInfo, ReviewItem, ScanContext,
-};
+use stiglint_sdk::waiver::{Decision, Review, ScanContext, Value, WaiverPolicy};
 
+#[derive(Default)]
 struct Keep;
 
-impl Guest for Keep {
-    fn describe() -> PluginInfo {
-        PluginInfo {
-            name: "test-waiver-keep".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "keeps every decision".to_owned(),
-            controls: Vec::new(),
-        }
-    }
-
-    fn configure(_settings: String, _context: ScanContext) -> Result<(), PluginError> {
+impl WaiverPolicy for Keep {
+    /// Any settings are fine: this plugin has no opinion.
+    fn configure(&mut self, _settings: &Value, _scan: &ScanContext) -> Result<(), String> {
         Ok(())
     }
 
-    fn review(items: Vec<ReviewItem>) -> Result<Vec<Decision>, PluginError> {
-        Ok(items.iter().map(|_| Decision::Keep).collect())
+    fn review(&self, _item: &Review, _scan: &ScanContext) -> Decision {
+        Decision::Keep
     }
 }
 
-stiglint_sdk::waiver::bindings::__export_waiver_plugin!(Keep with_types_in stiglint_sdk::waiver::bindings);
+stiglint_sdk::waiver_plugin!(
+    name: "test-waiver-keep",
+    description: "keeps every decision",
+    policy: Keep,
+);
