@@ -763,3 +763,83 @@ resource "aws_eks_cluster" "this" {
     let out = check(&["--var", "no-equals-sign"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// `--diff` shows the fixes and changes nothing; `--fix` rewrites the files in place, keeping
+/// their indentation, and what it could fix is gone from the report.
+#[test]
+fn fix_and_diff_rewrite_yaml_and_terraform_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let yaml = dir.path().join("web.yaml");
+    std::fs::write(
+        &yaml,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      hostNetwork: true # debugging\n      containers:\n        - name: app\n          image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n          securityContext:\n            privileged: true\n",
+    )
+    .expect("write");
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        "resource \"aws_launch_template\" \"nodes\" {\n  name_prefix = \"nodes-\"\n  metadata_options {\n    http_tokens = \"optional\"\n  }\n}\n",
+    )
+    .expect("write");
+    let before = std::fs::read_to_string(&yaml).expect("read");
+    let out = run(stiglint()
+        .args(["check", "--no-config", "--diff"])
+        .arg(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("-      hostNetwork: true # debugging"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+      hostNetwork: false # debugging"),
+        "{diff}"
+    );
+    assert!(diff.contains("+            privileged: false"), "{diff}");
+    assert!(diff.contains("+            runAsNonRoot: true"), "{diff}");
+    assert_eq!(
+        std::fs::read_to_string(&yaml).expect("read"),
+        before,
+        "--diff changes nothing"
+    );
+
+    let out = run(stiglint()
+        .args(["check", "--no-config", "--fix", "--format", "json"])
+        .arg(dir.path()));
+    let err = stderr(&out);
+    assert!(err.contains("fixed"), "{err}");
+    let after = std::fs::read_to_string(&yaml).expect("read");
+    assert!(
+        after.contains("      hostNetwork: false # debugging\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("          securityContext:\n            runAsNonRoot: true\n            privileged: false\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("\n          resources:\n            limits:\n"),
+        "{after}"
+    );
+    let tf_after = std::fs::read_to_string(&tf).expect("read");
+    assert!(
+        tf_after.contains("    http_tokens = \"required\"\n"),
+        "{tf_after}"
+    );
+    // What was fixed is no longer reported.
+    let report = json(&out);
+    for id in [
+        "KUBER-L2-000060",
+        "KUBER-L2-000070",
+        "KUBER-L2-000020",
+        "KUBER-L2-000080",
+    ] {
+        assert!(findings(&report, id).is_empty(), "{id} left: {report:#}");
+    }
+    // And the fixed files still parse as what they were.
+    let out = run(stiglint()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(dir.path()));
+    let report = json(&out);
+    assert_eq!(report["summary"]["files_failed"], 0, "{report:#}");
+}

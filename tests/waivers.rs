@@ -416,3 +416,138 @@ fn a_failing_waiver_plugin_fails_closed() {
     assert_eq!(report["summary"]["waived"], 0, "{report:#}");
     assert!(statuses(&report).iter().all(|(_, _, st, _)| st == "open"));
 }
+
+/// `examples/waiver-plugin`, built on its own as a user would, enforcing its organisation's
+/// policy: a CAT I waiver is rejected, one longer than 90 days from its approval is rejected,
+/// an approver not on the list is rejected, and a valid one stands.
+#[test]
+fn example_waiver_plugin_enforces_its_policy() {
+    let root = common::repo_root();
+    let target = root.join("target/wasm-plugins");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root.join("examples/waiver-plugin"))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("cargo");
+    assert!(
+        status.success(),
+        "the example waiver plugin builds on its own"
+    );
+    let wasm = target.join("wasm32-wasip2/release/org_waiver_policy.wasm");
+    let waivers = r#"
+[[plugins]]
+path = "WASM"
+
+[plugin-settings.org-waiver-policy]
+max-days = 90
+approvers = ["Jane Doe (ISSM)"]
+
+[[waivers]]
+control = "KUBER-L2-000180"
+address = "aws_eks_cluster.this"
+justification = "audit logs go to the SIEM agent"
+approved-by = "Jane Doe (ISSM)"
+approved-on = "2026-11-01"
+expires = "2027-01-15"
+"#
+    .replace("WASM", wasm.to_str().expect("utf-8"));
+    let dir = project(&waivers);
+    // The inline waivers of the project: KUBER-L2-000070 (CAT I) twice, KUBER-L2-000060
+    // (CAT I), and KUBER-L2-000180 inline without approved-on; the file waiver above is the
+    // valid one, but the inline one on the same finding wins and lacks approved-on.
+    let (code, report, err) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let reasons: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["control"].as_str().expect("control").to_owned(),
+                f["status"].as_str().expect("status").to_owned(),
+                f["waiver"]["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let rejected_cat_one = reasons
+        .iter()
+        .filter(|(_, _, r)| r.contains("CAT I controls are never waivable"))
+        .count();
+    assert_eq!(rejected_cat_one, 3, "{reasons:#?}");
+    for (control, status, reason) in &reasons {
+        match control.as_str() {
+            "KUBER-L2-000070" | "KUBER-L2-000060" => {
+                // Open: the inline waivers are rejected (the sidecar never had one).
+                assert_eq!(status, "open");
+                assert!(
+                    reason.is_empty() || reason.contains("CAT I controls are never waivable"),
+                    "{reason}"
+                );
+            }
+            "KUBER-L2-000180" => {
+                assert_eq!(status, "open");
+                assert!(reason.contains("approved-on"), "{reason}");
+            }
+            _ => {}
+        }
+    }
+    // Without the inline waivers only the file's valid waiver is claimed, and it stands.
+    let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
+    let audit = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == "KUBER-L2-000180")
+        .expect("finding");
+    assert_eq!(audit["status"], "waived", "{audit:#}");
+    // Longer than 90 days from its approval: rejected.
+    let long = waivers.replace("expires = \"2027-01-15\"", "expires = \"2027-03-01\"");
+    let dir = project(&long);
+    let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
+    let audit = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == "KUBER-L2-000180")
+        .expect("finding");
+    assert_eq!(audit["status"], "open", "{audit:#}");
+    assert!(
+        audit["waiver"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("90")),
+        "{audit:#}"
+    );
+    // An approver not on the list: rejected.
+    let other = waivers.replace(
+        "approved-by = \"Jane Doe (ISSM)\"",
+        "approved-by = \"Someone Else\"",
+    );
+    let dir = project(&other);
+    let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
+    let audit = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == "KUBER-L2-000180")
+        .expect("finding");
+    assert_eq!(audit["status"], "open", "{audit:#}");
+    assert!(
+        audit["waiver"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("approver") || r.contains("Someone Else")),
+        "{audit:#}"
+    );
+}

@@ -29,33 +29,109 @@ pub struct TextEdit {
     pub text: String,
 }
 
-/// The text edits of a finding's fix in its file, or `None` when the fix cannot be placed.
+/// The text edit of a finding's fix in its file (one edit spanning what the fix changes), or
+/// `None` when the fix cannot be placed.
 #[must_use]
 pub fn edits(source: &Arc<SourceFile>, finding: &Finding) -> Option<Vec<TextEdit>> {
-    let fix = finding.fix.as_ref()?;
+    let doc = document_index(source, finding)?;
+    let fixed = apply_fix(source, &source.text, finding, doc)?;
+    Some(vec![minimal_edit(&source.text, &fixed)])
+}
+
+/// Which document of its file a finding is about (its index among the file's documents).
+#[must_use]
+pub fn document_index(source: &Arc<SourceFile>, finding: &Finding) -> Option<usize> {
     if *source.name != *finding.location.file {
         return None;
     }
-    let terraform = source.name.ends_with(".tf");
-    let loaded = if terraform {
-        None
-    } else {
-        Some(input::load(
-            Arc::clone(source),
-            input::yaml::DEFAULT_ALIAS_LIMIT,
-        ))
-    };
-    let mut out = Vec::new();
+    let loaded = load(source, &source.text)?;
+    loaded.documents.iter().position(|d| {
+        d.hints.name == finding.object.name
+            && d.spans
+                .resolve_in(&finding.location.pointer)
+                .is_some_and(|(r, _, elsewhere)| r == finding.location.range && elsewhere.is_none())
+    })
+}
+
+/// A finding's fix applied to `text` (the file's current text, maybe already changed by other
+/// fixes): each edit is placed on the text as the previous ones left it. `None` when an edit
+/// cannot be placed.
+#[must_use]
+pub fn apply_fix(
+    source: &Arc<SourceFile>,
+    text: &str,
+    finding: &Finding,
+    doc: usize,
+) -> Option<String> {
+    let fix = finding.fix.as_ref()?;
+    let mut current = text.to_owned();
     for edit in &fix.edits {
-        let e = if terraform {
-            hcl_edit(source, finding, edit)?
+        let file = Arc::new(SourceFile::new(
+            source.origin.clone(),
+            Arc::clone(&source.name),
+            Arc::from(current.as_str()),
+        ));
+        let loaded = load(&file, &current)?;
+        let d = loaded.documents.get(doc)?;
+        let e = if file.name.ends_with(".tf") {
+            hcl_edit(&file, d, edit)?
         } else {
-            yaml_edit(source, loaded.as_ref()?, finding, edit)?
+            yaml_edit(&file, d, edit)?
         };
-        out.push(e);
+        current = apply(&current, &[e]);
     }
-    out.sort_by_key(|e| std::cmp::Reverse(e.start));
-    Some(out)
+    (current != text).then_some(current)
+}
+
+/// The one edit that turns `old` into `new` (their common start and end kept).
+#[must_use]
+pub fn minimal_edit(old: &str, new: &str) -> TextEdit {
+    let prefix = old
+        .char_indices()
+        .zip(new.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(old.len().min(new.len()), |((i, _), _)| i);
+    let suffix = old[prefix..]
+        .chars()
+        .rev()
+        .zip(new[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    TextEdit {
+        start: prefix,
+        end: old.len() - suffix,
+        text: new[prefix..new.len() - suffix].to_owned(),
+    }
+}
+
+/// Load a file's documents from a text (a Terraform file as the only file of its module, from
+/// the text given, not the disk).
+fn load(source: &Arc<SourceFile>, text: &str) -> Option<LoadedFile> {
+    if source.name.ends_with(".tf") {
+        let crate::source::Origin::File(path) = &source.origin else {
+            return None;
+        };
+        let inputs = [input::Input {
+            name: source.name.to_string(),
+            origin: source.origin.clone(),
+        }];
+        let mut overlay = input::Overlay::new();
+        overlay.insert(input::overlay_key(path), Arc::from(text));
+        let (mut files, _) = input::terraform::load_with(
+            &inputs,
+            &input::terraform::Variables::default(),
+            Some(&overlay),
+        );
+        files.remove(&0)
+    } else {
+        let file = Arc::new(SourceFile::new(
+            source.origin.clone(),
+            Arc::clone(&source.name),
+            Arc::from(text),
+        ));
+        Some(input::load(file, input::yaml::DEFAULT_ALIAS_LIMIT))
+    }
 }
 
 /// Apply edits (sorted from the end, not overlapping) to a text.
@@ -73,16 +149,6 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
         floor = e.start;
     }
     out
-}
-
-/// The document of a file a finding is about: the one whose span index places the finding's
-/// pointer where the finding is.
-fn document<'a>(loaded: &'a LoadedFile, finding: &Finding) -> Option<&'a LoadedDoc> {
-    loaded.documents.iter().find(|d| {
-        d.spans
-            .resolve(&finding.location.pointer)
-            .is_some_and(|(r, _)| r == finding.location.range)
-    })
 }
 
 fn line_start(source: &SourceFile, offset: usize) -> usize {
@@ -124,13 +190,7 @@ fn tokens(pointer: &str) -> Vec<String> {
         .collect()
 }
 
-fn yaml_edit(
-    source: &SourceFile,
-    loaded: &LoadedFile,
-    finding: &Finding,
-    edit: &FixEdit,
-) -> Option<TextEdit> {
-    let doc = document(loaded, finding)?;
+fn yaml_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<TextEdit> {
     match edit {
         FixEdit::Set { pointer, value } => {
             let (range, exact) = doc.spans.resolve(pointer)?;
@@ -262,10 +322,7 @@ fn subtree_end(source: &SourceFile, start: usize) -> usize {
         let next_end = line_end(source, next_start);
         let line = &source.text[next_start..next_end];
         let indent = line.len() - line.trim_start().len();
-        if line.trim().is_empty()
-            || indent > own
-            || line.trim_start().starts_with('#') && indent > own
-        {
+        if line.trim().is_empty() || indent > own {
             end = next_end;
         } else {
             return end;
@@ -273,23 +330,10 @@ fn subtree_end(source: &SourceFile, start: usize) -> usize {
     }
 }
 
-fn hcl_edit(source: &SourceFile, finding: &Finding, edit: &FixEdit) -> Option<TextEdit> {
+fn hcl_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<TextEdit> {
     let FixEdit::Set { pointer, value } = edit else {
         return None;
     };
-    let loaded = {
-        let inputs = [input::Input {
-            name: source.name.to_string(),
-            origin: source.origin.clone(),
-        }];
-        let (mut files, _) =
-            input::terraform::load(&inputs, &input::terraform::Variables::default());
-        files.remove(&0)?
-    };
-    let doc = loaded
-        .documents
-        .iter()
-        .find(|d| d.hints.name == finding.object.name)?;
     let (range, exact, elsewhere) = doc.spans.resolve_in(pointer)?;
     if elsewhere.is_some() {
         return None;
@@ -328,4 +372,33 @@ fn hcl_edit(source: &SourceFile, finding: &Finding, edit: &FixEdit) -> Option<Te
         end: header_end,
         text: format!("\n{pad}{key} = {rendered}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_are_yaml_scalars_and_collections_block_yaml() {
+        // The emitter quotes what YAML 1.1 could read as something else.
+        for s in ["512Mi", "true", "app", "0755"] {
+            let (block, text) = yaml_value(&Value::String(s.into()), 0).expect("yaml");
+            assert!(!block);
+            let back: Value = serde_norway::from_str(&text).expect("parses");
+            assert_eq!(back, Value::String(s.into()), "{text}");
+        }
+        assert_eq!(
+            yaml_value(&Value::Bool(false), 0),
+            Some((false, "false".to_owned()))
+        );
+        let (block, text) = yaml_value(&serde_json::json!({"cpu": "500m"}), 4).expect("yaml");
+        assert!(block && text.starts_with("\n    cpu: "), "{text:?}");
+    }
+
+    #[test]
+    fn minimal_edit_keeps_common_ends() {
+        let e = minimal_edit("a: 1\nb: 2\n", "a: 1\nb: 3\n");
+        assert_eq!((e.start, e.end, e.text.as_str()), (8, 9, "3"));
+        assert_eq!(apply("a: 1\nb: 2\n", &[e]), "a: 1\nb: 3\n");
+    }
 }

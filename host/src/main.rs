@@ -486,9 +486,12 @@ fn controls(args: &ControlsArgs) -> Result<u8> {
     Ok(if session.problems.is_empty() { 0 } else { 2 })
 }
 
+/// A file the fixes change: its name, its new text, how many findings they fix in it.
+type FixedFile = (String, String, usize);
+
 /// The fixes of a scan's open findings: a unified diff, and each changed file's new text with
 /// the number of findings fixed in it.
-fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<(String, String, usize)>)> {
+fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<FixedFile>)> {
     let mut by_file: std::collections::BTreeMap<&str, Vec<&stiglint::scan::Finding>> =
         std::collections::BTreeMap::new();
     for f in &result.findings {
@@ -505,28 +508,21 @@ fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<(String, St
         if file == "<stdin>" {
             continue;
         }
-        let mut edits = Vec::new();
+        // One fix after the other, each placed on the text the previous ones left.
+        let mut text = source.text.to_string();
         let mut fixed = 0;
         for f in findings {
-            if let Some(e) = stiglint::fix::edits(source, f) {
-                // Two findings may want the same edit (one fix for both): keep it once.
-                let new: Vec<_> = e.into_iter().filter(|x| !edits.contains(x)).collect();
-                if new.iter().all(|x: &stiglint::fix::TextEdit| {
-                    edits.iter().all(|y: &stiglint::fix::TextEdit| {
-                        x.end <= y.start
-                            || y.end <= x.start
-                            || (x.start == x.end && y.start == y.end && x.start != y.start)
-                    })
-                }) {
-                    edits.extend(new);
-                    fixed += 1;
-                }
+            let Some(doc) = stiglint::fix::document_index(source, f) else {
+                continue;
+            };
+            if let Some(new) = stiglint::fix::apply_fix(source, &text, f, doc) {
+                text = new;
+                fixed += 1;
             }
         }
-        if edits.is_empty() {
+        if fixed == 0 {
             continue;
         }
-        let text = stiglint::fix::apply(&source.text, &edits);
         diff.push_str(
             &similar::TextDiff::from_lines(&*source.text, &text)
                 .unified_diff()
