@@ -36,6 +36,13 @@ pub fn days_between(from: &str, to: &str) -> Option<i64> {
     Some(days_from_civil(to)? - days_from_civil(from)?)
 }
 
+/// The date `days` after `date` (`YYYY-MM-DD`).
+#[must_use]
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    let (y, m, d) = civil_from_days(days_from_civil(date)? + days);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
 fn days_from_civil(s: &str) -> Option<i64> {
     if !is_date(s) {
@@ -88,6 +95,10 @@ mod tests {
         assert_eq!(super::days_from_civil("1970-01-01"), Some(0));
         assert_eq!(super::days_from_civil("2025-11-22"), Some(20_414));
         assert_eq!(super::days_between("2024-02-28", "2024-03-01"), Some(2));
+        assert_eq!(
+            super::add_days("2026-11-22", 90).as_deref(),
+            Some("2027-02-20")
+        );
         assert_eq!(super::days_between("2026-11-22", "2026-10-23"), Some(-30));
     }
 }

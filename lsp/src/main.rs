@@ -1,6 +1,57 @@
-//! `stiglint-lsp`: the language server lands with its own issue; until then this binary says so.
+//! `stiglint-lsp`: the stiglint language server over stdio. Squiggles on the exact range of
+//! every finding, the control's documentation on hover, quick fixes and "waive here" — from the
+//! same engine, plugins and ranges as the CLI. One protocol method per file in `methods/`.
 
-fn main() -> std::process::ExitCode {
-    eprintln!("stiglint-lsp: the language server is not built yet (see the language-server issue)");
-    std::process::ExitCode::from(2)
+mod convert;
+mod methods;
+mod state;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use lsp_server::{Connection, Message};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stiglint-lsp: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let (connection, io) = Connection::stdio();
+    let (id, params) = connection
+        .initialize_start()
+        .context("waiting for initialize")?;
+    let (answer, mut state) = methods::initialize::handle(params)?;
+    connection
+        .initialize_finish(id, answer)
+        .context("answering initialize")?;
+    methods::initialized::register_watchers(&connection)?;
+    state.rescan();
+    for message in &connection.receiver {
+        match message {
+            Message::Request(req) => {
+                if connection.handle_shutdown(&req)? {
+                    break;
+                }
+                let response = methods::request(&mut state, req);
+                connection.sender.send(Message::Response(response))?;
+            }
+            Message::Notification(n) => {
+                // A notification the server cannot use is not a reason to stop serving.
+                if let Err(e) = methods::notification(&connection, &mut state, n) {
+                    eprintln!("stiglint-lsp: {e:#}");
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    // The writer thread ends when the connection's sender is gone.
+    drop(connection);
+    io.join().context("closing stdio")?;
+    Ok(())
 }

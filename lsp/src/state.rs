@@ -1,0 +1,282 @@
+//! The server's state: the workspace, the open buffers, the stiglint session, and the last
+//! scan (the same engine and ranges as the CLI: no second implementation).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
+    NumberOrString, Uri,
+};
+use stiglint::config::Config;
+use stiglint::input::{Overlay, overlay_key};
+use stiglint::runtime::Severity;
+use stiglint::scan::{Finding, FindingStatus, NoteKind, ScanResult};
+use stiglint::session::{Session, SessionOptions};
+
+use crate::convert;
+
+/// Client settings (`initializationOptions` or `workspace/didChangeConfiguration`'s
+/// `settings.stiglint`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// Lowest severity shown: `low`, `medium` or `high`.
+    pub severity_threshold: Option<String>,
+    /// Do not show waived findings (shown as hints otherwise).
+    pub hide_waived: bool,
+}
+
+/// Everything the server knows.
+pub struct State {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// Open buffers by path.
+    pub open: BTreeMap<PathBuf, String>,
+    /// The session (plugins loaded once; rebuilt when `stiglint.toml` changes).
+    pub session: Option<Session>,
+    /// Why the session could not be built (a bad `stiglint.toml`), shown as a diagnostic.
+    pub session_error: Option<String>,
+    /// The last scan.
+    pub last: Option<ScanResult>,
+    /// Client settings.
+    pub settings: Settings,
+}
+
+impl State {
+    /// A state for a workspace.
+    #[must_use]
+    pub fn new(root: PathBuf, settings: Settings) -> Self {
+        let mut s = Self {
+            root,
+            open: BTreeMap::new(),
+            session: None,
+            session_error: None,
+            last: None,
+            settings,
+        };
+        s.reload_config();
+        s
+    }
+
+    /// (Re)read `stiglint.toml` from the workspace root and load the plugins.
+    pub fn reload_config(&mut self) {
+        let config = match Config::find(&self.root) {
+            Some(p) => Config::read(&p).map_err(|e| e.to_string()),
+            None => Ok(Config::default()),
+        };
+        let built = config.and_then(|config| {
+            Session::new(SessionOptions {
+                config,
+                today: stiglint::dates::today_utc(),
+                ..SessionOptions::default()
+            })
+            .map_err(|e| e.to_string())
+        });
+        match built {
+            Ok(s) => {
+                self.session = Some(s);
+                self.session_error = None;
+            }
+            Err(e) => {
+                self.session = None;
+                self.session_error = Some(e);
+            }
+        }
+    }
+
+    /// Scan the workspace with the open buffers over the files on disk.
+    pub fn rescan(&mut self) {
+        let Some(session) = &self.session else {
+            self.last = None;
+            return;
+        };
+        let overlay: Overlay = self
+            .open
+            .iter()
+            .map(|(p, t)| (overlay_key(p), Arc::from(t.as_str())))
+            .collect();
+        let mut paths = vec![self.root.clone()];
+        paths.extend(
+            self.open
+                .keys()
+                .filter(|p| !p.starts_with(&self.root) || !p.exists())
+                .cloned(),
+        );
+        self.last = Some(session.scan_with(&paths, None, Some(&overlay)));
+    }
+
+    /// The text of a file: its buffer, else the disk.
+    #[must_use]
+    pub fn text(&self, path: &Path) -> Option<String> {
+        self.open
+            .get(path)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(path).ok())
+    }
+
+    /// The absolute path of a file as the scan names it.
+    #[must_use]
+    pub fn path_of(name: &str) -> PathBuf {
+        let p = Path::new(name);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        }
+    }
+
+    /// Findings of the last scan in a file, with their index in the scan.
+    #[must_use]
+    pub fn findings_in(&self, path: &Path) -> Vec<(usize, &Finding)> {
+        let Some(last) = &self.last else {
+            return Vec::new();
+        };
+        last.findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| overlay_key(&Self::path_of(&f.location.file)) == overlay_key(path))
+            .collect()
+    }
+
+    fn threshold(&self) -> Severity {
+        match self.settings.severity_threshold.as_deref() {
+            Some("high") => Severity::High,
+            Some("medium") => Severity::Medium,
+            _ => Severity::Low,
+        }
+    }
+
+    /// The diagnostics of an open file.
+    #[must_use]
+    pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
+        let text = self.text(path).unwrap_or_default();
+        let mut out = Vec::new();
+        if let Some(e) = &self.session_error {
+            out.push(Diagnostic {
+                range: lsp_types::Range::default(),
+                severity: Some(DiagnosticSeverity::ERROR),
+                source: Some("stiglint".to_owned()),
+                message: format!("stiglint cannot start: {e}"),
+                ..Diagnostic::default()
+            });
+            return out;
+        }
+        let Some(last) = &self.last else {
+            return out;
+        };
+        let here = |name: &str| overlay_key(&Self::path_of(name)) == overlay_key(path);
+        for (index, f) in self.findings_in(path) {
+            let waived = f.status == FindingStatus::Waived;
+            if (waived && self.settings.hide_waived) || f.severity < self.threshold() {
+                continue;
+            }
+            out.push(self.diagnostic(&text, index, f, waived));
+        }
+        for n in &last.notes {
+            let Some(l) = n.location.as_ref().filter(|l| here(&l.file)) else {
+                continue;
+            };
+            if n.kind != NoteKind::NotEvaluated && n.kind != NoteKind::Partial {
+                continue;
+            }
+            out.push(Diagnostic {
+                range: convert::range(&text, l.range),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                code: Some(NumberOrString::String(n.control.clone())),
+                source: Some("stiglint".to_owned()),
+                message: format!(
+                    "{} {}: {}",
+                    n.control,
+                    if n.kind == NoteKind::Partial {
+                        "partly evaluated"
+                    } else {
+                        "not evaluated"
+                    },
+                    n.reason
+                ),
+                ..Diagnostic::default()
+            });
+        }
+        for p in &last.problems {
+            if !p.file.as_deref().is_some_and(here) {
+                continue;
+            }
+            let range = p
+                .range
+                .map(|r| convert::range(&text, r))
+                .unwrap_or_default();
+            out.push(Diagnostic {
+                range,
+                severity: Some(DiagnosticSeverity::ERROR),
+                source: Some("stiglint".to_owned()),
+                message: p.message.clone(),
+                ..Diagnostic::default()
+            });
+        }
+        out
+    }
+
+    fn diagnostic(&self, text: &str, index: usize, f: &Finding, waived: bool) -> Diagnostic {
+        let severity = if waived {
+            DiagnosticSeverity::HINT
+        } else {
+            match f.severity {
+                Severity::High => DiagnosticSeverity::ERROR,
+                Severity::Medium => DiagnosticSeverity::WARNING,
+                Severity::Low => DiagnosticSeverity::INFORMATION,
+            }
+        };
+        let related: Vec<DiagnosticRelatedInformation> = f
+            .related
+            .iter()
+            .filter_map(|r| {
+                let path = Self::path_of(&r.location.file);
+                let other = self.text(&path)?;
+                Some(DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: convert::uri_of(&path)?,
+                        range: convert::range(&other, r.location.range),
+                    },
+                    message: r.message.clone(),
+                })
+            })
+            .collect();
+        let mut message = f.message.clone();
+        if let Some(w) = &f.waiver {
+            match &w.reason {
+                None => {
+                    let _ = write!(
+                        message,
+                        " (waived until {} by {})",
+                        w.record.expires, w.record.approved_by
+                    );
+                }
+                Some(reason) => {
+                    let _ = write!(message, " (not waived: {reason})");
+                }
+            }
+        }
+        Diagnostic {
+            range: convert::range(text, f.location.range),
+            severity: Some(severity),
+            code: Some(NumberOrString::String(f.control.clone())),
+            code_description: control_link(&f.control),
+            source: Some("stiglint".to_owned()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            data: Some(serde_json::json!({ "finding": index })),
+            ..Diagnostic::default()
+        }
+    }
+}
+
+/// Where a control is documented: the DISA Kubernetes STIG on STIG Viewer.
+fn control_link(_control: &str) -> Option<CodeDescription> {
+    use std::str::FromStr;
+    Uri::from_str("https://www.stigviewer.com/stig/kubernetes/")
+        .ok()
+        .map(|href| CodeDescription { href })
+}

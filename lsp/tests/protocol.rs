@@ -1,0 +1,333 @@
+//! The language server over stdio, against the real binary: initialize, open, change
+//! (incremental), diagnostics with exact ranges, cross-document context from the workspace,
+//! hover, code actions (quick fix and waive here), text that does not parse, shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(root: &Path) -> Self {
+        let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-cache");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stiglint-lsp"))
+            .current_dir(root)
+            .env("STIGLINT_CACHE_DIR", cache)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start stiglint-lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        length = v.parse().expect("length");
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if tx
+                    .send(serde_json::from_slice(&body).expect("json"))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Self {
+            child,
+            stdin,
+            messages: rx,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its response (answering the server's own requests).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let m = self.next();
+            if m["id"] == id && m.get("method").is_none() {
+                return m;
+            }
+        }
+    }
+
+    fn next(&mut self) -> Value {
+        let m = self
+            .messages
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a message from the server within 60 s");
+        if m.get("method").is_some() && m.get("id").is_some() {
+            // A request of the server (registerCapability): answer it.
+            let id = m["id"].clone();
+            self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        }
+        m
+    }
+
+    /// The next diagnostics published for a URI.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let m = self.next();
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                return m["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// Apply a protocol text edit (ASCII text: UTF-16 columns are bytes).
+fn apply(text: &str, edit: &Value) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().expect("line") as usize;
+        let col = p["character"].as_u64().expect("character") as usize;
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + col
+    };
+    let (start, end) = (
+        offset(&edit["range"]["start"]),
+        offset(&edit["range"]["end"]),
+    );
+    format!(
+        "{}{}{}",
+        &text[..start],
+        edit["newText"].as_str().expect("text"),
+        &text[end..]
+    )
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn codes(d: &[Value]) -> Vec<(String, u64, u64, u64, u64)> {
+    let mut v: Vec<_> = d
+        .iter()
+        .map(|d| {
+            let r = &d["range"];
+            (
+                d["code"].as_str().unwrap_or("").to_owned(),
+                r["start"]["line"].as_u64().expect("line"),
+                r["start"]["character"].as_u64().expect("char"),
+                r["end"]["line"].as_u64().expect("line"),
+                r["end"]["character"].as_u64().expect("char"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const WEB: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+        - name: app
+          image: registry1.dso.mil/ironbank/opensource/nginx:1.25
+          securityContext:
+            runAsNonRoot: true
+            privileged: true
+          resources:
+            limits: {cpu: 100m, memory: 64Mi}
+";
+
+const NETPOL: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+";
+
+#[test]
+fn diagnostics_hover_code_actions_and_broken_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    std::fs::write(root.join("web.yaml"), WEB).expect("write");
+    std::fs::write(root.join("netpol.yaml"), NETPOL).expect("write");
+    let web = uri(&root.join("web.yaml"));
+    let mut c = Client::start(&root);
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    assert_eq!(init["result"]["serverInfo"]["name"], "stiglint", "{init}");
+    assert_eq!(
+        init["result"]["capabilities"]["textDocumentSync"]["change"],
+        2
+    );
+    c.notify("initialized", json!({}));
+
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": web, "languageId": "yaml", "version": 1, "text": WEB}}),
+    );
+    let d = c.diagnostics(&web);
+    // Exact ranges (0-based, UTF-16); the default-deny policy in the other file of the
+    // workspace counts, so no KUBER-L2-000110.
+    assert_eq!(
+        codes(&d),
+        [
+            ("KUBER-L2-000060".to_owned(), 8, 6, 8, 23),
+            ("KUBER-L2-000070".to_owned(), 14, 12, 14, 28),
+        ],
+        "{d:#?}"
+    );
+    let privileged = d
+        .iter()
+        .find(|x| x["code"] == "KUBER-L2-000070")
+        .expect("diagnostic");
+    assert_eq!(privileged["severity"], 1, "CAT I is an error");
+    assert_eq!(privileged["source"], "stiglint");
+    assert_eq!(
+        privileged["message"],
+        "Container 'app' must not run privileged"
+    );
+    assert!(privileged["codeDescription"]["href"].as_str().is_some());
+
+    // Hover: the control's documentation.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": web}, "position": {"line": 14, "character": 15}}),
+    );
+    let text = hover["result"]["contents"]["value"]
+        .as_str()
+        .expect("markdown");
+    assert!(
+        text.contains("KUBER-L2-000070") && text.contains("**Why.**"),
+        "{text}"
+    );
+
+    // Code actions on the host network line: the quick fix and "waive here".
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": web},
+               "range": {"start": {"line": 8, "character": 6}, "end": {"line": 8, "character": 6}},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().expect("actions").clone();
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    assert!(titles.contains(&"Waive KUBER-L2-000060 here"), "{titles:?}");
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .expect("a quick fix");
+    let edit = &fix["edit"]["changes"][&web][0];
+    let fixed = apply(WEB, edit);
+    assert_eq!(
+        fixed.lines().nth(8),
+        Some("      hostNetwork: false"),
+        "{fix:#}"
+    );
+    assert_eq!(fixed.lines().count(), WEB.lines().count(), "{fixed}");
+    let waive = actions
+        .iter()
+        .find(|a| a["title"] == "Waive KUBER-L2-000060 here")
+        .expect("waive");
+    let waive_text = waive["edit"]["changes"][&web][0]["newText"]
+        .as_str()
+        .expect("text");
+    assert!(
+        waive_text.starts_with("      # stiglint:waive KUBER-L2-000060 expires="),
+        "{waive_text}"
+    );
+
+    // An incremental change fixes the privileged line: its diagnostic goes.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": web, "version": 2},
+               "contentChanges": [{"range": {"start": {"line": 14, "character": 24},
+                                             "end": {"line": 14, "character": 28}},
+                                   "text": "false"}]}),
+    );
+    let d = c.diagnostics(&web);
+    assert_eq!(
+        codes(&d),
+        [("KUBER-L2-000060".to_owned(), 8, 6, 8, 23)],
+        "{d:#?}"
+    );
+
+    // Mid-typing: a broken document gives an error at its place; the server lives on.
+    let broken = format!("{WEB}---\nkind: Pod\nmetadata: [unclosed\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": web, "version": 3}, "contentChanges": [{"text": broken}]}),
+    );
+    let d = c.diagnostics(&web);
+    assert!(
+        d.iter().any(|x| x["severity"] == 1
+            && x["code"].is_null()
+            && x["range"]["start"]["line"].as_u64() >= Some(18)),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter().any(|x| x["code"] == "KUBER-L2-000060"),
+        "the rest still checked: {d:#?}"
+    );
+
+    // Close: cleared.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": web}}),
+    );
+    assert!(c.diagnostics(&web).is_empty());
+
+    let shutdown = c.request("shutdown", Value::Null);
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    c.notify("exit", Value::Null);
+    let status = c.child.wait().expect("exit");
+    assert!(status.success());
+}
