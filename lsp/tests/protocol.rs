@@ -74,12 +74,12 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
-    fn notify(&mut self, method: &str, params: Value) {
+    fn notify(&mut self, method: &str, params: &Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
     /// Send a request and wait for its response (answering the server's own requests).
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    fn request(&mut self, method: &str, params: &Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -94,7 +94,7 @@ impl Client {
     fn next(&mut self) -> Value {
         let m = self
             .messages
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .expect("a message from the server within 60 s");
         if m.get("method").is_some() && m.get("id").is_some() {
             // A request of the server (registerCapability): answer it.
@@ -193,6 +193,7 @@ spec:
 ";
 
 #[test]
+#[allow(clippy::too_many_lines)] // one protocol session, step by step
 fn diagnostics_hover_code_actions_and_broken_text() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("root");
@@ -202,18 +203,18 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     let mut c = Client::start(&root);
     let init = c.request(
         "initialize",
-        json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
     );
     assert_eq!(init["result"]["serverInfo"]["name"], "stiglint", "{init}");
     assert_eq!(
         init["result"]["capabilities"]["textDocumentSync"]["change"],
         2
     );
-    c.notify("initialized", json!({}));
+    c.notify("initialized", &json!({}));
 
     c.notify(
         "textDocument/didOpen",
-        json!({"textDocument": {"uri": web, "languageId": "yaml", "version": 1, "text": WEB}}),
+        &json!({"textDocument": {"uri": web, "languageId": "yaml", "version": 1, "text": WEB}}),
     );
     let d = c.diagnostics(&web);
     // Exact ranges (0-based, UTF-16); the default-deny policy in the other file of the
@@ -241,7 +242,7 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     // Hover: the control's documentation.
     let hover = c.request(
         "textDocument/hover",
-        json!({"textDocument": {"uri": web}, "position": {"line": 14, "character": 15}}),
+        &json!({"textDocument": {"uri": web}, "position": {"line": 14, "character": 15}}),
     );
     let text = hover["result"]["contents"]["value"]
         .as_str()
@@ -254,7 +255,7 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     // Code actions on the host network line: the quick fix and "waive here".
     let actions = c.request(
         "textDocument/codeAction",
-        json!({"textDocument": {"uri": web},
+        &json!({"textDocument": {"uri": web},
                "range": {"start": {"line": 8, "character": 6}, "end": {"line": 8, "character": 6}},
                "context": {"diagnostics": []}}),
     );
@@ -288,7 +289,7 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     // An incremental change fixes the privileged line: its diagnostic goes.
     c.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": web, "version": 2},
+        &json!({"textDocument": {"uri": web, "version": 2},
                "contentChanges": [{"range": {"start": {"line": 14, "character": 24},
                                              "end": {"line": 14, "character": 28}},
                                    "text": "false"}]}),
@@ -304,7 +305,7 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     let broken = format!("{WEB}---\nkind: Pod\nmetadata: [unclosed\n");
     c.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": web, "version": 3}, "contentChanges": [{"text": broken}]}),
+        &json!({"textDocument": {"uri": web, "version": 3}, "contentChanges": [{"text": broken}]}),
     );
     let d = c.diagnostics(&web);
     assert!(
@@ -321,13 +322,13 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     // Close: cleared.
     c.notify(
         "textDocument/didClose",
-        json!({"textDocument": {"uri": web}}),
+        &json!({"textDocument": {"uri": web}}),
     );
     assert!(c.diagnostics(&web).is_empty());
 
-    let shutdown = c.request("shutdown", Value::Null);
+    let shutdown = c.request("shutdown", &Value::Null);
     assert!(shutdown.get("error").is_none(), "{shutdown}");
-    c.notify("exit", Value::Null);
+    c.notify("exit", &Value::Null);
     let status = c.child.wait().expect("exit");
     assert!(status.success());
 }
