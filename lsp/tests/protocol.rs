@@ -332,3 +332,87 @@ fn diagnostics_hover_code_actions_and_broken_text() {
     let status = c.child.wait().expect("exit");
     assert!(status.success());
 }
+
+const EKS: &str = r#"resource "aws_eks_cluster" "this" {
+  name                      = local.name
+  role_arn                  = "arn:aws:iam::111122223333:role/eks"
+  enabled_cluster_log_types = ["api"]
+  vpc_config {
+    subnet_ids             = ["subnet-1"]
+    endpoint_public_access = true
+  }
+}
+"#;
+
+/// Terraform: the open `.tf` buffer is evaluated with its sibling files (a local from
+/// another file of the module), and its quick fixes edit HCL in place.
+#[test]
+fn terraform_buffers_with_sibling_files_and_hcl_quick_fixes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    std::fs::write(root.join("locals.tf"), "locals {\n  name = \"prod\"\n}\n").expect("write");
+    let main = root.join("main.tf");
+    let main_uri = uri(&main);
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", &json!({}));
+    // Not saved yet: the buffer alone is the file.
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": main_uri, "languageId": "terraform", "version": 1, "text": EKS}}),
+    );
+    let d = c.diagnostics(&main_uri);
+    let at: Vec<(String, u64, u64, u64, u64)> = codes(&d);
+    assert!(
+        at.contains(&("KUBER-L2-000120".to_owned(), 6, 4, 6, 33)),
+        "{d:#?}"
+    );
+    assert!(
+        at.iter()
+            .any(|(c, l, ..)| c == "KUBER-L2-000180" && *l == 3),
+        "{d:#?}"
+    );
+    // The local from locals.tf was known: the audit-log-offload control names the cluster's
+    // log group, and reports it where the name was written, in locals.tf.
+    let locals_uri = uri(&root.join("locals.tf"));
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": locals_uri, "languageId": "terraform", "version": 1,
+                "text": "locals {\n  name = \"prod\"\n}\n"}}),
+    );
+    let d = c.diagnostics(&locals_uri);
+    assert!(
+        d.iter().any(|x| x["code"] == "KUBER-L2-000190"
+            && x["range"]["start"]["line"] == 1
+            && x["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("/aws/eks/prod/cluster"))),
+        "{d:#?}"
+    );
+    for (line, want) in [
+        (6, "    endpoint_public_access = false"),
+        (3, "  enabled_cluster_log_types = [\"api\",\"audit\"]"),
+    ] {
+        let actions = c.request(
+            "textDocument/codeAction",
+            &json!({"textDocument": {"uri": main_uri},
+                    "range": {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}},
+                    "context": {"diagnostics": []}}),
+        );
+        let fix = actions["result"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .find(|a| a["isPreferred"] == true)
+            .cloned()
+            .unwrap_or_else(|| panic!("a quick fix on line {line}: {actions:#}"));
+        let fixed = apply(EKS, &fix["edit"]["changes"][&main_uri][0]);
+        assert_eq!(fixed.lines().nth(line), Some(want), "{fixed}");
+    }
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
