@@ -416,3 +416,61 @@ fn terraform_buffers_with_sibling_files_and_hcl_quick_fixes() {
     c.notify("exit", &Value::Null);
     assert!(c.child.wait().expect("exit").success());
 }
+
+/// Waived findings are hints, hidden with `hideWaived`; `severityThreshold` hides the lower
+/// CATs; both from `workspace/didChangeConfiguration`.
+#[test]
+fn waived_hints_and_client_settings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+spec:
+  containers:
+    - name: shell
+      image: registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4
+      securityContext:
+        # stiglint:waive KUBER-L2-000070 expires=2099-01-01 approved-by=ops -- lab only
+        privileged: true
+";
+    let path = root.join("debug.yaml");
+    std::fs::write(&path, text).expect("write");
+    let u = uri(&path);
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", &json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&u);
+    let waived = d
+        .iter()
+        .find(|x| x["code"] == "KUBER-L2-000070")
+        .expect("the waived finding is shown");
+    assert_eq!(waived["severity"], 4, "a hint: {waived:#}");
+    assert!(
+        waived["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("waived until 2099-01-01"))
+    );
+    let medium = |d: &[Value]| d.iter().filter(|x| x["severity"] == 2).count();
+    assert!(medium(&d) > 0, "CAT II findings are warnings: {d:#?}");
+
+    c.notify(
+        "workspace/didChangeConfiguration",
+        &json!({"settings": {"stiglint": {"hideWaived": true, "severityThreshold": "high"}}}),
+    );
+    let d = c.diagnostics(&u);
+    assert!(!d.iter().any(|x| x["code"] == "KUBER-L2-000070"), "{d:#?}");
+    assert_eq!(medium(&d), 0, "{d:#?}");
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
