@@ -843,3 +843,63 @@ fn fix_and_diff_rewrite_yaml_and_terraform_in_place() {
     let report = json(&out);
     assert_eq!(report["summary"]["files_failed"], 0, "{report:#}");
 }
+
+/// Several reports in one run: JUnit (read back by Python's junitparser), GitHub workflow
+/// commands on standard output, GitLab Code Quality JSON.
+#[test]
+fn junit_github_and_gitlab_in_one_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junit = dir.path().join("report.xml");
+    let gitlab = dir.path().join("cq.json");
+    let out = run(stiglint()
+        .args([
+            "check",
+            "--select",
+            "KUBER-L2-000070,KUBER-L2-000080",
+            "--format",
+        ])
+        .arg(format!("junit={}", junit.display()))
+        .arg("--format")
+        .arg("github")
+        .arg("--format")
+        .arg(format!("gitlab={}", gitlab.display()))
+        .arg("tests/data/privileged.yaml"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let github = stdout(&out);
+    assert!(
+        github.contains(
+            "::error file=tests/data/privileged.yaml,line=13,col=13,endLine=13,endColumn=29,title=KUBER-L2-000070::Container 'app' must not run privileged"
+        ),
+        "{github}"
+    );
+    let suites = common::junitparser(&junit);
+    let privileged = suites
+        .iter()
+        .find(|s| s.0.starts_with("KUBER-L2-000070"))
+        .expect("a suite per control");
+    assert_eq!(
+        (privileged.1, privileged.2, privileged.3),
+        (1, 1, 0),
+        "{suites:?}"
+    );
+    let cq: Value = serde_json::from_slice(&std::fs::read(&gitlab).expect("cq")).expect("json");
+    let issue = cq
+        .as_array()
+        .expect("issues")
+        .iter()
+        .find(|i| i["check_name"] == "KUBER-L2-000070")
+        .expect("issue");
+    assert_eq!(issue["severity"], "blocker");
+    assert_eq!(issue["location"]["lines"]["begin"], 13);
+    assert_eq!(issue["fingerprint"].as_str().map(str::len), Some(64));
+    // Two reports on standard output is a usage error.
+    let out = run(stiglint().args([
+        "check",
+        "--format",
+        "json",
+        "--format",
+        "github",
+        "tests/data/privileged.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -91,6 +91,31 @@ enum OutputFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// JUnit XML: a test case per control and object (GitLab, Jenkins).
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+}
+
+/// `--format FORMAT` or `--format FORMAT=FILE`.
+#[derive(Debug, Clone)]
+struct FormatSpec {
+    format: OutputFormat,
+    path: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> std::result::Result<FormatSpec, String> {
+    let (name, path) = match s.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+        Some(_) => return Err(format!("'{s}': a file name must follow '='")),
+        None => (s, None),
+    };
+    let format = <OutputFormat as ValueEnum>::from_str(name, true).map_err(|_| {
+        format!("unknown format '{name}' (text, json, sarif, junit, github, gitlab)")
+    })?;
+    Ok(FormatSpec { format, path })
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -138,9 +163,11 @@ struct CheckArgs {
     /// Files or directories to check (`-` reads standard input). Default: `.`.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<OutputFormat>,
+    /// Output format, repeatable as FORMAT=FILE for several reports in one run:
+    /// `--format sarif=out.sarif --format junit=out.xml` (text, json, sarif, junit, github,
+    /// gitlab).
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    format: Vec<FormatSpec>,
     /// Write the report to a file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -409,8 +436,27 @@ fn check(args: CheckArgs) -> Result<u8> {
     }
     let strict = args.strict || config_strict;
 
-    let format = args.format.unwrap_or(OutputFormat::Text);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let mut specs = args.format.clone();
+    if specs.is_empty() {
+        specs.push(FormatSpec {
+            format: OutputFormat::Text,
+            path: None,
+        });
+    }
+    // `-o FILE` names the file of the one report without its own.
+    if let Some(out) = &args.output {
+        let unnamed: Vec<&mut FormatSpec> = specs.iter_mut().filter(|s| s.path.is_none()).collect();
+        if unnamed.len() > 1 {
+            bail!("-o names one report's file; give the others FORMAT=FILE");
+        }
+        for s in unnamed {
+            s.path = Some(out.clone());
+        }
+    }
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        bail!("only one report can go to standard output; give the others FORMAT=FILE");
+    }
+    let to_terminal = specs.iter().any(|s| s.path.is_none()) && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -424,20 +470,32 @@ fn check(args: CheckArgs) -> Result<u8> {
         fail_on_unused_waivers: args.fail_on_unused_waivers,
     };
     let code = report::exit_code(&result, &options);
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
-        match format {
-            OutputFormat::Text => report::text::write(&result, &options, out)?,
-            OutputFormat::Json => report::json::write(&result, &options, out)?,
-            OutputFormat::Sarif => report::sarif::write(&result, &options, out)?,
+    for spec in &specs {
+        let file_options = ReportOptions {
+            color: options.color && spec.path.is_none(),
+            ..options
+        };
+        let write = |out: &mut dyn Write| -> std::io::Result<()> {
+            match spec.format {
+                OutputFormat::Text => report::text::write(&result, &file_options, out)?,
+                OutputFormat::Json => report::json::write(&result, &file_options, out)?,
+                OutputFormat::Sarif => report::sarif::write(&result, &file_options, out)?,
+                OutputFormat::Junit => report::junit::write(&result, &file_options, out)?,
+                OutputFormat::Github => report::github::write(&result, &file_options, out)?,
+                OutputFormat::Gitlab => report::gitlab::write(&result, &file_options, out)?,
+            }
+            out.flush()
+        };
+        match &spec.path {
+            Some(path) => write_file(path, write)?,
+            None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+                .context("cannot write the report")?,
         }
-        out.flush()
-    };
-    match &args.output {
-        Some(path) => write_file(path, write)?,
-        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))
-            .context("cannot write the report")?,
     }
-    if args.output.is_some() || !matches!(format, OutputFormat::Text) {
+    let text_on_stdout = specs
+        .iter()
+        .any(|s| s.path.is_none() && matches!(s.format, OutputFormat::Text));
+    if !text_on_stdout {
         // Machine-readable reports go to their file or stdout; people still see the verdict.
         let mut summary = Vec::new();
         report::text::write_problems(&result, &mut summary)?;

@@ -127,3 +127,42 @@ pub fn validate_sarif(path: &std::path::Path) {
         bad.join("\n")
     );
 }
+
+/// Read a JUnit XML file with Python's junitparser (installed from PyPI into a venv under
+/// `target/tools` on first use): `(suite name, tests, failures, skipped)` of each suite.
+pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
+    let venv = repo_root().join("target/tools/venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3")
+            .success();
+        assert!(ok, "python3 -m venv");
+        let ok = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "junitparser==3.2.0"])
+            .status()
+            .expect("pip")
+            .success();
+        assert!(ok, "pip install junitparser");
+    }
+    let script = r#"
+import json, sys
+from junitparser import JUnitXml
+xml = JUnitXml.fromfile(sys.argv[1])
+print(json.dumps([[s.name, s.tests, s.failures, s.skipped] for s in xml]))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("run junitparser");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}

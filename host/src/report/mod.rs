@@ -1,7 +1,10 @@
 //! Reports: one module per output format, all fed from the same [`ScanResult`].
 
 pub mod catalogue;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod register;
 pub mod sarif;
 pub mod text;

@@ -1,0 +1,130 @@
+//! JUnit XML: one test suite per control, one test case per object it judged with a finding
+//! (failed, its location and message) or a waiver (skipped, with the record), for GitLab,
+//! Jenkins and any JUnit reader. Written with quick-xml, never by string concatenation.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use super::ReportOptions;
+use crate::scan::{Finding, FindingStatus, ScanResult};
+
+/// The object a finding is about, as a test case name.
+fn case_name(f: &Finding) -> String {
+    let o = &f.object;
+    match (o.kind.as_deref(), o.name.as_deref()) {
+        (Some(kind), Some(name)) if o.labels.is_empty() => match o.namespace.as_deref() {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        },
+        (_, Some(name)) => name.to_owned(),
+        _ => f.location.file.to_string(),
+    }
+}
+
+/// Write the report.
+pub fn write(
+    result: &ScanResult,
+    _options: &ReportOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut by_control: BTreeMap<&str, BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
+    for c in &result.controls {
+        by_control.entry(c.id.as_str()).or_default();
+    }
+    for f in &result.findings {
+        by_control
+            .entry(f.control.as_str())
+            .or_default()
+            .entry(format!("{} ({})", case_name(f), f.location.file))
+            .or_default()
+            .push(f);
+    }
+    let mut w = Writer::new_with_indent(out, b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let failures = result
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+        .count();
+    let tests: usize = by_control.values().map(|c| c.len().max(1)).sum();
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", "stiglint"));
+    suites.push_attribute(("tests", tests.to_string().as_str()));
+    suites.push_attribute(("failures", failures.to_string().as_str()));
+    suites.push_attribute(("errors", result.problems.len().to_string().as_str()));
+    w.write_event(Event::Start(suites))?;
+    for (control, cases) in &by_control {
+        let meta = result.controls.iter().find(|c| c.id == *control);
+        let title = meta.map_or("", |m| m.title.as_str());
+        let failed = cases
+            .values()
+            .filter(|fs| fs.iter().any(|f| f.status == FindingStatus::Open))
+            .count();
+        let skipped = cases.len() - failed;
+        let mut suite = BytesStart::new("testsuite");
+        suite.push_attribute(("name", format!("{control}: {title}").as_str()));
+        suite.push_attribute(("tests", cases.len().max(1).to_string().as_str()));
+        suite.push_attribute(("failures", failed.to_string().as_str()));
+        suite.push_attribute(("errors", "0"));
+        suite.push_attribute(("skipped", skipped.to_string().as_str()));
+        w.write_event(Event::Start(suite))?;
+        if cases.is_empty() {
+            // A control with no finding passed on everything it judged.
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("classname", *control));
+            case.push_attribute(("name", "all objects"));
+            w.write_event(Event::Empty(case))?;
+        }
+        for (name, findings) in cases {
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("classname", *control));
+            case.push_attribute(("name", name.as_str()));
+            let first = findings[0];
+            case.push_attribute(("file", &*first.location.file));
+            case.push_attribute(("line", first.location.range.start.line.to_string().as_str()));
+            w.write_event(Event::Start(case))?;
+            let open: Vec<&&Finding> = findings
+                .iter()
+                .filter(|f| f.status == FindingStatus::Open)
+                .collect();
+            if open.is_empty() {
+                let mut skip = BytesStart::new("skipped");
+                let why = first.waiver.as_ref().map_or_else(String::new, |w| {
+                    format!(
+                        "waived until {} (approved by {}): {}",
+                        w.record.expires, w.record.approved_by, w.record.justification
+                    )
+                });
+                skip.push_attribute(("message", why.as_str()));
+                w.write_event(Event::Empty(skip))?;
+            } else {
+                let mut failure = BytesStart::new("failure");
+                failure.push_attribute(("message", open[0].message.as_str()));
+                failure.push_attribute(("type", open[0].severity.cat()));
+                w.write_event(Event::Start(failure))?;
+                let body: Vec<String> = open
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}:{}:{}: {}: {}",
+                            f.location.file,
+                            f.location.range.start.line,
+                            f.location.range.start.column,
+                            f.control,
+                            f.message
+                        )
+                    })
+                    .collect();
+                w.write_event(Event::Text(BytesText::new(&body.join("\n"))))?;
+                w.write_event(Event::End(BytesEnd::new("failure")))?;
+            }
+            w.write_event(Event::End(BytesEnd::new("testcase")))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    w.into_inner().write_all(b"\n")
+}
