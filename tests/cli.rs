@@ -903,3 +903,106 @@ fn junit_github_and_gitlab_in_one_run() {
     ]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `(Rule_Ver, STATUS, FINDING_DETAILS)` of each VULN of a `.ckl`, read with an XML parser,
+/// and whether the required STIG Viewer structure is there.
+fn ckl_vulns(path: &std::path::Path) -> Vec<(String, String, String)> {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(path).expect("ckl");
+    let mut reader = Reader::from_str(&text);
+    let mut stack: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    let (mut attr, mut rule, mut status, mut details) =
+        (String::new(), String::new(), String::new(), String::new());
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => stack.push(String::from_utf8_lossy(e.name().as_ref()).into_owned()),
+            Event::Empty(_) => {}
+            Event::End(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                if name == "VULN" {
+                    out.push((
+                        std::mem::take(&mut rule),
+                        std::mem::take(&mut status),
+                        std::mem::take(&mut details),
+                    ));
+                }
+                stack.pop();
+            }
+            Event::Text(t) => {
+                let t = t.decode().expect("text").into_owned();
+                let blank = t.trim().is_empty();
+                let path = stack.join("/");
+                match stack.last().map(String::as_str) {
+                    Some("VULN_ATTRIBUTE") => attr = t,
+                    Some("ATTRIBUTE_DATA") if attr == "Rule_Ver" => rule = t,
+                    Some("STATUS") => status = t,
+                    // Entities (`&apos;`) split a text: keep every piece.
+                    Some("FINDING_DETAILS") => details.push_str(&t),
+                    _ => {}
+                }
+                assert!(path.starts_with("CHECKLIST") || blank, "{path}");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(text.contains("<ASSET>") && text.contains("<STIG_INFO>") && text.contains("<iSTIG>"));
+    out
+}
+
+/// The STIG Viewer checklists list all 94 rules; a rule is NotAFinding only with evidence.
+#[test]
+fn stig_viewer_checklists() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ckl = dir.path().join("k8s.ckl");
+    let cklb = dir.path().join("k8s.cklb");
+    let out = run(stiglint()
+        .args(["check", "--asset", "prod-cluster", "--format"])
+        .arg(format!("ckl={}", ckl.display()))
+        .arg("--format")
+        .arg(format!("cklb={}", cklb.display()))
+        .args([
+            "tests/data/privileged.yaml",
+            "tests/data/kube-apiserver.yaml",
+        ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let vulns = ckl_vulns(&ckl);
+    assert_eq!(vulns.len(), 94);
+    let status = |id: &str| {
+        vulns
+            .iter()
+            .find(|v| v.0 == id)
+            .map(|v| (v.1.as_str(), v.2.as_str()))
+            .expect("rule")
+    };
+    // A finding of the seed control that stands in for it: Open, with file:line.
+    let (s, d) = status("CNTR-K8-002011");
+    assert_eq!(s, "Open");
+    assert!(
+        d.contains("tests/data/privileged.yaml:13: KUBER-L2-000070"),
+        "{d}"
+    );
+    // Judged on the kube-apiserver manifest, nothing found: NotAFinding.
+    assert_eq!(status("CNTR-K8-000170").0, "NotAFinding");
+    // No etcd manifest in the scan: Not_Reviewed, never NotAFinding.
+    assert_eq!(status("CNTR-K8-000180").0, "Not_Reviewed");
+    // Not decidable from files.
+    assert_eq!(status("CNTR-K8-000400").0, "Not_Reviewed");
+    for (rule, s, _) in &vulns {
+        assert!(
+            ["Open", "NotAFinding", "Not_Applicable", "Not_Reviewed"].contains(&s.as_str()),
+            "{rule}: {s}"
+        );
+    }
+    let j: Value = serde_json::from_slice(&std::fs::read(&cklb).expect("cklb")).expect("json");
+    let rules = j["stigs"][0]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 94);
+    assert_eq!(j["target_data"]["host_name"], "prod-cluster");
+    let r = rules
+        .iter()
+        .find(|r| r["rule_version"] == "CNTR-K8-000180")
+        .expect("rule");
+    assert_eq!(r["status"], "not_reviewed");
+}

@@ -97,6 +97,10 @@ enum OutputFormat {
     Github,
     /// GitLab Code Quality JSON.
     Gitlab,
+    /// A STIG Viewer 2 checklist (XML) of every rule of the DISA Kubernetes STIG.
+    Ckl,
+    /// A STIG Viewer 3 checklist (JSON).
+    Cklb,
 }
 
 /// `--format FORMAT` or `--format FORMAT=FILE`.
@@ -113,7 +117,7 @@ fn parse_format(s: &str) -> std::result::Result<FormatSpec, String> {
         None => (s, None),
     };
     let format = <OutputFormat as ValueEnum>::from_str(name, true).map_err(|_| {
-        format!("unknown format '{name}' (text, json, sarif, junit, github, gitlab)")
+        format!("unknown format '{name}' (text, json, sarif, junit, github, gitlab, ckl, cklb)")
     })?;
     Ok(FormatSpec { format, path })
 }
@@ -227,6 +231,9 @@ struct CheckArgs {
     /// Fail the run when a waiver covers no finding (a stale exception).
     #[arg(long)]
     fail_on_unused_waivers: bool,
+    /// The asset (host name) a STIG Viewer checklist is for.
+    #[arg(long, value_name = "HOST")]
+    asset: Option<String>,
     /// Fail the run when a control cannot decide (a Terraform value not known before apply,
     /// an image without a Trivy report), as for a finding.
     #[arg(long)]
@@ -468,12 +475,13 @@ fn check(args: CheckArgs) -> Result<u8> {
         verbose: args.verbose,
         strict,
         fail_on_unused_waivers: args.fail_on_unused_waivers,
+        asset: args.asset.clone(),
     };
     let code = report::exit_code(&result, &options);
     for spec in &specs {
         let file_options = ReportOptions {
             color: options.color && spec.path.is_none(),
-            ..options
+            ..options.clone()
         };
         let write = |out: &mut dyn Write| -> std::io::Result<()> {
             match spec.format {
@@ -483,6 +491,8 @@ fn check(args: CheckArgs) -> Result<u8> {
                 OutputFormat::Junit => report::junit::write(&result, &file_options, out)?,
                 OutputFormat::Github => report::github::write(&result, &file_options, out)?,
                 OutputFormat::Gitlab => report::gitlab::write(&result, &file_options, out)?,
+                OutputFormat::Ckl => report::checklist::write_ckl(&result, &file_options, out)?,
+                OutputFormat::Cklb => report::checklist::write_cklb(&result, &file_options, out)?,
             }
             out.flush()
         };

@@ -200,6 +200,23 @@ pub struct ScanResult {
     pub logs: Vec<(String, String)>,
     /// Every waiver and its standing (the register).
     pub waivers: Vec<crate::waivers::RegisterEntry>,
+    /// Documents checked, by (format, kind): what each control had to judge.
+    pub documents_by_kind: BTreeMap<(String, String), usize>,
+    /// Control-plane components whose static pod manifest was in the scan (recognised by
+    /// their `component` label or the program they run), for the checklist's evidence.
+    pub components: std::collections::BTreeSet<String>,
+}
+
+impl ScanResult {
+    /// How many documents of the scan a control looks at.
+    #[must_use]
+    pub fn judged_by(&self, control: &ControlMeta) -> usize {
+        self.documents_by_kind
+            .iter()
+            .filter(|((format, kind), _)| control.applies_to(format, Some(kind)))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 impl ScanResult {
@@ -242,6 +259,31 @@ struct DocRef {
     kept: Option<(Arc<SpanIndex>, Arc<str>)>,
     /// `(pointer, name)` of each container of a pod-bearing object (for waiver scopes).
     containers: Vec<(String, String)>,
+}
+
+/// The control-plane components a checklist looks for.
+pub const COMPONENTS: &[&str] = &[
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "etcd",
+];
+
+/// The control-plane component a static pod runs: its `component` label, else the program of
+/// its first container's command.
+fn component_of(pod: &serde_json::Value) -> Option<String> {
+    let label = pod
+        .pointer("/metadata/labels/component")
+        .and_then(serde_json::Value::as_str);
+    let program = pod
+        .pointer("/spec/containers/0/command/0")
+        .and_then(serde_json::Value::as_str)
+        .map(|c| c.rsplit('/').next().unwrap_or(c));
+    [label, program]
+        .into_iter()
+        .flatten()
+        .find(|c| COMPONENTS.contains(c))
+        .map(str::to_owned)
 }
 
 /// Where containers live in the pod-bearing kinds.
@@ -432,6 +474,10 @@ struct FileOutcome {
     docs: Vec<(u32, DocRef)>,
     /// Locations of the pointers facts declared, resolved while the file was parsed.
     located: Vec<(LocationKey, (Location, bool))>,
+    /// Its documents by (format, kind).
+    kinds: Vec<(&'static str, String)>,
+    /// Control-plane components among its documents.
+    components: Vec<String>,
 }
 
 /// A pointer of a document.
@@ -503,6 +549,13 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             facts[plan].push((file, ordinal, fact));
         }
         doc_refs.extend(outcome.docs);
+        result.components.extend(outcome.components);
+        for (format, kind) in outcome.kinds {
+            *result
+                .documents_by_kind
+                .entry((format.to_owned(), kind))
+                .or_default() += 1;
+        }
         located.extend(outcome.located);
     }
 
@@ -681,6 +734,8 @@ fn scan_file(
         facts: Vec::new(),
         docs: Vec::new(),
         located: Vec::new(),
+        kinds: Vec::new(),
+        components: Vec::new(),
     };
     let loaded = if let Some(loaded) = preloaded {
         loaded
@@ -730,6 +785,17 @@ fn scan_file(
         })
         .collect();
     outcome.report.documents = loaded.documents.len();
+    outcome.kinds = loaded
+        .documents
+        .iter()
+        .map(|d| (d.format.name(), d.hints.kind.clone().unwrap_or_default()))
+        .collect();
+    outcome.components = loaded
+        .documents
+        .iter()
+        .filter(|d| d.hints.kind.as_deref() == Some("Pod"))
+        .filter_map(|d| component_of(&d.value))
+        .collect();
     outcome.report.skipped_documents.clone_from(&loaded.skipped);
     outcome.problems.extend(loaded.problems.iter().cloned());
     outcome.report.status = if !loaded.problems.is_empty() {

@@ -1,6 +1,7 @@
 //! Reports: one module per output format, all fed from the same [`ScanResult`].
 
 pub mod catalogue;
+pub mod checklist;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -17,7 +18,7 @@ use crate::runtime::Severity;
 use crate::scan::{FileStatus, FindingStatus, NoteKind, ScanResult};
 
 /// How a report is written.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ReportOptions {
     /// Lowest severity that fails the run.
     pub fail_on: Severity,
@@ -29,6 +30,8 @@ pub struct ReportOptions {
     pub strict: bool,
     /// A waiver that covers nothing fails the run.
     pub fail_on_unused_waivers: bool,
+    /// The checklist's asset (host name).
+    pub asset: Option<String>,
 }
 
 /// Exit status of a run: 2 on any error, 1 on open (not waived) findings at or above
