@@ -1006,3 +1006,65 @@ fn stig_viewer_checklists() {
         .expect("rule");
     assert_eq!(r["status"], "not_reviewed");
 }
+
+/// `--evidence-dir`: one record per run, named by its UTC time, with the tool, the plugins and
+/// every input with their SHA-256, the configuration's hash and the counts.
+#[test]
+fn evidence_record_per_run() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(stiglint()
+        .args([
+            "check",
+            "--config",
+            "examples/stiglint.toml",
+            "--evidence-dir",
+        ])
+        .arg(dir.path())
+        .args(["-o", "/dev/null", "tests/data/privileged.yaml"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("stiglint-evidence-20") && name.ends_with("Z.json"),
+        "{name}"
+    );
+    let e: Value = serde_json::from_slice(&std::fs::read(&files[0]).expect("read")).expect("json");
+    assert!(
+        e["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{e:#}"
+    );
+    let hex = |b: &[u8]| -> String {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    let input = &e["inputs"][0];
+    assert_eq!(input["name"], "tests/data/privileged.yaml");
+    assert_eq!(
+        input["sha256"],
+        hex(&std::fs::read(common::repo_root().join("tests/data/privileged.yaml")).expect("read"))
+    );
+    assert_eq!(
+        e["configuration"]["sha256"],
+        hex(&std::fs::read(common::repo_root().join("examples/stiglint.toml")).expect("read"))
+    );
+    let plugins = e["plugins"].as_array().expect("plugins");
+    assert!(plugins.len() >= 3);
+    assert!(
+        plugins
+            .iter()
+            .all(|p| p["sha256"].as_str().map(str::len) == Some(64))
+    );
+    assert_eq!(e["summary"]["findings"]["high"], 1, "{:#}", e["summary"]);
+    assert_eq!(e["exit_code"], 1);
+}

@@ -101,6 +101,8 @@ enum OutputFormat {
     Ckl,
     /// A STIG Viewer 3 checklist (JSON).
     Cklb,
+    /// The evidence record of the run (UTC time, tool, plugins and inputs with SHA-256).
+    Evidence,
 }
 
 /// `--format FORMAT` or `--format FORMAT=FILE`.
@@ -117,7 +119,9 @@ fn parse_format(s: &str) -> std::result::Result<FormatSpec, String> {
         None => (s, None),
     };
     let format = <OutputFormat as ValueEnum>::from_str(name, true).map_err(|_| {
-        format!("unknown format '{name}' (text, json, sarif, junit, github, gitlab, ckl, cklb)")
+        format!(
+            "unknown format '{name}' (text, json, sarif, junit, github, gitlab, ckl, cklb, evidence)"
+        )
     })?;
     Ok(FormatSpec { format, path })
 }
@@ -231,6 +235,10 @@ struct CheckArgs {
     /// Fail the run when a waiver covers no finding (a stale exception).
     #[arg(long)]
     fail_on_unused_waivers: bool,
+    /// Write the run's evidence record into this directory, one file per run named by its UTC
+    /// time.
+    #[arg(long, value_name = "DIR")]
+    evidence_dir: Option<PathBuf>,
     /// The asset (host name) a STIG Viewer checklist is for.
     #[arg(long, value_name = "HOST")]
     asset: Option<String>,
@@ -384,6 +392,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         None => stiglint::dates::today_utc(),
     };
     let config_strict = config.strict;
+    let config_path = config.path.clone();
     let mut options = session_options(&args.common, config);
     options.select.clone_from(&args.select);
     options.ignore.clone_from(&args.ignore);
@@ -476,8 +485,20 @@ fn check(args: CheckArgs) -> Result<u8> {
         strict,
         fail_on_unused_waivers: args.fail_on_unused_waivers,
         asset: args.asset.clone(),
+        config: config_path.clone(),
     };
     let code = report::exit_code(&result, &options);
+    let timestamp = stiglint::dates::now_utc();
+    if let Some(dir) = &args.evidence_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        specs.push(FormatSpec {
+            format: OutputFormat::Evidence,
+            path: Some(dir.join(format!(
+                "stiglint-evidence-{}.json",
+                timestamp.replace(':', "")
+            ))),
+        });
+    }
     for spec in &specs {
         let file_options = ReportOptions {
             color: options.color && spec.path.is_none(),
@@ -493,6 +514,9 @@ fn check(args: CheckArgs) -> Result<u8> {
                 OutputFormat::Gitlab => report::gitlab::write(&result, &file_options, out)?,
                 OutputFormat::Ckl => report::checklist::write_ckl(&result, &file_options, out)?,
                 OutputFormat::Cklb => report::checklist::write_cklb(&result, &file_options, out)?,
+                OutputFormat::Evidence => {
+                    report::evidence::write(&result, &file_options, &timestamp, out)?;
+                }
             }
             out.flush()
         };

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod checklist;
+pub mod evidence;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -32,6 +33,8 @@ pub struct ReportOptions {
     pub fail_on_unused_waivers: bool,
     /// The checklist's asset (host name).
     pub asset: Option<String>,
+    /// The configuration file in force (its hash goes in the evidence record).
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Exit status of a run: 2 on any error, 1 on open (not waived) findings at or above
