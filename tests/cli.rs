@@ -1068,3 +1068,55 @@ fn evidence_record_per_run() {
     assert_eq!(e["summary"]["findings"]["high"], 1, "{:#}", e["summary"]);
     assert_eq!(e["exit_code"], 1);
 }
+
+/// `--kustomize` renders with the real kubectl and scans the output like the corpus's
+/// pre-rendered file; `--helm` without helm installed fails (never a silent skip).
+#[test]
+fn kustomize_renders_and_helm_fails_closed() {
+    let overlay = common::corpus().join("kustomize/guestbook-overlay/prod");
+    let rendered = common::corpus()
+        .join("kustomize/guestbook-overlay/rendered/prod.kubectl-v1.32.4-kustomize-v5.5.0.yaml");
+    let counts = |out: &std::process::Output| -> Vec<(String, String)> {
+        let r = json(out);
+        let mut v: Vec<(String, String)> = r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["control"].as_str().expect("control").to_owned(),
+                    f["message"].as_str().expect("message").to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let live = run(stiglint()
+        .args(["check", "--no-config", "--format", "json", "--kustomize"])
+        .arg(&overlay));
+    assert_eq!(live.status.code(), Some(1), "{}", stderr(&live));
+    let file = run(stiglint()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(&rendered));
+    assert_eq!(counts(&live), counts(&file));
+    assert!(
+        json(&live)["files"][0]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("prod/kustomize.rendered.yaml"))
+    );
+    // No helm on PATH: exit 2 and say so.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let out = run(stiglint().env("PATH", empty.path()).args([
+        "check",
+        "--no-config",
+        "--helm",
+        "examples/helm",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--helm needs helm on PATH"),
+        "{}",
+        stderr(&out)
+    );
+}

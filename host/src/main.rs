@@ -239,6 +239,16 @@ struct CheckArgs {
     /// time.
     #[arg(long, value_name = "DIR")]
     evidence_dir: Option<PathBuf>,
+    /// Render this Helm chart with `helm template` and check the output (needs helm).
+    #[arg(long, value_name = "CHART")]
+    helm: Option<PathBuf>,
+    /// Values files for `--helm` (repeatable).
+    #[arg(long = "values", value_name = "FILE", requires = "helm")]
+    values: Vec<PathBuf>,
+    /// Render this kustomization with `kubectl kustomize` (or `kustomize build`) and check the
+    /// output.
+    #[arg(long, value_name = "DIR")]
+    kustomize: Option<PathBuf>,
     /// The asset (host name) a STIG Viewer checklist is for.
     #[arg(long, value_name = "HOST")]
     asset: Option<String>,
@@ -369,6 +379,32 @@ fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
     }
 }
 
+/// Run the first of these programs that is installed and return what it printed; fail (never
+/// skip) when none is, or when it fails.
+fn render(candidates: &[(&str, Vec<std::ffi::OsString>)], flag: &str) -> Result<String> {
+    for (program, args) in candidates {
+        let out = match std::process::Command::new(program).args(args).output() {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => bail!("{flag}: cannot run {program}: {e}"),
+        };
+        if !out.status.success() {
+            bail!(
+                "{flag}: {program} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        return String::from_utf8(out.stdout)
+            .with_context(|| format!("{flag}: {program} printed non-UTF-8"));
+    }
+    let names: Vec<&str> = candidates.iter().map(|(p, _)| *p).collect();
+    bail!(
+        "{flag} needs {} on PATH; none is installed, and stiglint does not skip a chart it cannot render",
+        names.join(" or ")
+    )
+}
+
 /// `NAME=VALUE` of `--var`.
 fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
     match s.split_once('=') {
@@ -408,7 +444,8 @@ fn check(args: CheckArgs) -> Result<u8> {
     };
     let session = Session::new(options)?;
 
-    let mut paths = if args.paths.is_empty() {
+    let rendering = args.helm.is_some() || args.kustomize.is_some();
+    let mut paths = if args.paths.is_empty() && !rendering {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -423,7 +460,39 @@ fn check(args: CheckArgs) -> Result<u8> {
     } else {
         None
     };
-    let mut result = session.scan(&paths, stdin.as_ref());
+    // Helm charts and kustomizations rendered by the real tools, scanned as files of their own.
+    let mut overlay = stiglint::input::Overlay::new();
+    if let Some(chart) = &args.helm {
+        let mut cmd = vec!["template".into(), chart.clone().into_os_string()];
+        for v in &args.values {
+            cmd.push("--values".into());
+            cmd.push(v.clone().into_os_string());
+        }
+        let text = render(&[("helm", cmd)], "--helm")?;
+        let path = chart.join("helm-template.rendered.yaml");
+        overlay.insert(stiglint::input::overlay_key(&path), Arc::from(text));
+        paths.push(path);
+    }
+    if let Some(dir) = &args.kustomize {
+        let text = render(
+            &[
+                (
+                    "kubectl",
+                    vec!["kustomize".into(), dir.clone().into_os_string()],
+                ),
+                (
+                    "kustomize",
+                    vec!["build".into(), dir.clone().into_os_string()],
+                ),
+            ],
+            "--kustomize",
+        )?;
+        let path = dir.join("kustomize.rendered.yaml");
+        overlay.insert(stiglint::input::overlay_key(&path), Arc::from(text));
+        paths.push(path);
+    }
+    let overlay = (!overlay.is_empty()).then_some(overlay);
+    let mut result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
     if args.diff {
         let (diff, _) = fixes(&result)?;
         std::io::stdout().lock().write_all(diff.as_bytes())?;
@@ -447,7 +516,7 @@ fn check(args: CheckArgs) -> Result<u8> {
             );
         }
         if !changed.is_empty() {
-            result = session.scan(&paths, stdin.as_ref());
+            result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
         }
     }
     let strict = args.strict || config_strict;
