@@ -1120,3 +1120,18 @@ fn kustomize_renders_and_helm_fails_closed() {
         stderr(&out)
     );
 }
+
+/// `--fail-on-skip`: a file with nothing to check fails the run.
+#[test]
+fn fail_on_skip() {
+    let args = [
+        "check",
+        "--no-config",
+        "--select",
+        "KUBER-L2-000070",
+        "tests/data/not-kubernetes.yaml",
+    ];
+    assert_eq!(run(stiglint().args(args)).status.code(), Some(0));
+    let out = run(stiglint().args(args).arg("--fail-on-skip"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}

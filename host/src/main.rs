@@ -232,6 +232,9 @@ struct CheckArgs {
     /// Show the fixes of open findings as a unified diff; change nothing.
     #[arg(long)]
     diff: bool,
+    /// Fail the run when a file is skipped (nothing in it was checked).
+    #[arg(long)]
+    fail_on_skip: bool,
     /// Fail the run when a waiver covers no finding (a stale exception).
     #[arg(long)]
     fail_on_unused_waivers: bool,
@@ -555,6 +558,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         fail_on_unused_waivers: args.fail_on_unused_waivers,
         asset: args.asset.clone(),
         config: config_path.clone(),
+        fail_on_skip: args.fail_on_skip,
     };
     let code = report::exit_code(&result, &options);
     let timestamp = stiglint::dates::now_utc();

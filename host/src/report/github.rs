@@ -51,6 +51,16 @@ pub fn write(
             data(&message)
         )?;
     }
+    for f in &result.files {
+        if let crate::scan::FileStatus::Skipped { reason } = &f.status {
+            writeln!(
+                out,
+                "::notice file={},title=stiglint skipped::{}",
+                property(&f.name),
+                data(reason)
+            )?;
+        }
+    }
     for p in &result.problems {
         match (&p.file, p.range) {
             (Some(file), Some(r)) => writeln!(

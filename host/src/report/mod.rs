@@ -35,6 +35,8 @@ pub struct ReportOptions {
     pub asset: Option<String>,
     /// The configuration file in force (its hash goes in the evidence record).
     pub config: Option<std::path::PathBuf>,
+    /// A skipped file fails the run (every input must be checked).
+    pub fail_on_skip: bool,
 }
 
 /// Exit status of a run: 2 on any error, 1 on open (not waived) findings at or above
@@ -67,6 +69,11 @@ pub fn exit_code(result: &ScanResult, options: &ReportOptions) -> u8 {
         .any(|f| f.status == FindingStatus::Open && f.severity >= fail_on)
         || (strict && undecided())
         || unused()
+        || (options.fail_on_skip
+            && result
+                .files
+                .iter()
+                .any(|f| matches!(f.status, FileStatus::Skipped { .. })))
     {
         1
     } else {
