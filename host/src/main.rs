@@ -408,6 +408,31 @@ fn render(candidates: &[(&str, Vec<std::ffi::OsString>)], flag: &str) -> Result<
     )
 }
 
+/// A progress bar on standard error for long scans: only on a terminal, never in CI
+/// (`CI` set), and only after half a second (short scans show nothing).
+#[derive(Debug)]
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn wanted() -> bool {
+        std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+    }
+}
+
+impl stiglint::scan::Progress for Bar {
+    fn start(&self, inputs: usize) {
+        self.0.set_length(inputs as u64);
+    }
+
+    fn advance(&self) {
+        if self.0.elapsed() > std::time::Duration::from_millis(500) && self.0.is_hidden() {
+            self.0
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.0.inc(1);
+    }
+}
+
 /// `NAME=VALUE` of `--var`.
 fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
     match s.split_once('=') {
@@ -441,6 +466,16 @@ fn check(args: CheckArgs) -> Result<u8> {
     options.no_ignore = args.no_ignore;
     options.plan_sources.clone_from(&args.source_dir);
     options.no_inline_waivers = args.no_inline_waivers;
+    let bar = Bar::wanted().then(|| {
+        let bar = indicatif::ProgressBar::hidden().with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        std::sync::Arc::new(Bar(bar))
+    });
+    options.progress = bar
+        .clone()
+        .map(|b| b as std::sync::Arc<dyn stiglint::scan::Progress + Send + Sync>);
     options.terraform = stiglint::input::terraform::Variables {
         files: args.var_files.clone(),
         values: args.vars.clone(),
@@ -521,6 +556,9 @@ fn check(args: CheckArgs) -> Result<u8> {
         if !changed.is_empty() {
             result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
         }
+    }
+    if let Some(b) = &bar {
+        b.0.finish_and_clear();
     }
     let strict = args.strict || config_strict;
 

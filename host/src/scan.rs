@@ -245,6 +245,16 @@ pub struct ScanSpec<'a> {
     pub plan_sources: Option<&'a std::path::Path>,
     /// Texts that replace files on disk (an editor's buffers).
     pub overlay: Option<&'a input::Overlay>,
+    /// Told the number of inputs, then once per input done (a progress bar).
+    pub progress: Option<&'a (dyn Progress + Sync)>,
+}
+
+/// What a scan tells about its progress (the library never prints; the CLI draws a bar).
+pub trait Progress: std::fmt::Debug {
+    /// The scan will look at this many inputs.
+    fn start(&self, inputs: usize);
+    /// One more input is done.
+    fn advance(&self);
 }
 
 /// What the cross-document phase keeps of each document (its parse is let go).
@@ -510,6 +520,9 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         })
         .collect();
     let next_id = AtomicU32::new(0);
+    if let Some(p) = spec.progress {
+        p.start(inputs.len());
+    }
     // Terraform is evaluated a module (directory) at a time before the per-file phase.
     let (mut terraform, tf_problems) =
         input::terraform::load_with(inputs, spec.terraform, spec.overlay);
@@ -519,7 +532,13 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         .par_iter()
         .zip(preloaded)
         .enumerate()
-        .map(|(index, (input, pre))| scan_file(spec, &plans, index, input, stdin, &next_id, pre))
+        .map(|(index, (input, pre))| {
+            let outcome = scan_file(spec, &plans, index, input, stdin, &next_id, pre);
+            if let Some(p) = spec.progress {
+                p.advance();
+            }
+            outcome
+        })
         .collect();
 
     let mut result = ScanResult {

@@ -50,6 +50,8 @@ pub struct SessionOptions {
     pub plan_sources: Option<PathBuf>,
     /// Ignore inline waivers (only the reviewed waiver file counts).
     pub no_inline_waivers: bool,
+    /// Told the scan's progress (the CLI's progress bar).
+    pub progress: Option<std::sync::Arc<dyn crate::scan::Progress + Send + Sync>>,
 }
 
 /// Errors that stop a session before it scans.
@@ -320,6 +322,11 @@ impl Session {
             terraform: &self.options.terraform,
             plan_sources: self.options.plan_sources.as_deref(),
             overlay,
+            progress: self
+                .options
+                .progress
+                .as_deref()
+                .map(|p| p as &(dyn crate::scan::Progress + Sync)),
         };
         let mut result = scan::run(&spec, &inputs, stdin);
         let waiver_plugins: Vec<&Plugin> = self
