@@ -1135,3 +1135,40 @@ fn fail_on_skip() {
     let out = run(stiglint().args(args).arg("--fail-on-skip"));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// `--chart-dir`: findings of Helm output name the chart's template file, in text and as a
+/// SARIF related location (validated).
+#[test]
+fn chart_dir_names_the_template_file() {
+    let out = run(stiglint().args([
+        "check",
+        "--chart-dir",
+        "charts/shop",
+        "--select",
+        "KUBER-L2-000020",
+        "examples/helm/rendered.yaml",
+    ]));
+    let text = stdout(&out);
+    assert!(
+        text.contains("rendered from Helm template charts/shop/templates/deployment.yaml"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sarif = dir.path().join("helm.sarif");
+    let out = run(stiglint()
+        .args(["check", "--chart-dir", "charts/shop", "--format"])
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("examples/helm/rendered.yaml"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    let related = &log["runs"][0]["results"][0]["relatedLocations"];
+    assert!(
+        related.as_array().expect("related").iter().any(|r| {
+            r["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("charts/shop/templates/deployment.yaml"))
+        }),
+        "{related:#}"
+    );
+    common::validate_sarif(&sarif);
+}

@@ -441,3 +441,39 @@ fn whole_corpus_is_scanned_and_accounted_for() {
         .count();
     assert_eq!(on_line_one, 0, "findings at line 1");
 }
+
+/// Helm output: every finding names the template its document was rendered from — the
+/// `# Source:` comment above that document — in the retail-store output (37 documents of six
+/// subcharts in one file) and in ingress-nginx's raw `helm template` output.
+#[test]
+fn helm_findings_name_their_template() {
+    let files = [
+        "helm-rendered/retail-store-sample-app/dist/kubernetes/deploy.yaml",
+        "helm-rendered/ingress-nginx/with-source-comments/aws-deploy.yaml",
+    ];
+    let session = Session::new(common::options(Config::default())).expect("session");
+    for file in files {
+        let path = common::corpus().join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let result = session.scan(std::slice::from_ref(&path), None);
+        assert!(result.findings.len() > 10, "{file}");
+        let mut templates = std::collections::BTreeSet::new();
+        for f in &result.findings {
+            let line = f.location.range.start.line as usize;
+            let source = lines[..line]
+                .iter()
+                .rev()
+                .find_map(|l| l.strip_prefix("# Source: "))
+                .expect("a # Source: comment above");
+            assert_eq!(
+                f.template.as_deref(),
+                Some(source),
+                "{file}:{line} {}",
+                f.control
+            );
+            templates.insert(source);
+        }
+        assert!(templates.len() > 3, "{file}: {templates:?}");
+    }
+}

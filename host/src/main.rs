@@ -245,6 +245,10 @@ struct CheckArgs {
     /// Render this Helm chart with `helm template` and check the output (needs helm).
     #[arg(long, value_name = "CHART")]
     helm: Option<PathBuf>,
+    /// The Helm chart the checked output was rendered from: findings name its template files
+    /// (`# Source: <chart>/templates/x.yaml` → `DIR/templates/x.yaml`).
+    #[arg(long, value_name = "DIR")]
+    chart_dir: Option<PathBuf>,
     /// Values files for `--helm` (repeatable).
     #[arg(long = "values", value_name = "FILE", requires = "helm")]
     values: Vec<PathBuf>,
@@ -499,6 +503,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         None
     };
     // Helm charts and kustomizations rendered by the real tools, scanned as files of their own.
+    let mut chart_dir_default: Option<PathBuf> = None;
     let mut overlay = stiglint::input::Overlay::new();
     if let Some(chart) = &args.helm {
         let mut cmd = vec!["template".into(), chart.clone().into_os_string()];
@@ -507,6 +512,10 @@ fn check(args: CheckArgs) -> Result<u8> {
             cmd.push(v.clone().into_os_string());
         }
         let text = render(&[("helm", cmd)], "--helm")?;
+        // Findings name the chart's own template files.
+        if args.chart_dir.is_none() {
+            chart_dir_default = Some(chart.clone());
+        }
         let path = chart.join("helm-template.rendered.yaml");
         overlay.insert(stiglint::input::overlay_key(&path), Arc::from(text));
         paths.push(path);
@@ -597,6 +606,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         asset: args.asset.clone(),
         config: config_path.clone(),
         fail_on_skip: args.fail_on_skip,
+        chart_dir: args.chart_dir.clone().or_else(|| chart_dir_default.clone()),
     };
     let code = report::exit_code(&result, &options);
     let timestamp = stiglint::dates::now_utc();

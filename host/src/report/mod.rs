@@ -37,6 +37,19 @@ pub struct ReportOptions {
     pub config: Option<std::path::PathBuf>,
     /// A skipped file fails the run (every input must be checked).
     pub fail_on_skip: bool,
+    /// The Helm chart's directory: `# Source: <chart>/templates/x.yaml` is its
+    /// `templates/x.yaml`.
+    pub chart_dir: Option<std::path::PathBuf>,
+}
+
+/// The file a Helm `# Source:` names: the path as written, or, with the chart's directory,
+/// the template file in it (the chart name that starts the path replaced by the directory).
+#[must_use]
+pub fn template_path(template: &str, chart_dir: Option<&std::path::Path>) -> String {
+    match (chart_dir, template.split_once('/')) {
+        (Some(dir), Some((_, rest))) => dir.join(rest).display().to_string(),
+        _ => template.to_owned(),
+    }
 }
 
 /// Exit status of a run: 2 on any error, 1 on open (not waived) findings at or above

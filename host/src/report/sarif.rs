@@ -250,11 +250,30 @@ pub fn write(
                     serde_json::to_value(fix).unwrap_or_default(),
                 );
             }
-            let related: Vec<Location> = f
+            let mut related: Vec<Location> = f
                 .related
                 .iter()
                 .map(|r| location(&r.location, Some(&r.message)))
                 .collect();
+            if let Some(t) = &f.template {
+                // The Helm template the document was rendered from (the real file with
+                // --chart-dir).
+                let path = super::template_path(t, options.chart_dir.as_deref());
+                related.push(
+                    Location::builder()
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(artifact(&path))
+                                .build(),
+                        )
+                        .message(
+                            Message::builder()
+                                .text(format!("rendered from Helm template {t}"))
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
             let mut fingerprints = BTreeMap::new();
             fingerprints.insert(
                 "stiglint/v1".to_owned(),

@@ -44,7 +44,12 @@ fn renderer(color: bool) -> Renderer {
     }
 }
 
-fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
+fn finding_frame(
+    result: &ScanResult,
+    f: &Finding,
+    color: bool,
+    chart_dir: Option<&std::path::Path>,
+) -> String {
     let waived = f.status == crate::scan::FindingStatus::Waived;
     let title = if waived {
         format!("{} (waived): {}", f.control, f.message)
@@ -74,9 +79,10 @@ fn finding_frame(result: &ScanResult, f: &Finding, color: bool) -> String {
     }
     let mut groups = vec![group];
     if let Some(t) = &f.template {
-        groups.push(Group::with_title(
-            Level::NOTE.secondary_title(format!("rendered from Helm template {t}")),
-        ));
+        groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
+            "rendered from Helm template {}",
+            super::template_path(t, chart_dir)
+        ))));
     }
     for r in &f.related {
         groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
@@ -147,7 +153,11 @@ pub fn write(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     for f in &result.findings {
-        writeln!(out, "{}\n", finding_frame(result, f, options.color))?;
+        writeln!(
+            out,
+            "{}\n",
+            finding_frame(result, f, options.color, options.chart_dir.as_deref())
+        )?;
     }
     for p in &result.problems {
         writeln!(out, "{}\n", problem_frame(result, p, options.color))?;
