@@ -1172,3 +1172,52 @@ fn chart_dir_names_the_template_file() {
     );
     common::validate_sarif(&sarif);
 }
+
+/// `--stig-file`: the official XCCDF gives the checklist its rules and check text; the
+/// statuses are the same as with the bundled rule data.
+#[test]
+fn checklist_from_the_official_xccdf() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundled = dir.path().join("bundled.ckl");
+    let official = dir.path().join("official.ckl");
+    let xccdf = common::repo_root().join("../shared/stig/U_Kubernetes_STIG_V2R4_Manual-xccdf.xml");
+    let files = [
+        "tests/data/privileged.yaml",
+        "tests/data/kube-apiserver.yaml",
+    ];
+    let out = run(stiglint()
+        .args(["check", "--format"])
+        .arg(format!("ckl={}", bundled.display()))
+        .args(files));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(stiglint()
+        .args(["check", "--stig-file"])
+        .arg(&xccdf)
+        .arg("--format")
+        .arg(format!("ckl={}", official.display()))
+        .args(files));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let statuses = |p: &std::path::Path| {
+        let mut v: Vec<(String, String)> = ckl_vulns(p).into_iter().map(|v| (v.0, v.1)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(statuses(&bundled), statuses(&official));
+    let text = std::fs::read_to_string(&official).expect("ckl");
+    assert!(
+        text.contains("grep -i tls-min-version"),
+        "the official check text"
+    );
+    assert!(text.contains("Release: 4 Benchmark Date: 02 Jul 2025"));
+    // Not an XCCDF: an error, exit 2.
+    let out = run(stiglint()
+        .args([
+            "check",
+            "--stig-file",
+            "tests/data/privileged.yaml",
+            "--format",
+        ])
+        .arg(format!("ckl={}", official.display()))
+        .args(files));
+    assert_eq!(out.status.code(), Some(2));
+}

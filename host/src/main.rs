@@ -256,6 +256,10 @@ struct CheckArgs {
     /// output.
     #[arg(long, value_name = "DIR")]
     kustomize: Option<PathBuf>,
+    /// An official DISA Kubernetes STIG XCCDF file (a newer release) for the checklists
+    /// (default: the bundled V2R4).
+    #[arg(long, value_name = "XCCDF")]
+    stig_file: Option<PathBuf>,
     /// The asset (host name) a STIG Viewer checklist is for.
     #[arg(long, value_name = "HOST")]
     asset: Option<String>,
@@ -610,6 +614,10 @@ fn check(args: CheckArgs) -> Result<u8> {
     };
     let code = report::exit_code(&result, &options);
     let timestamp = stiglint::dates::now_utc();
+    let benchmark = match &args.stig_file {
+        Some(path) => stiglint::stig::Benchmark::from_xccdf(path)?,
+        None => stiglint::stig::Benchmark::bundled(),
+    };
     if let Some(dir) = &args.evidence_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         specs.push(FormatSpec {
@@ -633,8 +641,12 @@ fn check(args: CheckArgs) -> Result<u8> {
                 OutputFormat::Junit => report::junit::write(&result, &file_options, out)?,
                 OutputFormat::Github => report::github::write(&result, &file_options, out)?,
                 OutputFormat::Gitlab => report::gitlab::write(&result, &file_options, out)?,
-                OutputFormat::Ckl => report::checklist::write_ckl(&result, &file_options, out)?,
-                OutputFormat::Cklb => report::checklist::write_cklb(&result, &file_options, out)?,
+                OutputFormat::Ckl => {
+                    report::checklist::write_ckl(&result, &file_options, &benchmark, out)?;
+                }
+                OutputFormat::Cklb => {
+                    report::checklist::write_cklb(&result, &file_options, &benchmark, out)?;
+                }
                 OutputFormat::Evidence => {
                     report::evidence::write(&result, &file_options, &timestamp, out)?;
                 }

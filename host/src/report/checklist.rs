@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::ReportOptions;
 use crate::scan::{FindingStatus, NoteKind, ScanResult};
-use crate::stig::{Coverage, Rule, coverage};
+use crate::stig::{Benchmark, Coverage, Rule, coverage_of};
 
 /// A rule's checklist status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,12 +71,13 @@ pub struct Verdict<'a> {
 
 /// Every rule's verdict from a scan.
 #[must_use]
-pub fn verdicts(result: &ScanResult) -> Vec<Verdict<'static>> {
+pub fn verdicts<'b>(result: &ScanResult, benchmark: &'b Benchmark) -> Vec<Verdict<'b>> {
     let controls: Vec<&crate::runtime::ControlMeta> = result.controls.iter().collect();
-    coverage(&controls)
+    coverage_of(&benchmark.rules, &controls)
         .into_iter()
         .filter_map(|rs| {
-            let rule: &'static Rule = crate::stig::rules()
+            let rule: &'b Rule = benchmark
+                .rules
                 .iter()
                 .find(|r| r.stig_id == rs.rule.stig_id)?;
             let ids: Vec<&str> = rs.controls.clone();
@@ -212,12 +213,6 @@ fn artifact_in_scan(result: &ScanResult, rule: &Rule) -> bool {
     }
 }
 
-/// The STIG's identity in both formats.
-const STIG_ID: &str = "Kubernetes_STIG";
-const STIG_TITLE: &str = "Kubernetes Security Technical Implementation Guide";
-const STIG_VERSION: &str = "2";
-const STIG_RELEASE: &str = "Release: 4";
-
 fn severity(rule: &Rule) -> &'static str {
     match rule.cat.trim() {
         "I" => "high",
@@ -250,10 +245,20 @@ fn element(w: &mut Writer<&mut dyn Write>, name: &str, text: &str) -> std::io::R
     }
 }
 
+/// The check text of a rule: the XCCDF's, else what the bundled data says decides it.
+fn check_text(b: &Benchmark, r: &Rule) -> String {
+    b.checks
+        .get(&r.stig_id)
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .unwrap_or_else(|| format!("{}: {}", r.field, r.compliant))
+}
+
 /// Write the STIG Viewer 2 checklist (`.ckl`).
 pub fn write_ckl(
     result: &ScanResult,
     options: &ReportOptions,
+    benchmark: &Benchmark,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut w = Writer::new_with_indent(out, b'\t', 1);
@@ -286,12 +291,12 @@ pub fn write_ckl(
     w.write_event(Event::Start(BytesStart::new("iSTIG")))?;
     w.write_event(Event::Start(BytesStart::new("STIG_INFO")))?;
     for (k, v) in [
-        ("version", STIG_VERSION),
+        ("version", benchmark.version.as_str()),
         ("classification", "UNCLASSIFIED"),
-        ("stigid", STIG_ID),
-        ("releaseinfo", STIG_RELEASE),
-        ("title", STIG_TITLE),
-        ("uuid", &uuid(STIG_ID)),
+        ("stigid", benchmark.id.as_str()),
+        ("releaseinfo", benchmark.release.as_str()),
+        ("title", benchmark.title.as_str()),
+        ("uuid", &uuid(&benchmark.id)),
     ] {
         w.write_event(Event::Start(BytesStart::new("SI_DATA")))?;
         element(&mut w, "SID_NAME", k)?;
@@ -299,7 +304,7 @@ pub fn write_ckl(
         w.write_event(Event::End(BytesEnd::new("SI_DATA")))?;
     }
     w.write_event(Event::End(BytesEnd::new("STIG_INFO")))?;
-    for v in verdicts(result) {
+    for v in verdicts(result, benchmark) {
         let r = v.rule;
         w.write_event(Event::Start(BytesStart::new("VULN")))?;
         let mut data: Vec<(&str, String)> = vec![
@@ -309,10 +314,13 @@ pub fn write_ckl(
             ("Rule_ID", r.rule_id.clone()),
             ("Rule_Ver", r.stig_id.clone()),
             ("Rule_Title", r.summary.clone()),
-            ("Check_Content", format!("{}: {}", r.field, r.compliant)),
+            ("Check_Content", check_text(benchmark, r)),
             (
                 "STIGRef",
-                format!("{STIG_TITLE} :: Version {STIG_VERSION}, {STIG_RELEASE}"),
+                format!(
+                    "{} :: Version {}, {}",
+                    benchmark.title, benchmark.version, benchmark.release
+                ),
             ),
         ];
         for cci in r.cci_list() {
@@ -341,10 +349,11 @@ pub fn write_ckl(
 pub fn write_cklb(
     result: &ScanResult,
     options: &ReportOptions,
+    benchmark: &Benchmark,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let stig_uuid = uuid(STIG_ID);
-    let rules: Vec<serde_json::Value> = verdicts(result)
+    let stig_uuid = uuid(&benchmark.id);
+    let rules: Vec<serde_json::Value> = verdicts(result, benchmark)
         .into_iter()
         .map(|v| {
             let r = v.rule;
@@ -358,7 +367,7 @@ pub fn write_cklb(
                 "rule_version": r.stig_id,
                 "rule_title": r.summary,
                 "severity": severity(r),
-                "check_content": format!("{}: {}", r.field, r.compliant),
+                "check_content": check_text(benchmark, r),
                 "ccis": r.cci_list(),
                 "status": v.status.cklb(),
                 "finding_details": v.details,
@@ -368,7 +377,7 @@ pub fn write_cklb(
         })
         .collect();
     let doc = json!({
-        "title": format!("stiglint: {STIG_TITLE}"),
+        "title": format!("stiglint: {}", benchmark.title),
         "id": uuid("stiglint-checklist"),
         "cklb_version": "1.0",
         "target_data": {
@@ -380,11 +389,11 @@ pub fn write_cklb(
             "is_web_database": false,
         },
         "stigs": [{
-            "stig_name": STIG_TITLE,
+            "stig_name": benchmark.title,
             "display_name": "Kubernetes",
-            "stig_id": STIG_ID,
-            "version": STIG_VERSION,
-            "release_info": STIG_RELEASE,
+            "stig_id": benchmark.id,
+            "version": benchmark.version,
+            "release_info": benchmark.release,
             "uuid": stig_uuid,
             "reference_identifier": "",
             "size": rules.len(),
