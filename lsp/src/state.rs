@@ -245,6 +245,9 @@ impl State {
             })
             .collect();
         let mut message = f.message.clone();
+        if let Some(t) = &f.template {
+            let _ = write!(message, " (rendered from Helm template {t})");
+        }
         if let Some(w) = &f.waiver {
             match &w.reason {
                 None => {

@@ -1,6 +1,8 @@
 //! JUnit XML: one test suite per control, one test case per object it judged with a finding
-//! (failed, its location and message) or a waiver (skipped, with the record), for GitLab,
-//! Jenkins and any JUnit reader. Written with quick-xml, never by string concatenation.
+//! (failed, its location and message) or a waiver (skipped, with the record), and a suite of
+//! the inputs (each file scanned, skipped with its reason, or in error; the plugins as
+//! properties), for GitLab, Jenkins and any JUnit reader. Written with quick-xml, never by
+//! string concatenation.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,7 +11,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::ReportOptions;
-use crate::scan::{Finding, FindingStatus, ScanResult};
+use crate::scan::{FileStatus, Finding, FindingStatus, ScanResult};
 
 /// The object a finding is about, as a test case name.
 fn case_name(f: &Finding) -> String {
@@ -125,6 +127,65 @@ pub fn write(
         }
         w.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
+    // The inputs' accounting: a test case per file, skipped (with the reason) or failed
+    // (unreadable, unparseable), and the plugins that ran as properties.
+    let skipped = result
+        .files
+        .iter()
+        .filter(|f| matches!(f.status, FileStatus::Skipped { .. }))
+        .count();
+    let failed = result
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Failed)
+        .count();
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", "stiglint: inputs"));
+    suite.push_attribute(("tests", result.files.len().to_string().as_str()));
+    suite.push_attribute(("failures", "0"));
+    suite.push_attribute(("errors", failed.to_string().as_str()));
+    suite.push_attribute(("skipped", skipped.to_string().as_str()));
+    w.write_event(Event::Start(suite))?;
+    w.write_event(Event::Start(BytesStart::new("properties")))?;
+    for p in &result.plugins {
+        let mut prop = BytesStart::new("property");
+        prop.push_attribute(("name", format!("plugin {}", p.name).as_str()));
+        prop.push_attribute((
+            "value",
+            format!("{} sha256:{}", p.version, p.sha256).as_str(),
+        ));
+        w.write_event(Event::Empty(prop))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("properties")))?;
+    for f in &result.files {
+        let mut case = BytesStart::new("testcase");
+        case.push_attribute(("classname", "stiglint.inputs"));
+        case.push_attribute(("name", f.name.as_str()));
+        match &f.status {
+            FileStatus::Scanned => w.write_event(Event::Empty(case))?,
+            FileStatus::Skipped { reason } => {
+                w.write_event(Event::Start(case))?;
+                let mut skip = BytesStart::new("skipped");
+                skip.push_attribute(("message", reason.as_str()));
+                w.write_event(Event::Empty(skip))?;
+                w.write_event(Event::End(BytesEnd::new("testcase")))?;
+            }
+            FileStatus::Failed => {
+                w.write_event(Event::Start(case))?;
+                let messages: Vec<String> = result
+                    .problems
+                    .iter()
+                    .filter(|p| p.file.as_deref() == Some(f.name.as_str()))
+                    .map(crate::problem::Problem::headline)
+                    .collect();
+                let mut error = BytesStart::new("error");
+                error.push_attribute(("message", messages.join("; ").as_str()));
+                w.write_event(Event::Empty(error))?;
+                w.write_event(Event::End(BytesEnd::new("testcase")))?;
+            }
+        }
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
     w.write_event(Event::End(BytesEnd::new("testsuites")))?;
     w.into_inner().write_all(b"\n")
 }
