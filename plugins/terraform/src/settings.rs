@@ -2,44 +2,8 @@
 //! error naming the key.
 
 use stiglint_sdk::Value;
-
-/// The entries of a settings table whose keys are all among `keys`.
-pub(crate) fn table<'a>(
-    settings: &'a Value,
-    keys: &[&str],
-) -> Result<Vec<(&'a str, &'a Value)>, String> {
-    let map = match settings {
-        Value::Null => return Ok(Vec::new()),
-        Value::Object(map) => map,
-        _ => return Err("the settings must be a table".to_owned()),
-    };
-    let mut out = Vec::new();
-    for (key, value) in map {
-        if !keys.contains(&key.as_str()) {
-            return Err(if keys.is_empty() {
-                format!("unknown setting `{key}`: this control takes no settings")
-            } else {
-                format!("unknown setting `{key}` (expected {})", keys.join(", "))
-            });
-        }
-        out.push((key.as_str(), value));
-    }
-    Ok(out)
-}
-
-/// `key = true | false`.
-pub(crate) fn boolean(key: &str, value: &Value) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| format!("`{key}` must be true or false"))
-}
-
-/// `key = <whole number, 0 or more>`.
-pub(crate) fn whole_number(key: &str, value: &Value) -> Result<u64, String> {
-    value
-        .as_u64()
-        .ok_or_else(|| format!("`{key}` must be a whole number, 0 or more"))
-}
+// The generic readers are the SDK's; only the port list is this plugin's own.
+pub(crate) use stiglint_sdk::settings::{boolean, table, whole_number};
 
 /// `key = [<port>, ...]`.
 pub(crate) fn ports(key: &str, value: &Value) -> Result<Vec<u16>, String> {
