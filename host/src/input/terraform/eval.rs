@@ -318,19 +318,11 @@ impl Evaluator<'_> {
 
     fn for_expr(&self, f: &hcl_edit::expr::ForExpr, env: &Env, at: Option<Origin>) -> Eval {
         let collection = self.eval(&f.intro.collection_expr, env)?;
-        let pairs: Vec<(Node, Node)> = match collection.val {
-            Val::Unknown(r) => return Ok(Node::unknown(r, at)),
-            Val::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Node::new(Val::Num(i as f64), None), v))
-                .collect(),
-            Val::Map(m) => m
-                .into_iter()
-                .map(|(k, v)| (Node::new(Val::Str(k), None), v))
-                .collect(),
-            Val::Null => return Err(error("cannot iterate over null", collection.at)),
-            other => {
+        let pairs = match elements(collection.val) {
+            Ok(pairs) => pairs,
+            Err(Val::Unknown(r)) => return Ok(Node::unknown(r, at)),
+            Err(Val::Null) => return Err(error("cannot iterate over null", collection.at)),
+            Err(other) => {
                 return Err(error(
                     format!("cannot iterate over {}", type_name(&other)),
                     collection.at,
@@ -464,18 +456,10 @@ impl Evaluator<'_> {
                     Directive::For(ford) => {
                         let fe = &ford.for_expr;
                         let c = self.eval(&fe.collection_expr, env)?;
-                        let pairs: Vec<(Node, Node)> = match c.val {
-                            Val::Unknown(r) => return Ok(Some(r)),
-                            Val::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Node::new(Val::Num(i as f64), None), v))
-                                .collect(),
-                            Val::Map(m) => m
-                                .into_iter()
-                                .map(|(k, v)| (Node::new(Val::Str(k), None), v))
-                                .collect(),
-                            other => {
+                        let pairs = match elements(c.val) {
+                            Ok(pairs) => pairs,
+                            Err(Val::Unknown(r)) => return Ok(Some(r)),
+                            Err(other) => {
                                 return Err(error(
                                     format!("cannot iterate over {}", type_name(&other)),
                                     c.at,
@@ -496,6 +480,24 @@ impl Evaluator<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// What iterating over a collection gives: `(index, item)` of a list, `(key, value)` of a map
+/// (keys in order). Anything else is handed back for the caller to judge.
+pub fn elements(val: Val) -> Result<Vec<(Node, Node)>, Val> {
+    match val {
+        #[allow(clippy::cast_precision_loss)] // list positions are small
+        Val::List(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Node::new(Val::Num(i as f64), None), v))
+            .collect()),
+        Val::Map(m) => Ok(m
+            .into_iter()
+            .map(|(k, v)| (Node::new(Val::Str(k), None), v))
+            .collect()),
+        other => Err(other),
     }
 }
 

@@ -817,19 +817,11 @@ impl<'l> Instance<'l> {
             return Ok(Vec::new());
         };
         let coll = self.eval_or_unknown(file, &each.value, env);
-        let pairs: Vec<(Node, Node)> = match coll.val {
-            Val::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Node::new(Val::Num(i as f64), None), v))
-                .collect(),
-            Val::Map(m) => m
-                .into_iter()
-                .map(|(k, v)| (Node::new(Val::Str(k), None), v))
-                .collect(),
-            Val::Unknown(r) => return Err(Node::unknown(r, at)),
-            Val::Null => Vec::new(),
-            _ => {
+        let pairs = match super::eval::elements(coll.val) {
+            Ok(pairs) => pairs,
+            Err(Val::Unknown(r)) => return Err(Node::unknown(r, at)),
+            Err(Val::Null) => Vec::new(),
+            Err(_) => {
                 return Err(Node::unknown(
                     format!("dynamic \"{name}\": for_each is not a collection"),
                     at,
