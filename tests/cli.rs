@@ -472,28 +472,7 @@ fn sarif_validates_with_the_microsoft_multitool() {
 
 #[test]
 fn out_of_tree_example_plugin_builds_and_runs() {
-    let root = common::repo_root();
-    let target = root.join("target/wasm-plugins");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(root.join("examples/control-plugin"))
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "the example plugin builds on its own");
-    let wasm = target.join("wasm32-wasip2/release/org_controls.wasm");
+    let wasm = common::build_example("control-plugin", "org_controls.wasm");
     let out = run(stiglint()
         .args(["check", "--format", "json", "--select", "ORG", "--plugin"])
         .arg(&wasm)

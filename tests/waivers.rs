@@ -93,6 +93,16 @@ fn check(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     (out.status.code(), report, stderr(&out))
 }
 
+/// The first finding of a control.
+fn finding<'a>(report: &'a Value, control: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == control)
+        .expect("finding")
+}
+
 /// `(control, line, status)` of every finding, and the verdict of its waiver if any.
 fn statuses(report: &Value) -> Vec<(String, u64, String, String)> {
     report["findings"]
@@ -167,12 +177,7 @@ fn file_and_inline_waivers_with_scopes_expiry_and_the_register() {
         ],
         "{report:#}"
     );
-    let expired = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["control"] == "KUBER-L2-000120")
-        .expect("finding");
+    let expired = finding(&report, "KUBER-L2-000120");
     assert!(
         expired["waiver"]["reason"]
             .as_str()
@@ -422,31 +427,7 @@ fn a_failing_waiver_plugin_fails_closed() {
 /// an approver not on the list is rejected, and a valid one stands.
 #[test]
 fn example_waiver_plugin_enforces_its_policy() {
-    let root = common::repo_root();
-    let target = root.join("target/wasm-plugins");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(root.join("examples/waiver-plugin"))
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .status()
-        .expect("cargo");
-    assert!(
-        status.success(),
-        "the example waiver plugin builds on its own"
-    );
-    let wasm = target.join("wasm32-wasip2/release/org_waiver_policy.wasm");
+    let wasm = common::build_example("waiver-plugin", "org_waiver_policy.wasm");
     let waivers = r#"
 [[plugins]]
 path = "WASM"
@@ -506,23 +487,13 @@ expires = "2027-01-15"
     }
     // Without the inline waivers only the file's valid waiver is claimed, and it stands.
     let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
-    let audit = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["control"] == "KUBER-L2-000180")
-        .expect("finding");
+    let audit = finding(&report, "KUBER-L2-000180");
     assert_eq!(audit["status"], "waived", "{audit:#}");
     // Longer than 90 days from its approval: rejected.
     let long = waivers.replace("expires = \"2027-01-15\"", "expires = \"2027-03-01\"");
     let dir = project(&long);
     let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
-    let audit = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["control"] == "KUBER-L2-000180")
-        .expect("finding");
+    let audit = finding(&report, "KUBER-L2-000180");
     assert_eq!(audit["status"], "open", "{audit:#}");
     assert!(
         audit["waiver"]["reason"]
@@ -537,12 +508,7 @@ expires = "2027-01-15"
     );
     let dir = project(&other);
     let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
-    let audit = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .find(|f| f["control"] == "KUBER-L2-000180")
-        .expect("finding");
+    let audit = finding(&report, "KUBER-L2-000180");
     assert_eq!(audit["status"], "open", "{audit:#}");
     assert!(
         audit["waiver"]["reason"]

@@ -166,3 +166,29 @@ print(json.dumps([[s.name, s.tests, s.failures, s.skipped] for s in xml]))
     );
     serde_json::from_slice(&out.stdout).expect("json")
 }
+
+/// Build an out-of-tree example plugin (`examples/<dir>`) on its own, as a user would, and
+/// return its `.wasm`.
+pub fn build_example(dir: &str, wasm: &str) -> PathBuf {
+    let target = repo_root().join("target/wasm-plugins");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(repo_root().join("examples").join(dir))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "examples/{dir} builds on its own");
+    target.join("wasm32-wasip2/release").join(wasm)
+}
