@@ -705,3 +705,113 @@ fn plan_json_deletes_are_skipped_with_their_reason() {
             .contains("the plan destroys it")
     );
 }
+
+/// `(after, after_unknown)` of a document's JSON as Terraform's plan writes them: unknowns
+/// leave `after` and are `true` in `after_unknown`.
+fn planned(v: &Value) -> (Value, Value) {
+    match v {
+        Value::Object(m) if m.len() == 1 && m.contains_key("$unknown") => {
+            (Value::Null, json!(true))
+        }
+        Value::Object(m) => {
+            let (mut after, mut unknown) = (serde_json::Map::new(), serde_json::Map::new());
+            for (k, x) in m {
+                let (a, u) = planned(x);
+                if u != json!(true) {
+                    after.insert(k.clone(), a);
+                }
+                if u != json!(false) && u != json!({}) && u != json!([]) {
+                    unknown.insert(k.clone(), u);
+                }
+            }
+            (Value::Object(after), Value::Object(unknown))
+        }
+        Value::Array(items) => {
+            let (a, u): (Vec<Value>, Vec<Value>) = items.iter().map(planned).unzip();
+            (Value::Array(a), Value::Array(u))
+        }
+        other => (other.clone(), json!(false)),
+    }
+}
+
+/// Every Terraform fixture of every control, also as plan JSON: the fixture's resources,
+/// evaluated, written the way `terraform show -json` writes a plan (alone, without the `.tf`
+/// beside it), give the same findings on the same resources as the HCL. Module calls are left
+/// out (a plan has their resources, not the call).
+#[test]
+fn every_terraform_fixture_agrees_as_plan_json() {
+    let root = common::repo_root();
+    let mut fixtures: Vec<PathBuf> = Vec::new();
+    for plugin in [
+        "plugins/terraform/fixtures",
+        "plugins/cluster/fixtures/CNTR-K8-001162",
+    ] {
+        let (inputs, _) = discover(&[root.join(plugin)], false);
+        fixtures.extend(inputs.into_iter().filter_map(|i| match i.origin {
+            stiglint::source::Origin::File(p) if p.extension().is_some_and(|e| e == "tf") => {
+                Some(p)
+            }
+            _ => None,
+        }));
+    }
+    assert!(fixtures.len() > 70, "{}", fixtures.len());
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let findings = |result: &stiglint::scan::ScanResult| -> BTreeSet<(String, String)> {
+        result
+            .findings
+            .iter()
+            .filter(|f| f.object.kind.as_deref() != Some("module") && !f.object.labels.is_empty())
+            .map(|f| (f.control.clone(), f.object.name.clone().unwrap_or_default()))
+            .collect()
+    };
+    let (mut compared, mut with_findings) = (0, 0);
+    for fixture in &fixtures {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tf = write(
+            dir.path(),
+            "hcl/main.tf",
+            &std::fs::read_to_string(fixture).expect("read"),
+        );
+        let (docs, _) = documents(tf.parent().expect("dir"), &Variables::default());
+        let hcl = session.scan(&[tf.parent().expect("dir").to_path_buf()], None);
+        let changes: Vec<Value> = docs
+            .iter()
+            .filter(|(address, _)| !address.starts_with("module."))
+            .map(|(address, (value, _))| {
+                let data = address.starts_with("data.");
+                let bare = address.trim_start_matches("data.");
+                let (ty, rest) = bare.split_once('.').expect("type.name");
+                let name = rest.split('[').next().expect("name");
+                let (after, after_unknown) = planned(value);
+                json!({"address": address, "mode": if data { "data" } else { "managed" },
+                       "type": ty, "name": name,
+                       "change": {"actions": ["create"], "before": null,
+                                  "after": after, "after_unknown": after_unknown}})
+            })
+            .collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let plan = json!({"format_version": "1.2", "terraform_version": "1.11.4",
+                          "resource_changes": changes});
+        let plan_path = write(dir.path(), "plan/plan.json", &plan.to_string());
+        let from_plan = session.scan(&[plan_path], None);
+        assert!(
+            from_plan.problems.is_empty(),
+            "{}: {:?}",
+            fixture.display(),
+            from_plan.problems
+        );
+        let expected = findings(&hcl);
+        assert_eq!(
+            findings(&from_plan),
+            expected,
+            "{}: plan JSON and HCL disagree",
+            fixture.display()
+        );
+        compared += 1;
+        with_findings += usize::from(!expected.is_empty());
+    }
+    assert!(compared > 50, "{compared} fixtures compared");
+    assert!(with_findings > 30, "{with_findings} fixtures with findings");
+}
