@@ -517,3 +517,48 @@ expires = "2027-01-15"
         "{audit:#}"
     );
 }
+
+/// The `path` (glob, relative to the configuration) and `kind` selectors.
+#[test]
+fn path_and_kind_selectors() {
+    let dir = project(
+        r#"
+[[waivers]]
+control = "KUBER-L2-000060"
+path = "k8s/*.yaml"
+kind = "Pod"
+justification = "node exporter"
+approved-by = "ops"
+expires = "2027-01-01"
+
+[[waivers]]
+control = "KUBER-L2-000070"
+path = "other/*.yaml"
+justification = "does not match the file"
+approved-by = "ops"
+expires = "2027-01-01"
+"#,
+    );
+    let (_, report, _) = check(dir.path(), &["--no-inline-waivers"]);
+    let got = statuses(&report);
+    assert!(
+        got.contains(&s("KUBER-L2-000060", 33, "waived", "waived")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&s("KUBER-L2-000060", 34, "waived", "waived")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&s("KUBER-L2-000070", 15, "open", "-")),
+        "{got:?}"
+    );
+    let unused: Vec<&str> = report["waivers"]
+        .as_array()
+        .expect("register")
+        .iter()
+        .filter(|w| w["status"] == "unused")
+        .filter_map(|w| w["record"]["control"].as_str())
+        .collect();
+    assert_eq!(unused, ["KUBER-L2-000070"]);
+}
