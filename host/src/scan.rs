@@ -325,6 +325,24 @@ fn containers_of(value: &serde_json::Value) -> Vec<(String, String)> {
     out
 }
 
+/// The name of the container a pointer of a document is inside of, read at the pointer's
+/// `containers/N` (or `initContainers/N`, `ephemeralContainers/N`).
+fn container_name(value: &serde_json::Value, pointer: &str) -> Option<String> {
+    let mut end = 0;
+    let mut tokens = pointer.split('/').peekable();
+    while let Some(t) = tokens.next() {
+        end += t.len() + usize::from(end > 0 || !t.is_empty());
+        if matches!(t, "containers" | "initContainers" | "ephemeralContainers")
+            && let Some(i) = tokens.peek()
+            && i.parse::<usize>().is_ok()
+        {
+            let at = &pointer[..end + 1 + i.len()];
+            return value.pointer(at)?.get("name")?.as_str().map(str::to_owned);
+        }
+    }
+    None
+}
+
 /// The container a pointer is inside of, by name.
 fn container_at<'a>(containers: &'a [(String, String)], pointer: &str) -> Option<&'a str> {
     containers
@@ -373,8 +391,7 @@ impl Resolver for FileResolver<'_> {
     }
 
     fn container(&self, id: u32, pointer: &str) -> Option<String> {
-        let d = self.doc(id)?;
-        container_at(&containers_of(&d.value), pointer).map(str::to_owned)
+        container_name(&self.doc(id)?.value, pointer)
     }
 }
 
@@ -792,7 +809,8 @@ fn scan_file(
                     hints: loaded.documents[ordinal].hints.clone(),
                     template: loaded.documents[ordinal].template.clone(),
                     prefix: loaded.documents[ordinal].prefix.clone(),
-                    containers: containers_of(&loaded.documents[ordinal].value),
+                    // Filled below for the documents facts name: only `finish` needs it.
+                    containers: Vec::new(),
                     kept: (loaded.documents[ordinal].format == Format::Terraform).then(|| {
                         (
                             Arc::clone(&loaded.documents[ordinal].spans),
@@ -891,6 +909,14 @@ fn scan_file(
                     outcome.report.status = FileStatus::Failed;
                 }
             }
+        }
+    }
+    // The cross-document phase can report on the documents facts name: keep their containers'
+    // names (for waiver scopes) and nothing more for the others.
+    let named: FxHashSet<u32> = outcome.facts.iter().map(|(_, f)| f.document).collect();
+    for (id, doc) in &mut outcome.docs {
+        if named.contains(id) {
+            doc.containers = containers_of(&loaded.documents[doc.ordinal].value);
         }
     }
     outcome
@@ -1119,4 +1145,28 @@ fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {
         description: fix.description,
         edits,
     })
+}
+
+#[cfg(test)]
+mod container_tests {
+    #[test]
+    fn container_of_a_pointer() {
+        let v = serde_json::json!({"spec": {"template": {"spec": {
+            "containers": [{"name": "a"}, {"name": "b"}], "initContainers": [{"name": "i"}]}}}});
+        let name = |p: &str| super::container_name(&v, p);
+        assert_eq!(
+            name("/spec/template/spec/containers/1/securityContext/privileged").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            name("/spec/template/spec/initContainers/0").as_deref(),
+            Some("i")
+        );
+        assert_eq!(name("/spec/template/spec/hostNetwork"), None);
+        let list = super::containers_of(&v);
+        assert_eq!(
+            super::container_at(&list, "/spec/template/spec/containers/0/image"),
+            Some("a")
+        );
+    }
 }
