@@ -91,6 +91,14 @@ pub fn load_with(
             .collect();
         let mut indices = Vec::new();
         for (file, (_, path)) in parsed.into_iter().zip(&files) {
+            // A module file that is not an input of the scan has no account of its own: its
+            // error is the scan's (an input's goes to its account below).
+            let is_input = inputs
+                .iter()
+                .any(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == *path));
+            if !is_input {
+                problems.extend(file.error.clone());
+            }
             let i = loader.add_file(file);
             by_path.insert(path.clone(), i);
             indices.push(i);
@@ -128,11 +136,9 @@ pub fn load_with(
                         name,
                         Arc::from(text),
                     ));
-                    let body = hcl_edit::parser::parse_body(&source.text).ok();
-                    if body.is_none() {
-                        problems.push(parse_problem(&source));
-                    }
-                    Some(loader.add_file(TfFile { source, body }))
+                    let file = tf_file(source);
+                    problems.extend(file.error.clone());
+                    Some(loader.add_file(file))
                 }
                 Err(e) => {
                     problems.push(
@@ -196,9 +202,7 @@ pub fn load_with(
                 }],
                 problems: Vec::new(),
             };
-            if tf.body.is_none() {
-                lf.problems.push(parse_problem(&tf.source));
-            }
+            lf.problems.extend(tf.error.clone());
             out.insert(input_index, lf);
         }
     }
@@ -260,9 +264,7 @@ fn evaluate_root(
             skipped: Vec::new(),
             problems: Vec::new(),
         };
-        if tf.body.is_none() {
-            lf.problems.push(parse_problem(&tf.source));
-        }
+        lf.problems.extend(tf.error.clone());
         files.insert(fi, lf);
     }
     for d in docs {
@@ -386,22 +388,38 @@ fn read_dir_files(
 }
 
 fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
-    let text: Arc<str> = match overlay.and_then(|o| o.get(&super::overlay_key(path))) {
-        Some(t) => Arc::clone(t),
-        None => std::fs::read_to_string(path).map_or_else(|_| Arc::from(""), Arc::from),
-    };
-    let source = Arc::new(SourceFile::new(
-        FileOrigin::File(path.to_path_buf()),
-        name,
-        text,
-    ));
-    let body = hcl_edit::parser::parse_body(&source.text).ok();
-    TfFile { source, body }
+    let text: Result<Arc<str>, std::io::Error> =
+        match overlay.and_then(|o| o.get(&super::overlay_key(path))) {
+            Some(t) => Ok(Arc::clone(t)),
+            None => std::fs::read_to_string(path).map(Arc::from),
+        };
+    match text {
+        Ok(text) => tf_file(Arc::new(SourceFile::new(
+            FileOrigin::File(path.to_path_buf()),
+            name,
+            text,
+        ))),
+        // A file of the module that cannot be read is an error of its own, not an empty file.
+        Err(e) => TfFile {
+            source: Arc::new(SourceFile::new(
+                FileOrigin::File(path.to_path_buf()),
+                name,
+                Arc::from(""),
+            )),
+            body: None,
+            error: Some(Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(name)),
+        },
+    }
 }
 
-fn parse_problem(source: &SourceFile) -> Problem {
+/// A file parsed once: its tree, or the syntax error with its position.
+fn tf_file(source: Arc<SourceFile>) -> TfFile {
     match hcl_edit::parser::parse_body(&source.text) {
-        Ok(_) => Problem::new(ProblemKind::Parse, "cannot parse").in_file(&*source.name),
+        Ok(body) => TfFile {
+            source,
+            body: Some(body),
+            error: None,
+        },
         Err(e) => {
             let loc = e.location();
             let line = u32::try_from(loc.line()).unwrap_or(1);
@@ -413,9 +431,14 @@ fn parse_problem(source: &SourceFile) -> Problem {
                 .next()
                 .unwrap_or("invalid HCL")
                 .to_owned();
-            Problem::new(ProblemKind::Parse, format!("invalid HCL: {message}"))
+            let error = Problem::new(ProblemKind::Parse, format!("invalid HCL: {message}"))
                 .in_file(&*source.name)
-                .at(Range::new(at, at))
+                .at(Range::new(at, at));
+            TfFile {
+                source,
+                body: None,
+                error: Some(error),
+            }
         }
     }
 }

@@ -23,8 +23,10 @@ const MAX_DEPTH: usize = 8;
 pub struct TfFile {
     /// Its text.
     pub source: Arc<SourceFile>,
-    /// Its syntax tree; `None` when it does not parse.
+    /// Its syntax tree; `None` when it cannot be read or does not parse.
     pub body: Option<Body>,
+    /// Why not (with the position of a syntax error).
+    pub error: Option<crate::problem::Problem>,
 }
 
 /// Where a block is: file and index in the file's body.
