@@ -221,15 +221,14 @@ pub fn read_with(
     stdin: Option<&Arc<str>>,
     overlay: Option<&Overlay>,
 ) -> Result<Arc<SourceFile>, Problem> {
-    let text: Arc<str> = match &input.origin {
-        Origin::Stdin => stdin.cloned().unwrap_or_else(|| Arc::from("")),
-        Origin::File(path) if overlay.is_some_and(|o| o.contains_key(&overlay_key(path))) => {
-            overlay
-                .and_then(|o| o.get(&overlay_key(path)))
-                .cloned()
-                .unwrap_or_else(|| Arc::from(""))
-        }
-        Origin::File(path) => {
+    let buffer = match &input.origin {
+        Origin::File(path) => overlay.and_then(|o| o.get(&overlay_key(path))).cloned(),
+        Origin::Stdin => None,
+    };
+    let text: Arc<str> = match (&input.origin, buffer) {
+        (Origin::Stdin, _) => stdin.cloned().unwrap_or_else(|| Arc::from("")),
+        (Origin::File(_), Some(buffer)) => buffer,
+        (Origin::File(path), None) => {
             let bytes = std::fs::read(path).map_err(|e| {
                 Problem::new(ProblemKind::Io, format!("cannot read: {e}"))
                     .in_file(input.name.clone())
