@@ -17,6 +17,7 @@ pub mod scan;
 pub mod session;
 pub mod source;
 pub mod stig;
+pub mod trust;
 pub mod waivers;
 
 /// Plugins compiled from `plugins/*` by the build and embedded in the binary.
