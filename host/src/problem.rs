@@ -1,12 +1,12 @@
 //! Errors met during a scan that are not findings: unreadable files, documents that do not
 //! parse, plugins that fail. Each one makes the run exit 2; none stops the rest of the scan.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::source::Range;
 
 /// What went wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
     /// A path could not be read.
@@ -20,18 +20,18 @@ pub enum ProblemKind {
 }
 
 /// One error of a scan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Kind.
     pub kind: ProblemKind,
     /// The file it is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Where in the file, if known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
     /// The plugin it is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
     /// What is wrong.
     pub message: String,

@@ -22,8 +22,10 @@ pub struct SessionOptions {
     pub config: Config,
     /// Plugins named on the command line (besides the configuration's).
     pub extra_plugins: Vec<PathBuf>,
-    /// Bypass the precompiled plugin cache.
+    /// Bypass both caches: the precompiled plugins and the per-file results.
     pub no_cache: bool,
+    /// Keep per-file results in memory instead of on disk (the language server).
+    pub memory_results: bool,
     /// Leave the built-in plugins out (only `--plugin`s run).
     pub no_builtin: bool,
     /// Controls to run (overrides the configuration's `select`).
@@ -99,6 +101,14 @@ pub struct Session {
     pub options: SessionOptions,
     /// The waivers of the configuration (and its waivers file), checked.
     pub waivers: Vec<crate::waivers::Record>,
+    /// `select` of the options or configuration (for controls declared from the inputs).
+    select: Option<Vec<String>>,
+    /// `ignore` of the configuration and the options.
+    ignore: Vec<String>,
+    /// Per-file results (`None` with `--no-cache`, or when the cache directory is refused).
+    results: Option<crate::scan::ResultCache>,
+    /// Everything a file's result depends on besides its bytes.
+    fingerprint: String,
     _runtime: Runtime,
 }
 
@@ -210,7 +220,12 @@ impl Session {
                 .filter(|c| c.matches(sel))
                 .map(|c| c.id.clone())
                 .collect();
-            if ids.is_empty() {
+            // A selector may also name controls a plugin declares from the inputs.
+            let dynamic = plugins
+                .iter()
+                .flat_map(|p| &p.dynamic_prefixes)
+                .any(|prefix| sel.starts_with(prefix.as_str()) || prefix.starts_with(sel));
+            if ids.is_empty() && !dynamic {
                 Err(SessionError::UnknownSelector(sel.to_owned()))
             } else {
                 Ok(ids)
@@ -252,14 +267,37 @@ impl Session {
             }
             waivers.push(record);
         }
+        let (results, warning) = result_cache(&options);
+        problems.extend(warning);
+        let fingerprint = fingerprint(&plugins, &selected, &options, &context);
         Ok(Self {
             plugins,
             problems,
             selected,
             options,
             waivers,
+            select,
+            ignore,
+            results,
+            fingerprint,
             _runtime: runtime,
         })
+    }
+
+    /// Whether a control declared from the inputs (a Gatekeeper constraint) is selected: the
+    /// same `select` and `ignore` selectors, by prefix.
+    #[must_use]
+    pub fn admits_dynamic(&self, id: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|sel| id.starts_with(sel.as_str())))
+            && !self.ignore.iter().any(|sel| id.starts_with(sel.as_str()))
+    }
+
+    /// The per-file result cache in use, if any.
+    #[must_use]
+    pub fn result_cache(&self) -> Option<&crate::scan::ResultCache> {
+        self.results.as_ref()
     }
 
     /// Every control of every loaded plugin, sorted by ID.
@@ -312,9 +350,15 @@ impl Session {
             .iter()
             .filter(|p| p.info.kind == PluginKind::Control)
             .collect();
+        let admits = |id: &str| self.admits_dynamic(id);
         let spec = ScanSpec {
             plugins: &control_plugins,
             selected: &self.selected,
+            admits_dynamic: &admits,
+            cache: self
+                .results
+                .as_ref()
+                .map(|c| (c, self.fingerprint.as_str())),
             alias_limit: self
                 .options
                 .alias_limit
@@ -362,4 +406,68 @@ impl Session {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         result
     }
+}
+
+/// The per-file result cache the options ask for, or why there is none (a warning: the scan
+/// runs uncached).
+fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, Option<Problem>) {
+    use crate::scan::ResultCache;
+    if options.no_cache {
+        return (None, None);
+    }
+    if options.memory_results {
+        return (Some(ResultCache::memory()), None);
+    }
+    let dir = options
+        .cache_dir
+        .as_ref()
+        .map(|d| d.join("results"))
+        .or_else(ResultCache::default_dir);
+    let Some(dir) = dir else {
+        return (None, None);
+    };
+    let opened = crate::trust::CacheKey::load_default()
+        .and_then(|key| ResultCache::disk(dir, key, crate::scan::cache::DEFAULT_MAX_BYTES));
+    match opened {
+        Ok(cache) => (Some(cache), None),
+        Err(e) => (
+            None,
+            Some(Problem::new(
+                ProblemKind::Config,
+                format!("result cache not used: {e}"),
+            )),
+        ),
+    }
+}
+
+/// Everything a file's result depends on besides its bytes, hashed: stiglint's version and
+/// interface, every control plugin (hash, settings), the selection, the scan context and the
+/// loader's options.
+fn fingerprint(
+    plugins: &[Plugin],
+    selected: &HashSet<String>,
+    options: &SessionOptions,
+    context: &wit::ScanContext,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut selected: Vec<&String> = selected.iter().collect();
+    selected.sort();
+    let limits = options.limits.map(|l| (l.timeout.as_millis(), l.memory));
+    let parts = serde_json::json!({
+        "stiglint": env!("CARGO_PKG_VERSION"),
+        "interface": crate::runtime::INTERFACE,
+        "plugins": plugins
+            .iter()
+            .filter(|p| p.info.kind == PluginKind::Control)
+            .map(|p| [p.info.name.as_str(), p.info.sha256.as_str(), p.settings()])
+            .collect::<Vec<_>>(),
+        "selected": selected,
+        "context": [&context.today, &context.k8s_version.clone().unwrap_or_default(),
+            &context.default_namespace.clone().unwrap_or_default()],
+        "alias_limit": options.alias_limit,
+        "plan_sources": options.plan_sources,
+        "limits": limits,
+        "config_limits": [options.config.limits.timeout_ms, options.config.limits.memory_mb.map(|m| m as u64)],
+    });
+    crate::scan::cache::hex(&Sha256::digest(parts.to_string().as_bytes()))
 }

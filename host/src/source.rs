@@ -3,22 +3,39 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A position in a source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 pub struct Position {
     /// 1-based line.
     pub line: u32,
     /// 1-based column, in Unicode code points.
     pub column: u32,
-    /// 0-based byte offset.
-    #[serde(skip)]
+    /// 0-based byte offset: not in reports (human-readable formats), kept in the result
+    /// cache (a binary format).
+    #[serde(default)]
     pub offset: u32,
 }
 
+impl Serialize for Position {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let human = serializer.is_human_readable();
+        let mut s = serializer.serialize_struct("Position", if human { 2 } else { 3 })?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("column", &self.column)?;
+        if !human {
+            s.serialize_field("offset", &self.offset)?;
+        }
+        s.end()
+    }
+}
+
 /// A range in a source file (end exclusive).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Range {
     /// First character.
     pub start: Position,

@@ -47,7 +47,8 @@ impl Format {
 }
 
 /// What the host knows of a document without reading its JSON.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Hints {
     /// `apiVersion`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,7 +176,7 @@ pub struct LoadedDoc {
 }
 
 /// A document of a file that was not scanned, and why.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SkippedDoc {
     /// Where it starts.
     pub range: Range,

@@ -76,10 +76,7 @@ pub fn exit_code(result: &ScanResult, options: &ReportOptions) -> u8 {
     };
     if !result.problems.is_empty() {
         2
-    } else if result
-        .findings
-        .iter()
-        .any(|f| f.status == FindingStatus::Open && f.severity >= fail_on)
+    } else if result.findings.iter().any(|f| f.fails(fail_on))
         || (strict && undecided())
         || unused()
         || (options.fail_on_skip

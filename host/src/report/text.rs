@@ -299,9 +299,7 @@ fn write_summary(
         let failing = result
             .findings
             .iter()
-            .filter(|f| {
-                f.status == crate::scan::FindingStatus::Open && f.severity >= options.fail_on
-            })
+            .filter(|f| f.fails(options.fail_on))
             .count();
         format!(
             "{} ({} high, {} medium, {} low); {failing} at or above {}.",

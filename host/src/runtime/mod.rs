@@ -42,6 +42,14 @@ pub enum RuntimeError {
     /// Linking or instantiating failed.
     #[error("cannot instantiate: {0}")]
     Instantiate(String),
+    /// The plugin was built against another version of the WIT interface.
+    #[error(
+        "built for interface {found}, this stiglint speaks {INTERFACE}: rebuild the plugin with a matching stiglint-sdk"
+    )]
+    Interface {
+        /// The interface the plugin names (`stiglint:plugin@0.1.0`).
+        found: String,
+    },
     /// The plugin failed during `describe` or `configure`.
     #[error("{0}")]
     Call(#[from] Failure),
@@ -124,7 +132,7 @@ impl Severity {
 }
 
 /// DISA references of a control.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StigRef {
     /// STIG ID.
     pub stig_id: String,
@@ -138,8 +146,52 @@ pub struct StigRef {
     pub nist: Vec<String>,
 }
 
+/// The WIT interface this host speaks (package and version of `wit/plugin.wit`).
+pub const INTERFACE: &str = "stiglint:plugin@0.2.0";
+
+/// What a finding does to the run, beside its severity.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// Counts for the exit code, `--fail-on` and admission.
+    #[default]
+    Deny,
+    /// Reported everywhere, never fails a run.
+    Warn,
+    /// Reported everywhere, never fails a run.
+    Audit,
+}
+
+impl Enforcement {
+    /// `deny`, `warn`, `audit`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Deny => "deny",
+            Self::Warn => "warn",
+            Self::Audit => "audit",
+        }
+    }
+
+    /// Whether its findings count for the exit code.
+    #[must_use]
+    pub fn denies(self) -> bool {
+        self == Self::Deny
+    }
+
+    pub(crate) fn from_wit(e: wit::Enforcement) -> Self {
+        match e {
+            wit::Enforcement::Deny => Self::Deny,
+            wit::Enforcement::Warn => Self::Warn,
+            wit::Enforcement::Audit => Self::Audit,
+        }
+    }
+}
+
 /// Scope of a control.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Per document.
@@ -149,7 +201,7 @@ pub enum Scope {
 }
 
 /// A control as the host knows it (from the plugin's `describe`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ControlMeta {
     /// ID.
     pub id: String,
@@ -157,6 +209,8 @@ pub struct ControlMeta {
     pub title: String,
     /// Severity.
     pub severity: Severity,
+    /// What its findings do to the run.
+    pub enforcement: Enforcement,
     /// DISA references.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stig: Option<StigRef>,
@@ -177,7 +231,7 @@ pub struct ControlMeta {
 }
 
 impl ControlMeta {
-    fn from_wit(c: wit::ControlInfo, plugin: &str) -> Self {
+    pub(crate) fn from_wit(c: wit::ControlInfo, plugin: &str) -> Self {
         Self {
             id: c.id,
             title: c.title,
@@ -186,6 +240,7 @@ impl ControlMeta {
                 wit::Severity::Medium => Severity::Medium,
                 wit::Severity::High => Severity::High,
             },
+            enforcement: Enforcement::from_wit(c.enforcement),
             stig: c.stig.map(|s| StigRef {
                 stig_id: s.stig_id,
                 vuln_id: s.vuln_id,
@@ -289,6 +344,7 @@ impl Runtime {
             .collect();
         let (component, provenance) =
             cache::component(&self.engine, bytes, &sha256, self.cache_dir.as_deref())?;
+        check_interface(&component, &self.engine)?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -340,6 +396,7 @@ impl Runtime {
                 provenance,
             },
             controls: Vec::new(),
+            dynamic_prefixes: Vec::new(),
             engine: self.engine.clone(),
             limits: self.limits,
             pre,
@@ -356,6 +413,7 @@ impl Runtime {
         plugin.info.name = described.name.clone();
         plugin.info.version = described.version;
         plugin.info.description = described.description;
+        plugin.dynamic_prefixes = described.dynamic_prefixes;
         plugin.controls = described
             .controls
             .into_iter()
@@ -409,6 +467,8 @@ pub struct Plugin {
     pub info: PluginInfo,
     /// Its controls.
     pub controls: Vec<ControlMeta>,
+    /// ID prefixes of the controls it declares from the inputs.
+    pub dynamic_prefixes: Vec<String>,
     engine: Engine,
     limits: Limits,
     pre: Pre,
@@ -541,6 +601,18 @@ impl Plugin {
         self.with_control(|b, store| b.call_finish(store, facts, controls))
     }
 
+    /// The settings it was configured with (JSON text).
+    #[must_use]
+    pub fn settings(&self) -> &str {
+        &self.settings
+    }
+
+    /// The scan context it was configured with.
+    #[must_use]
+    pub fn context(&self) -> &wit::ScanContext {
+        &self.context
+    }
+
     /// The log lines of pooled instances (drained).
     #[must_use]
     pub fn take_logs(&self) -> Vec<String> {
@@ -552,6 +624,28 @@ impl Plugin {
             .flat_map(|s| std::mem::take(&mut s.store.data_mut().logs))
             .collect()
     }
+}
+
+/// Refuse a component built against another version of the interface: its imports name the
+/// `stiglint:plugin/types@X` instance (and `log`) it was generated from.
+fn check_interface(
+    component: &wasmtime::component::Component,
+    engine: &Engine,
+) -> Result<(), RuntimeError> {
+    let (package, version) = INTERFACE.split_once('@').unwrap_or((INTERFACE, ""));
+    let wanted = format!("{package}/types@{version}");
+    for (name, _) in component.component_type().imports(engine) {
+        if let Some(rest) = name.strip_prefix(&format!("{package}/")) {
+            if name == wanted {
+                continue;
+            }
+            let found = rest
+                .split_once('@')
+                .map_or_else(|| package.to_owned(), |(_, v)| format!("{package}@{v}"));
+            return Err(RuntimeError::Interface { found });
+        }
+    }
+    Ok(())
 }
 
 fn plugin_error(e: &wit::PluginError) -> String {

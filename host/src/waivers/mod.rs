@@ -454,6 +454,14 @@ fn review(result: &mut ScanResult, plugins: &[&Plugin], options: &Options) {
     }
 }
 
+fn enforcement(e: crate::runtime::Enforcement) -> wit::Enforcement {
+    match e {
+        crate::runtime::Enforcement::Deny => wit::Enforcement::Deny,
+        crate::runtime::Enforcement::Warn => wit::Enforcement::Warn,
+        crate::runtime::Enforcement::Audit => wit::Enforcement::Audit,
+    }
+}
+
 fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
     let meta = controls.iter().find(|c| c.id == f.control);
     wit::ReviewItem {
@@ -465,6 +473,7 @@ fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
                 crate::runtime::Severity::Medium => wit::Severity::Medium,
                 crate::runtime::Severity::High => wit::Severity::High,
             },
+            enforcement: enforcement(f.enforcement),
             stig: meta.and_then(|m| m.stig.as_ref()).map(|s| wit::StigRef {
                 stig_id: s.stig_id.clone(),
                 vuln_id: s.vuln_id.clone(),
@@ -486,6 +495,8 @@ fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
             message: f.message.clone(),
             fix: None,
             related: Vec::new(),
+            related_total: 0,
+            enforcement: Some(enforcement(f.enforcement)),
         },
         uri: f.location.file.to_string(),
         line: f.location.range.start.line,

@@ -51,6 +51,18 @@ pub enum Scope {
     Scan,
 }
 
+/// What a control's findings do to the run, beside their severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Enforcement {
+    /// Counts for the exit code, `--fail-on` and admission.
+    #[default]
+    Deny,
+    /// Reported, never fails a run (Pod Security `warn`, Gatekeeper `warn`).
+    Warn,
+    /// Reported, never fails a run (Pod Security `audit`, Gatekeeper `dryrun`).
+    Audit,
+}
+
 /// One rule of the DISA Kubernetes STIG, as the CSV gives it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct StigRule {
@@ -147,8 +159,13 @@ pub struct Meta {
     pub kinds: Vec<String>,
     /// Document or scan scope.
     pub scope: Scope,
+    /// What its findings do to the run (default: deny).
+    pub enforcement: Enforcement,
     /// How to fix a finding.
     pub remediation: String,
+    /// Documentation (Markdown) of a control declared from the inputs; a built-in control's
+    /// documentation is its source file's doc comment instead.
+    pub docs: String,
 }
 
 impl Meta {
@@ -170,7 +187,9 @@ impl Meta {
             formats: vec![crate::Format::K8s],
             kinds: Vec::new(),
             scope: Scope::Document,
+            enforcement: Enforcement::Deny,
             remediation: String::new(),
+            docs: String::new(),
         }
     }
 
@@ -186,7 +205,9 @@ impl Meta {
             formats: vec![crate::Format::K8s],
             kinds: Vec::new(),
             scope: Scope::Document,
+            enforcement: Enforcement::Deny,
             remediation: String::new(),
+            docs: String::new(),
         }
     }
 
@@ -239,6 +260,20 @@ impl Meta {
     #[must_use]
     pub fn scan_scope(mut self) -> Self {
         self.scope = Scope::Scan;
+        self
+    }
+
+    /// What its findings do to the run.
+    #[must_use]
+    pub fn enforcement(mut self, enforcement: Enforcement) -> Self {
+        self.enforcement = enforcement;
+        self
+    }
+
+    /// Documentation (Markdown), for a control declared from the inputs.
+    #[must_use]
+    pub fn docs(mut self, text: &str) -> Self {
+        text.clone_into(&mut self.docs);
         self
     }
 

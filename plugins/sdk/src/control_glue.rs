@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::catalogue::{Meta, Scope, Severity};
+use crate::catalogue::{Enforcement, Meta, Scope, Severity};
 use crate::out::{Edit, NoteKind, Out};
 use crate::{Document, Format, Hints, Registered, ScanContext};
 
@@ -38,6 +38,8 @@ pub struct PluginSpec {
     pub description: &'static str,
     /// Its controls.
     pub controls: fn() -> Vec<Registered>,
+    /// ID prefixes of the controls it declares from the inputs ([`crate::Out::declare`]).
+    pub dynamic_prefixes: &'static [&'static str],
 }
 
 struct State {
@@ -100,12 +102,23 @@ fn severity(s: Severity) -> wit::Severity {
     }
 }
 
+fn enforcement(e: Enforcement) -> wit::Enforcement {
+    match e {
+        Enforcement::Deny => wit::Enforcement::Deny,
+        Enforcement::Warn => wit::Enforcement::Warn,
+        Enforcement::Audit => wit::Enforcement::Audit,
+    }
+}
+
 fn format_name(f: Format) -> &'static str {
     match f {
         Format::K8s => "k8s",
         Format::Terraform => "terraform",
         Format::Kubelet => "kubelet",
         Format::Trivy => "trivy",
+        Format::Dockerfile => "dockerfile",
+        Format::Image => "image",
+        Format::Node => "node",
     }
 }
 
@@ -114,6 +127,7 @@ fn control_info(meta: &Meta, docs: &str) -> wit::ControlInfo {
         id: meta.id.clone(),
         title: meta.title.clone(),
         severity: severity(meta.severity),
+        enforcement: enforcement(meta.enforcement),
         stig: meta.stig.map(|r| wit::StigRef {
             stig_id: r.stig_id.clone(),
             vuln_id: r.vuln_id.clone(),
@@ -149,6 +163,11 @@ pub fn describe(spec: &PluginSpec) -> wit::PluginInfo {
             .iter()
             .zip(&state.metas)
             .map(|(r, meta)| control_info(meta, &r.docs))
+            .collect(),
+        dynamic_prefixes: spec
+            .dynamic_prefixes
+            .iter()
+            .map(|p| (*p).to_owned())
             .collect(),
     })
 }
@@ -194,6 +213,9 @@ fn document(d: wit::Document) -> Result<Document, wit::PluginError> {
             wit::Format::Terraform => Format::Terraform,
             wit::Format::Kubelet => Format::Kubelet,
             wit::Format::Trivy => Format::Trivy,
+            wit::Format::Dockerfile => Format::Dockerfile,
+            wit::Format::Image => Format::Image,
+            wit::Format::Node => Format::Node,
         },
         hints: Hints {
             api_version: d.hints.api_version,
@@ -241,6 +263,8 @@ fn output(out: Out) -> wit::CheckOutput {
                         message: r.message,
                     })
                     .collect(),
+                related_total: f.related_total,
+                enforcement: f.enforcement.map(enforcement),
             })
             .collect(),
         notes: out
@@ -266,7 +290,13 @@ fn output(out: Out) -> wit::CheckOutput {
                 document: f.document,
                 data: f.data.to_string(),
                 pointers: f.pointers,
+                groups: f.groups,
             })
+            .collect(),
+        controls: out
+            .declared
+            .iter()
+            .map(|meta| control_info(meta, &meta.docs))
             .collect(),
     }
 }
@@ -320,6 +350,7 @@ pub fn finish(
                             document: f.document,
                             data,
                             pointers: f.pointers.clone(),
+                            groups: f.groups.clone(),
                         })
                         .map_err(|e| wit::PluginError::Internal(format!("fact is not JSON: {e}")))
                 })
@@ -344,11 +375,15 @@ pub fn finish(
 #[macro_export]
 macro_rules! control_plugin {
     (name: $name:expr, description: $description:expr, controls: $controls:path $(,)?) => {
+        $crate::control_plugin!(name: $name, description: $description, controls: $controls, dynamic_prefixes: &[]);
+    };
+    (name: $name:expr, description: $description:expr, controls: $controls:path, dynamic_prefixes: $prefixes:expr $(,)?) => {
         const __STIGLINT_SPEC: $crate::control_glue::PluginSpec = $crate::control_glue::PluginSpec {
             name: $name,
             version: env!("CARGO_PKG_VERSION"),
             description: $description,
             controls: $controls,
+            dynamic_prefixes: $prefixes,
         };
 
         struct __StiglintPlugin;

@@ -15,6 +15,12 @@ pub enum Format {
     Kubelet,
     /// A Trivy JSON report.
     Trivy,
+    /// A Dockerfile or Containerfile.
+    Dockerfile,
+    /// A built container image.
+    Image,
+    /// A node's facts (files, processes, services).
+    Node,
 }
 
 /// What the host knows of a document without reading its JSON.

@@ -72,9 +72,9 @@ pub mod control_glue;
 #[cfg(feature = "waiver")]
 pub mod waiver;
 
-pub use catalogue::{Meta, Scope, Severity, StigRule};
+pub use catalogue::{Enforcement, Meta, Scope, Severity, StigRule};
 pub use document::{Document, Format, Hints, ScanContext};
-pub use out::{Edit, Fact, FindingBuilder, Fix, NoteKind, Out};
+pub use out::{Edit, Fact, FindingBuilder, Fix, MAX_RELATED, NoteKind, Out};
 pub use pointer::{escape as escape_pointer, join as join_pointer};
 pub use serde_json::{self, Value, json};
 
@@ -82,7 +82,8 @@ pub use serde_json::{self, Value, json};
 pub mod prelude {
     pub use crate::k8s::{Container, ContainerKind, PodSpec};
     pub use crate::{
-        Control, Document, Edit, Fact, Fix, Format, Meta, Out, Scope, Severity, Value, json,
+        Control, Document, Edit, Enforcement, Fact, Fix, Format, Meta, Out, Scope, Severity, Value,
+        json,
     };
 }
 

@@ -62,6 +62,10 @@ pub struct Related {
     pub message: String,
 }
 
+/// The most related places a finding keeps (the host keeps no more either); the rest are
+/// counted in [`Finding::related_total`].
+pub const MAX_RELATED: usize = 10;
+
 /// A finding as the SDK collects it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -75,8 +79,12 @@ pub struct Finding {
     pub message: String,
     /// Optional fix.
     pub fix: Option<Fix>,
-    /// Related places.
+    /// Related places (at most [`MAX_RELATED`]).
     pub related: Vec<Related>,
+    /// How many related places were attached in all.
+    pub related_total: u32,
+    /// Overrides the control's enforcement for this finding.
+    pub enforcement: Option<crate::catalogue::Enforcement>,
 }
 
 /// A note as the SDK collects it.
@@ -103,6 +111,9 @@ pub struct Fact {
     pub data: Value,
     /// Pointers into the document `finish` may report on (resolved by the host up front).
     pub pointers: Vec<String>,
+    /// The groups the fact belongs to: `finish` sees one group at a time (empty: the
+    /// control's one default group).
+    pub groups: Vec<String>,
 }
 
 /// Collects what controls say. One `Out` per call; the SDK fills in control and document.
@@ -113,6 +124,8 @@ pub struct Out {
     pub(crate) findings: Vec<Finding>,
     pub(crate) notes: Vec<Note>,
     pub(crate) facts: Vec<(String, Fact)>,
+    /// Controls declared from the inputs (see [`Out::declare`]).
+    pub(crate) declared: Vec<crate::catalogue::Meta>,
 }
 
 impl Out {
@@ -150,17 +163,47 @@ impl Out {
         pointer: impl Into<String>,
         message: impl Into<String>,
     ) -> FindingBuilder<'_> {
+        let control = self.control.clone();
+        self.finding_for(&control, document, pointer, message)
+    }
+
+    /// Report a finding of a control declared from the inputs ([`Out::declare`]) on a
+    /// document.
+    pub fn finding_for(
+        &mut self,
+        control: &str,
+        document: u32,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> FindingBuilder<'_> {
         self.findings.push(Finding {
-            control: self.control.clone(),
+            control: control.to_owned(),
             document,
             pointer: pointer.into(),
             message: message.into(),
             fix: None,
             related: Vec::new(),
+            related_total: 0,
+            enforcement: None,
         });
         FindingBuilder {
             finding: self.findings.last_mut(),
         }
+    }
+
+    /// Declare a control known only from the inputs (one per Gatekeeper constraint): its ID
+    /// must start with one of the plugin's `dynamic_prefixes`. Declaring the same ID twice
+    /// keeps the first.
+    pub fn declare(&mut self, meta: crate::catalogue::Meta) {
+        if !self.declared.iter().any(|m| m.id == meta.id) {
+            self.declared.push(meta);
+        }
+    }
+
+    /// Controls declared so far (for tests).
+    #[must_use]
+    pub fn declared(&self) -> &[crate::catalogue::Meta] {
+        &self.declared
     }
 
     /// Record a note about the current document.
@@ -211,12 +254,20 @@ impl Out {
     /// report on: the host resolves them while the document is parsed (any other pointer
     /// still works, at the cost of a second parse of the file).
     pub fn fact_at(&mut self, pointers: &[&str], data: Value) {
+        self.fact_in(&[], pointers, data);
+    }
+
+    /// Keep a fact in the given groups (an image repository, a namespace): `finish` is called
+    /// once per group with that group's facts only, so its memory follows the largest group,
+    /// not the scan. A fact that must be seen with several groups names them all.
+    pub fn fact_in(&mut self, groups: &[&str], pointers: &[&str], data: Value) {
         self.facts.push((
             self.control.clone(),
             Fact {
                 document: self.document,
                 data,
                 pointers: pointers.iter().map(|p| (*p).to_owned()).collect(),
+                groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             },
         ));
     }
@@ -246,6 +297,14 @@ pub struct FindingBuilder<'a> {
 }
 
 impl FindingBuilder<'_> {
+    /// Override the control's enforcement for this finding.
+    pub fn enforcement(&mut self, enforcement: crate::catalogue::Enforcement) -> &mut Self {
+        if let Some(f) = self.finding.as_deref_mut() {
+            f.enforcement = Some(enforcement);
+        }
+        self
+    }
+
     /// Attach a fix.
     pub fn fix(&mut self, fix: Fix) -> &mut Self {
         if let Some(f) = self.finding.as_deref_mut() {
@@ -262,11 +321,15 @@ impl FindingBuilder<'_> {
         message: impl Into<String>,
     ) -> &mut Self {
         if let Some(f) = self.finding.as_deref_mut() {
-            f.related.push(Related {
-                document,
-                pointer: pointer.into(),
-                message: message.into(),
-            });
+            f.related_total += 1;
+            // Only the first few are kept: a finding's size must not grow with the input.
+            if f.related.len() < MAX_RELATED {
+                f.related.push(Related {
+                    document,
+                    pointer: pointer.into(),
+                    message: message.into(),
+                });
+            }
         }
         self
     }
@@ -275,6 +338,18 @@ impl FindingBuilder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn related_places_are_capped_and_counted() {
+        let mut out = Out::new("X-1", 0);
+        let mut b = out.finding("/a", "m");
+        for i in 0..25 {
+            b.related(i, "/b", "there");
+        }
+        let f = &out.findings()[0];
+        assert_eq!(f.related.len(), MAX_RELATED);
+        assert_eq!(f.related_total, 25);
+    }
 
     #[test]
     fn note_in_names_its_document() {

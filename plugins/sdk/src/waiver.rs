@@ -334,6 +334,7 @@ pub mod glue {
             version: spec.version.to_owned(),
             description: spec.description.to_owned(),
             controls: Vec::new(),
+            dynamic_prefixes: Vec::new(),
         }
     }
 

@@ -100,11 +100,18 @@ impl Control for Rule {
 
     fn check(&self, doc: &Document, out: &mut Out) {
         let namespace = doc.effective_namespace(&self.scan);
+        // Judged a namespace at a time.
+        let group = namespace.to_owned();
         if doc.kind() == "NetworkPolicy" {
             let deny = doc.json.get("spec").is_some_and(denies_all_ingress);
-            out.fact(json!({"policy": true, "namespace": namespace, "deny": deny}));
+            out.fact_in(
+                &[&group],
+                &[],
+                json!({"policy": true, "namespace": namespace, "deny": deny}),
+            );
         } else {
-            out.fact_at(
+            out.fact_in(
+                &[&group],
                 &["/metadata/name"],
                 json!({"policy": false, "namespace": namespace, "workload": doc.describe()}),
             );

@@ -4,7 +4,8 @@
 //! and `docker.io/library/nginx` are one repository) must be deployed in one version only. The
 //! version is the digest when the reference has one, else the tag, else `latest`. When a
 //! repository has two versions or more, every image field of it is a finding, with the image
-//! fields of its other versions as related places. Containers, init containers and ephemeral
+//! fields of its other versions as related places (ten at most; the message names ten versions
+//! at most). The judgement runs one repository at a time. Containers, init containers and ephemeral
 //! containers of every pod-bearing object count.
 //!
 //! **Why.** Two versions of one image usually mean an update that did not reach every
@@ -62,9 +63,11 @@ impl Control for Rule {
             if let Some(image) = c.image().filter(|i| !i.trim().is_empty()) {
                 let r = ImageRef::parse(image);
                 let pointer = c.pointer_to("image");
-                out.fact_at(
+                let repo = r.name();
+                out.fact_in(
+                    &[&repo],
                     &[&pointer],
-                    json!({"repo": r.name(), "version": r.version(), "pointer": pointer}),
+                    json!({"repo": repo, "version": r.version(), "pointer": pointer}),
                 );
             }
         }
@@ -83,7 +86,16 @@ impl Control for Rule {
             if versions.len() < 2 {
                 continue;
             }
-            let list = versions.iter().copied().collect::<Vec<_>>().join(", ");
+            // The message names ten versions at most: it must not grow with the input.
+            let mut list = versions
+                .iter()
+                .take(10)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if versions.len() > 10 {
+                list.push_str(&format!(", and {} more", versions.len() - 10));
+            }
             let msg = format!(
                 "Image {repo} is deployed in {} versions ({list}): keep one",
                 versions.len()

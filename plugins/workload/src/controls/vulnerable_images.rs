@@ -13,8 +13,9 @@
 //! `LOW` < `MEDIUM` < `HIGH` < `CRITICAL`); the finding names the CVE IDs (ten at most). With
 //! `ignore-unfixed`, only vulnerabilities with a `FixedVersion` count (like Trivy's
 //! `--ignore-unfixed`). An image without a report is *not evaluated*: it is shown as a note,
-//! never passed; when the scan holds no Trivy report at all, one note for the whole scan says
-//! so (not one per image). A report older than `max-report-age-days` (its `CreatedAt` date against the
+//! never passed; when no report covers an image repository at all, one note per distinct image
+//! of it says so (at its first use, not one per workload). The judgement runs one image
+//! repository at a time, so its memory follows the largest repository, not the scan. A report older than `max-report-age-days` (its `CreatedAt` date against the
 //! scan's date) is a finding at its `CreatedAt`; a report without a `CreatedAt` is not judged
 //! for age.
 //!
@@ -197,7 +198,8 @@ impl Control for Rule {
             };
             let parsed = ImageRef::parse(image);
             let pointer = c.pointer_to("image");
-            out.fact_at(
+            out.fact_in(
+                &[&parsed.name()],
                 &[&pointer],
                 json!({
                     "image": image,
@@ -213,13 +215,24 @@ impl Control for Rule {
     fn finish(&self, facts: &[Fact], out: &mut Out) {
         let reports: Vec<Report> = facts.iter().filter_map(Report::of).collect();
         if reports.is_empty() {
-            // One note for the scan, not one per image: without any report nothing is known.
-            if facts.iter().any(|f| f.data.get("report").is_none()) {
-                out.note_scan(
-                    NoteKind::NotEvaluated,
-                    "no Trivy report in the scan (--trivy-report FILE): the images' \
-                     vulnerabilities are not known",
-                );
+            // One note per distinct image of the repository, at its first use, not one per
+            // workload: without a report nothing is known of it.
+            let mut seen = BTreeSet::new();
+            for f in facts.iter().filter(|f| f.data.get("report").is_none()) {
+                let text = |key: &str| f.data[key].as_str().unwrap_or_default();
+                if seen.insert(text("image").to_owned()) {
+                    out.note_in(
+                        f.document,
+                        NoteKind::NotEvaluated,
+                        text("pointer"),
+                        format!(
+                            "{} image '{}' has no Trivy report (--trivy-report FILE): its \
+                             vulnerabilities are not known",
+                            text("container"),
+                            text("image")
+                        ),
+                    );
+                }
             }
             return;
         }
@@ -267,17 +280,18 @@ impl Rule {
         };
         let mut names = BTreeSet::new();
         let mut digests = BTreeSet::new();
+        // The image repositories it covers: the groups it is judged in.
+        let mut repositories = BTreeSet::new();
         for reference in std::iter::once(artifact).chain(strings("RepoTags")) {
             let parsed = ImageRef::parse(reference);
             names.extend(tagged_name(&parsed));
+            repositories.insert(parsed.name());
             digests.extend(parsed.digest.map(|d| d.to_ascii_lowercase()));
         }
         for reference in strings("RepoDigests") {
-            digests.extend(
-                ImageRef::parse(reference)
-                    .digest
-                    .map(|d| d.to_ascii_lowercase()),
-            );
+            let parsed = ImageRef::parse(reference);
+            repositories.insert(parsed.name());
+            digests.extend(parsed.digest.map(|d| d.to_ascii_lowercase()));
         }
         let mut cves = BTreeSet::new();
         let results = json["Results"].as_array().map_or(&[][..], Vec::as_slice);
@@ -309,7 +323,9 @@ impl Rule {
         if created.is_some() {
             pointers.push("/CreatedAt");
         }
-        out.fact_at(
+        let groups: Vec<&str> = repositories.iter().map(String::as_str).collect();
+        out.fact_in(
+            &groups,
             &pointers,
             json!({
                 "report": artifact,

@@ -14,6 +14,7 @@ impl Guest for Panic {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             description: "panics while reviewing".to_owned(),
             controls: Vec::new(),
+            dynamic_prefixes: Vec::new(),
         }
     }
 

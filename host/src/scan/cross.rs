@@ -1,0 +1,196 @@
+//! The cross-document phase: scan-scope controls judge facts from every file, one group at a
+//! time. A fact names its groups (an image repository, a namespace); the host gathers each
+//! control's facts by group and calls `finish` once per group, in parallel, so no plugin call
+//! ever holds the whole scan and a plugin's memory follows its largest group.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+
+use crate::problem::{Problem, ProblemKind};
+use crate::runtime::bindings::wit;
+use crate::runtime::{ControlMeta, Scope};
+use crate::source::SourceFile;
+
+use super::judge::{FileOutcome, PluginPlan, absorb};
+use super::locate::{DocIndex, LocationKey, MapResolver, resolve_ahead};
+use super::{Finding, Location, MAX_HARD_FAILURES, Note, ScanSpec};
+
+/// One `finish` call: a plan, a control, a group, and the group's facts in scan order.
+struct Job {
+    plan: usize,
+    control: String,
+    group: String,
+    facts: Vec<wit::Fact>,
+}
+
+/// Run the cross-document controls over the facts of every file.
+pub fn run(
+    spec: &ScanSpec<'_>,
+    plans: &[PluginPlan<'_>],
+    outcomes: &[FileOutcome],
+    sources: &[Option<Arc<SourceFile>>],
+    declared: &[ControlMeta],
+) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
+    // Scan-wide document IDs: a file's documents follow the previous files' (deterministic:
+    // the same inputs give the same IDs, cached or not).
+    let mut bases = Vec::with_capacity(outcomes.len());
+    let mut next = 0u32;
+    for o in outcomes {
+        bases.push(next);
+        next += o.docs.len() as u32;
+    }
+    let mut docs = DocIndex {
+        docs: HashMap::default(),
+    };
+    let mut located: HashMap<LocationKey, (Location, bool)> = HashMap::default();
+    let plan_of: HashMap<&str, usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.plugin.info.name.as_str(), i))
+        .collect();
+
+    // Every scan-scope control of every plugin that still runs gets at least one call (with no
+    // facts, it may still have a word on the scan as a whole).
+    let mut groups: BTreeMap<(usize, String, String), Vec<wit::Fact>> = BTreeMap::new();
+    for (index, plan) in plans.iter().enumerate() {
+        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
+            continue;
+        }
+        for c in plan.controls.iter().filter(|c| c.scope == Scope::Scan) {
+            groups.insert((index, c.id.clone(), String::new()), Vec::new());
+        }
+    }
+    let scan_scope = |plan: usize, control: &str| {
+        plans[plan]
+            .controls
+            .iter()
+            .map(|c| &**c)
+            .chain(
+                declared
+                    .iter()
+                    .filter(|d| d.plugin == plans[plan].plugin.info.name),
+            )
+            .any(|c| c.id == control && c.scope == Scope::Scan)
+    };
+    for (file, outcome) in outcomes.iter().enumerate() {
+        let base = bases[file];
+        let mut named = FxHashSet::default();
+        for fact in &outcome.facts {
+            let Some(&plan) = plan_of.get(fact.plugin.as_str()) else {
+                continue;
+            };
+            if plans[plan].failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES
+                || !scan_scope(plan, &fact.control)
+            {
+                continue;
+            }
+            named.insert(fact.document);
+            let wit_fact = wit::Fact {
+                control: fact.control.clone(),
+                document: base + fact.document,
+                data: fact.data.clone(),
+                pointers: fact.pointers.clone(),
+                groups: fact.groups.clone(),
+            };
+            if fact.groups.is_empty() {
+                groups
+                    .entry((plan, fact.control.clone(), String::new()))
+                    .or_default()
+                    .push(wit_fact);
+            } else {
+                for group in &fact.groups {
+                    groups
+                        .entry((plan, fact.control.clone(), group.clone()))
+                        .or_default()
+                        .push(wit_fact.clone());
+                }
+            }
+        }
+        for ordinal in named {
+            if let Some(doc) = outcome.docs.get(ordinal as usize) {
+                docs.docs.insert(base + ordinal, (file, ordinal, doc));
+            }
+        }
+        for l in &outcome.located {
+            located.insert(
+                (base + l.document, l.pointer.clone()),
+                (l.location.clone(), l.exact),
+            );
+        }
+    }
+    // A control with facts in named groups has no need of its empty default call.
+    let busy: FxHashSet<(usize, String)> = groups
+        .iter()
+        .filter(|((_, _, g), f)| !g.is_empty() && !f.is_empty())
+        .map(|((p, c, _), _)| (*p, c.clone()))
+        .collect();
+    let jobs: Vec<Job> = groups
+        .into_iter()
+        .filter(|((p, c, g), f)| !(g.is_empty() && f.is_empty() && busy.contains(&(*p, c.clone()))))
+        .map(|((plan, control, group), facts)| Job {
+            plan,
+            control,
+            group,
+            facts,
+        })
+        .collect();
+
+    let answers: Vec<(Vec<Finding>, Vec<Note>, Vec<Problem>)> = jobs
+        .par_iter()
+        .map(|job| {
+            let plan = &plans[job.plan];
+            let requested = std::slice::from_ref(&job.control);
+            match plan.plugin.finish(&job.facts, requested) {
+                Ok(out) => {
+                    let resolver = MapResolver {
+                        extra: resolve_ahead(&out, &docs, &located, sources, spec.alias_limit),
+                        located: &located,
+                        docs: &docs,
+                    };
+                    let mine: Vec<ControlMeta> = declared
+                        .iter()
+                        .filter(|d| d.plugin == plan.plugin.info.name && d.id == job.control)
+                        .cloned()
+                        .collect();
+                    absorb(
+                        plan,
+                        out,
+                        &|id| docs.docs.contains_key(&id),
+                        requested,
+                        &mine,
+                        &resolver,
+                    )
+                }
+                Err(failure) => {
+                    let group = if job.group.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", group '{}'", job.group)
+                    };
+                    let problem = Problem::new(
+                        ProblemKind::Plugin,
+                        format!(
+                            "{failure} while judging the scan as a whole (finish, {}{group})",
+                            job.control
+                        ),
+                    )
+                    .from_plugin(plan.plugin.info.name.clone());
+                    (Vec::new(), Vec::new(), vec![problem])
+                }
+            }
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    for (f, n, p) in answers {
+        findings.extend(f);
+        notes.extend(n);
+        problems.extend(p);
+    }
+    (findings, notes, problems)
+}

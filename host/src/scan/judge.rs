@@ -1,0 +1,651 @@
+//! The per-file phase: a file's documents judged by every plugin (sharded over all cores),
+//! the plugins' pointers turned into ranges while the file is parsed, and the compact result
+//! kept — in the result cache too, under a key of everything it was computed from.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+
+use crate::input::{self, Format, Hints, Input, LoadedDoc, LoadedFile};
+use crate::problem::{Problem, ProblemKind};
+use crate::runtime::bindings::wit;
+use crate::runtime::{ControlMeta, Enforcement, Failure, Plugin};
+use crate::source::SourceFile;
+
+use super::locate::{self, DocRef, FileResolver, Resolver};
+use super::{
+    FileReport, FileStatus, Finding, FindingStatus, FixEdit, FixOut, Location, MAX_HARD_FAILURES,
+    MAX_RELATED, Note, NoteKind, RelatedOut, ScanSpec,
+};
+
+/// Documents per `check` call when a file is large: enough to amortise a call, few enough that
+/// one file of 100,000 documents keeps every core busy.
+const SHARD: usize = 128;
+
+/// One plugin's part in a scan.
+pub struct PluginPlan<'a> {
+    /// The plugin.
+    pub plugin: &'a Plugin,
+    /// Its selected controls.
+    pub controls: Vec<&'a ControlMeta>,
+    /// What `check` is told to run: the selected IDs, and the dynamic prefixes selected.
+    pub ids: Vec<String>,
+    /// Timeouts and memory failures so far.
+    pub failures: AtomicUsize,
+}
+
+impl<'a> PluginPlan<'a> {
+    /// The plan of a plugin under a selection.
+    pub fn new(plugin: &'a Plugin, spec: &ScanSpec<'_>) -> Self {
+        let controls: Vec<&ControlMeta> = plugin
+            .controls
+            .iter()
+            .filter(|c| spec.selected.contains(&c.id))
+            .collect();
+        let mut ids: Vec<String> = controls.iter().map(|c| c.id.clone()).collect();
+        ids.extend(plugin.dynamic_prefixes.iter().cloned());
+        Self {
+            plugin,
+            ids,
+            controls,
+            failures: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether the plugin has anything to run.
+    fn runs(&self) -> bool {
+        !self.controls.is_empty() || !self.plugin.dynamic_prefixes.is_empty()
+    }
+}
+
+/// A fact a file gave a cross-document control.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FactOut {
+    /// The plugin that keeps it.
+    pub plugin: String,
+    /// The control.
+    pub control: String,
+    /// The document's ordinal in its file.
+    pub document: u32,
+    /// JSON text.
+    pub data: String,
+    /// Pointers `finish` may name, resolved in `located`.
+    pub pointers: Vec<String>,
+    /// Its groups.
+    pub groups: Vec<String>,
+}
+
+/// A pointer resolved while its file was parsed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Located {
+    /// The document's ordinal in its file.
+    pub document: u32,
+    /// The pointer (relative to the document, as the plugin named it).
+    pub pointer: String,
+    /// Where it is.
+    pub location: Location,
+    /// Whether the pointer itself exists.
+    pub exact: bool,
+}
+
+/// What a file contributes to a scan: everything kept of it once its parse is dropped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileOutcome {
+    /// Its account.
+    pub report: FileReport,
+    /// Its findings.
+    pub findings: Vec<Finding>,
+    /// Its notes.
+    pub notes: Vec<Note>,
+    /// Its errors.
+    pub problems: Vec<Problem>,
+    /// Facts for the cross-document phase.
+    pub facts: Vec<FactOut>,
+    /// Its documents, by ordinal.
+    pub docs: Vec<DocRef>,
+    /// Locations of the pointers facts declared.
+    pub located: Vec<Located>,
+    /// Its documents by (format, kind).
+    pub kinds: Vec<(String, String)>,
+    /// Control-plane components among its documents.
+    pub components: Vec<String>,
+    /// Controls declared from its documents (and selected).
+    pub declared: Vec<ControlMeta>,
+}
+
+impl FileOutcome {
+    fn new(input: &Input) -> Self {
+        Self {
+            report: FileReport {
+                name: input.name.clone(),
+                status: FileStatus::Scanned,
+                documents: 0,
+                skipped_documents: Vec::new(),
+            },
+            findings: Vec::new(),
+            notes: Vec::new(),
+            problems: Vec::new(),
+            facts: Vec::new(),
+            docs: Vec::new(),
+            located: Vec::new(),
+            kinds: Vec::new(),
+            components: Vec::new(),
+            declared: Vec::new(),
+        }
+    }
+
+    /// Whether it may be cached: it depends on its bytes alone (no Terraform evaluation, which
+    /// reads other files) and no plugin failed (a timeout may not happen next time).
+    fn cacheable(&self) -> bool {
+        self.docs.iter().all(|d| d.kept.is_none())
+            && !self.problems.iter().any(|p| p.kind == ProblemKind::Plugin)
+    }
+}
+
+/// Judge one input: read it (or take its evaluated Terraform), look its result up in the
+/// cache, else load, judge and store it.
+pub fn scan_file(
+    spec: &ScanSpec<'_>,
+    plans: &[PluginPlan<'_>],
+    input: &Input,
+    stdin: Option<&Arc<str>>,
+    preloaded: Option<LoadedFile>,
+) -> (FileOutcome, Option<Arc<SourceFile>>) {
+    let mut outcome = FileOutcome::new(input);
+    if let Some(loaded) = preloaded {
+        judge(spec, plans, &loaded, &mut outcome);
+        return (outcome, Some(Arc::clone(&loaded.source)));
+    }
+    let read = match spec.cache {
+        Some((cache, fingerprint)) => {
+            cache
+                .read(input, stdin, spec.overlay)
+                .map(|(source, digest)| {
+                    let key = super::cache::key(fingerprint, &source.name, &digest);
+                    (source, Some(key))
+                })
+        }
+        None => input::read_with(input, stdin, spec.overlay).map(|s| (s, None)),
+    };
+    let (source, key) = match read {
+        Ok(read) => read,
+        Err(p) => {
+            outcome.report.status = FileStatus::Failed;
+            outcome.problems.push(p);
+            return (outcome, None);
+        }
+    };
+    if let (Some((cache, _)), Some(key)) = (spec.cache, &key)
+        && let Some(hit) = cache.get(key)
+    {
+        return (hit, Some(source));
+    }
+    let loaded = input::load_with(
+        Arc::clone(&source),
+        &input::LoadOptions {
+            alias_limit: spec.alias_limit,
+            plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+        },
+    );
+    judge(spec, plans, &loaded, &mut outcome);
+    drop(loaded);
+    if let (Some((cache, _)), Some(key)) = (spec.cache, &key)
+        && outcome.cacheable()
+    {
+        cache.put(key, &outcome);
+    }
+    (outcome, Some(source))
+}
+
+/// Run every plan on a loaded file.
+fn judge(
+    spec: &ScanSpec<'_>,
+    plans: &[PluginPlan<'_>],
+    loaded: &LoadedFile,
+    outcome: &mut FileOutcome,
+) {
+    outcome.docs = loaded
+        .documents
+        .iter()
+        .map(|d| DocRef {
+            hints: Arc::clone(&d.hints),
+            template: d.template.clone(),
+            prefix: d.prefix.clone(),
+            // Filled below for the documents facts name: only `finish` needs it.
+            containers: Vec::new(),
+            kept: (d.format == Format::Terraform)
+                .then(|| (Arc::clone(&d.spans), Arc::clone(&loaded.source.name))),
+        })
+        .collect();
+    outcome.report.documents = loaded.documents.len();
+    outcome.kinds = loaded
+        .documents
+        .iter()
+        .map(|d| {
+            (
+                d.format.name().to_owned(),
+                d.hints.kind.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    outcome.components = loaded
+        .documents
+        .iter()
+        .filter(|d| d.hints.kind.as_deref() == Some("Pod"))
+        .filter_map(|d| locate::component_of(&d.value))
+        .collect();
+    outcome.report.skipped_documents.clone_from(&loaded.skipped);
+    outcome.problems.extend(loaded.problems.iter().cloned());
+    outcome.report.status = if !loaded.problems.is_empty() {
+        FileStatus::Failed
+    } else if loaded.documents.is_empty() {
+        FileStatus::Skipped {
+            reason: loaded.skipped.first().map_or_else(
+                || "no documents (empty file)".to_owned(),
+                |s| s.reason.clone(),
+            ),
+        }
+    } else {
+        FileStatus::Scanned
+    };
+
+    let resolver = FileResolver { loaded };
+    for plan in plans {
+        if !plan.runs() {
+            continue;
+        }
+        let batch: Vec<u32> = (0..loaded.documents.len() as u32)
+            .filter(|&id| {
+                let d = &loaded.documents[id as usize];
+                !plan.plugin.dynamic_prefixes.is_empty()
+                    || plan
+                        .controls
+                        .iter()
+                        .any(|c| c.applies_to(d.format.name(), d.hints.kind.as_deref()))
+            })
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
+        let valid: FxHashSet<u32> = batch.iter().copied().collect();
+        // Large files are judged in shards on all cores; each shard's answer is absorbed in
+        // order, so the result does not depend on the split.
+        let answers: Vec<_> = batch
+            .par_chunks(SHARD)
+            .map(|shard| {
+                let docs: Vec<wit::Document> = shard
+                    .iter()
+                    .map(|&id| {
+                        wit_document(id, &loaded.source.name, &loaded.documents[id as usize])
+                    })
+                    .collect();
+                run_check(plan, &docs)
+            })
+            .collect();
+        for (out, failed) in answers.into_iter().flatten() {
+            match out {
+                Ok(mut out) => {
+                    let declared = declare(plan, spec, &mut out, outcome);
+                    for fact in std::mem::take(&mut out.facts) {
+                        if !valid.contains(&fact.document) {
+                            continue;
+                        }
+                        for pointer in &fact.pointers {
+                            if let Some((location, exact)) = resolver.locate(fact.document, pointer)
+                            {
+                                outcome.located.push(Located {
+                                    document: fact.document,
+                                    pointer: pointer.clone(),
+                                    location,
+                                    exact,
+                                });
+                            }
+                        }
+                        outcome.facts.push(FactOut {
+                            plugin: plan.plugin.info.name.clone(),
+                            control: fact.control,
+                            document: fact.document,
+                            data: fact.data,
+                            pointers: fact.pointers,
+                            groups: fact.groups,
+                        });
+                    }
+                    let (findings, notes, problems) = absorb(
+                        plan,
+                        out,
+                        &|id| valid.contains(&id),
+                        &plan.ids,
+                        &declared,
+                        &resolver,
+                    );
+                    outcome.findings.extend(findings);
+                    outcome.notes.extend(notes);
+                    outcome.problems.extend(problems);
+                }
+                Err(failure) => {
+                    let (range, what) = failed.and_then(|id| resolver.doc(id)).map_or_else(
+                        || (None, String::new()),
+                        |d| {
+                            let r = d.spans.get(&d.prefix).or_else(|| d.spans.get(""));
+                            (r, format!(" on {}", describe(&d.hints)))
+                        },
+                    );
+                    let mut p = Problem::new(ProblemKind::Plugin, format!("{failure}{what}"))
+                        .in_file(&*loaded.source.name)
+                        .from_plugin(plan.plugin.info.name.clone());
+                    if let Some(r) = range {
+                        p = p.at(r);
+                    }
+                    outcome.problems.push(p);
+                    outcome.report.status = FileStatus::Failed;
+                }
+            }
+        }
+    }
+    // The cross-document phase can report on the documents facts name: keep their containers'
+    // names (for waiver scopes) and nothing more for the others.
+    let named: FxHashSet<u32> = outcome.facts.iter().map(|f| f.document).collect();
+    for (ordinal, doc) in outcome.docs.iter_mut().enumerate() {
+        if named.contains(&(ordinal as u32)) {
+            doc.containers = locate::containers_of(&loaded.documents[ordinal].value);
+        }
+    }
+}
+
+/// Take the controls a plugin declared from its inputs: each must lie under one of its
+/// dynamic prefixes (else the answer is invalid); those the selection admits are kept. Returns
+/// the controls the answer may report on besides the plugin's own.
+fn declare(
+    plan: &PluginPlan<'_>,
+    spec: &ScanSpec<'_>,
+    out: &mut wit::CheckOutput,
+    outcome: &mut FileOutcome,
+) -> Vec<ControlMeta> {
+    let mut admitted = Vec::new();
+    for c in std::mem::take(&mut out.controls) {
+        let name = &plan.plugin.info.name;
+        if !plan
+            .plugin
+            .dynamic_prefixes
+            .iter()
+            .any(|p| c.id.starts_with(p.as_str()))
+        {
+            outcome.problems.push(
+                Problem::new(
+                    ProblemKind::Plugin,
+                    Failure::Invalid(format!(
+                        "declares control '{}' outside its dynamic prefixes",
+                        c.id
+                    ))
+                    .to_string(),
+                )
+                .from_plugin(name.clone()),
+            );
+            continue;
+        }
+        let meta = ControlMeta::from_wit(c, name);
+        if (spec.admits_dynamic)(&meta.id) {
+            if !outcome.declared.iter().any(|d| d.id == meta.id) {
+                outcome.declared.push(meta.clone());
+            }
+            admitted.push(meta);
+        } else {
+            // Not selected: its findings are dropped, as a static control's would not run.
+            out.findings.retain(|f| f.control != meta.id);
+            out.notes.retain(|n| n.control != meta.id);
+            out.facts.retain(|f| f.control != meta.id);
+        }
+    }
+    admitted
+}
+
+fn describe(h: &Hints) -> String {
+    format!(
+        "{} '{}'",
+        h.kind.as_deref().unwrap_or("document"),
+        h.name.as_deref().unwrap_or("")
+    )
+}
+
+fn wit_format(f: Format) -> wit::Format {
+    match f {
+        Format::K8s => wit::Format::K8s,
+        Format::Terraform => wit::Format::Terraform,
+        Format::Kubelet => wit::Format::Kubelet,
+        Format::Trivy => wit::Format::Trivy,
+    }
+}
+
+fn wit_document(id: u32, uri: &str, doc: &LoadedDoc) -> wit::Document {
+    wit::Document {
+        id,
+        uri: uri.to_owned(),
+        format: wit_format(doc.format),
+        hints: wit::KindHints {
+            api_version: doc.hints.api_version.clone(),
+            kind: doc.hints.kind.clone(),
+            namespace: doc.hints.namespace.clone(),
+            name: doc.hints.name.clone(),
+            labels: doc.hints.labels.clone(),
+        },
+        json: doc.value.to_string(),
+    }
+}
+
+/// Call `check` on a batch; if it fails, call it again document by document on fresh
+/// instances so a failure names its document and the other documents still get checked.
+/// A plugin that keeps timing out or running out of memory is not called again.
+fn run_check(
+    plan: &PluginPlan<'_>,
+    batch: &[wit::Document],
+) -> Vec<(Result<wit::CheckOutput, Failure>, Option<u32>)> {
+    let disabled = || plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES;
+    let refused = || {
+        Failure::Refused(format!(
+            "not run: disabled after {MAX_HARD_FAILURES} timeouts or memory failures in this scan"
+        ))
+    };
+    let note_failure = |f: &Failure| {
+        if matches!(f, Failure::Timeout(_) | Failure::OutOfMemory(_)) {
+            plan.failures.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    if disabled() {
+        return vec![(Err(refused()), None)];
+    }
+    match plan.plugin.check(batch, &plan.ids) {
+        Ok(out) => vec![(Ok(out), None)],
+        Err(f) if batch.len() == 1 => {
+            note_failure(&f);
+            vec![(Err(f), Some(batch[0].id))]
+        }
+        Err(f) => {
+            note_failure(&f);
+            batch
+                .iter()
+                .map(|doc| {
+                    if disabled() {
+                        return (Err(refused()), Some(doc.id));
+                    }
+                    let r = plan.plugin.check(std::slice::from_ref(doc), &plan.ids);
+                    if let Err(f) = &r {
+                        note_failure(f);
+                    }
+                    (r, Some(doc.id))
+                })
+                .collect()
+        }
+    }
+}
+
+fn valid_pointer(p: &str) -> bool {
+    p.is_empty() || p.starts_with('/')
+}
+
+/// Turn a plugin's answer into findings, notes and problems, checking that it only speaks of
+/// its own requested (or declared) controls, documents of the batch and well-formed pointers.
+/// A finding keeps at most [`MAX_RELATED`] related places; its message says how many more.
+pub fn absorb(
+    plan: &PluginPlan<'_>,
+    out: wit::CheckOutput,
+    valid_doc: &dyn Fn(u32) -> bool,
+    requested: &[String],
+    declared: &[ControlMeta],
+    resolver: &dyn Resolver,
+) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
+    let plugin = &plan.plugin.info.name;
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    let invalid = |m: String| {
+        Problem::new(ProblemKind::Plugin, Failure::Invalid(m).to_string())
+            .from_plugin(plugin.clone())
+    };
+    let meta_of = |id: &str| {
+        plan.controls
+            .iter()
+            .copied()
+            .find(|c| c.id == id && requested.iter().any(|r| r == id))
+            .or_else(|| declared.iter().find(|c| c.id == id))
+    };
+    for f in out.findings {
+        let Some(meta) = meta_of(&f.control) else {
+            problems.push(invalid(format!(
+                "finding for control '{}' it was not asked to run",
+                f.control
+            )));
+            continue;
+        };
+        if !valid_doc(f.document) || !valid_pointer(&f.pointer) {
+            problems.push(invalid(format!(
+                "finding for {} names document {} / pointer '{}' that is not in its input",
+                f.control, f.document, f.pointer
+            )));
+            continue;
+        }
+        let (Some((hints, template, prefix)), Some((location, exact))) = (
+            resolver.object(f.document),
+            resolver.locate(f.document, &f.pointer),
+        ) else {
+            problems.push(invalid(format!(
+                "finding for {} names an unknown document",
+                f.control
+            )));
+            continue;
+        };
+        let mut related = Vec::new();
+        let sent = f.related.len();
+        for r in f.related.into_iter().take(MAX_RELATED) {
+            if valid_doc(r.document)
+                && valid_pointer(&r.pointer)
+                && let Some((location, _)) = resolver.locate(r.document, &r.pointer)
+            {
+                related.push(RelatedOut {
+                    location,
+                    message: r.message,
+                });
+            }
+        }
+        let total = (f.related_total as usize).max(sent);
+        // A finding inside a followed Terraform module names the call that instantiated it.
+        let via = format!("/{}", input::terraform::VIA);
+        if let Some((call, true)) = resolver.locate(f.document, &via)
+            && call.file != location.file
+        {
+            related.push(RelatedOut {
+                location: Location {
+                    pointer: String::new(),
+                    ..call
+                },
+                message: format!(
+                    "{} is made by this module call",
+                    hints.name.as_deref().unwrap_or("the block")
+                ),
+            });
+        }
+        let mut message = f.message;
+        let more = total.saturating_sub(sent.min(MAX_RELATED));
+        if more > 0 {
+            message.push_str(&format!(" (and {more} more related places)"));
+        }
+        let fix = match f.fix.map(|fix| convert_fix(fix, prefix)).transpose() {
+            Ok(fix) => fix,
+            Err(m) => {
+                problems.push(invalid(m));
+                None
+            }
+        };
+        let container = resolver.container(f.document, &f.pointer);
+        findings.push(Finding {
+            container,
+            status: FindingStatus::Open,
+            waiver: None,
+            control: f.control,
+            severity: meta.severity,
+            enforcement: f
+                .enforcement
+                .map_or(meta.enforcement, Enforcement::from_wit),
+            message,
+            location,
+            exact,
+            object: Arc::clone(hints),
+            template: template.map(str::to_owned),
+            fix,
+            related,
+            related_total: (more > 0).then_some(total),
+            plugin: plugin.clone(),
+        });
+    }
+    for n in out.notes {
+        if meta_of(&n.control).is_none() {
+            problems.push(invalid(format!(
+                "note for control '{}' it was not asked to run",
+                n.control
+            )));
+            continue;
+        }
+        let location = n
+            .document
+            .filter(|d| valid_doc(*d))
+            .and_then(|d| resolver.locate(d, &n.pointer))
+            .map(|(l, _)| l);
+        notes.push(Note {
+            control: n.control,
+            kind: match n.kind {
+                wit::NoteKind::NotApplicable => NoteKind::NotApplicable,
+                wit::NoteKind::NotEvaluated => NoteKind::NotEvaluated,
+                wit::NoteKind::Partial => NoteKind::Partial,
+            },
+            reason: n.reason,
+            location,
+        });
+    }
+    (findings, notes, problems)
+}
+
+fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {
+    let edits = fix
+        .edits
+        .into_iter()
+        .map(|e| match e {
+            wit::Edit::Set((pointer, value)) => {
+                let value = serde_json::from_str(&value)
+                    .map_err(|e| format!("fix value is not JSON: {e}"))?;
+                Ok(FixEdit::Set {
+                    pointer: format!("{prefix}{pointer}"),
+                    value,
+                })
+            }
+            wit::Edit::Remove(pointer) => Ok(FixEdit::Remove {
+                pointer: format!("{prefix}{pointer}"),
+            }),
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(FixOut {
+        description: fix.description,
+        edits,
+    })
+}

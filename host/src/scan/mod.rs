@@ -1,0 +1,438 @@
+//! The engine: a scan goes through one phase per module, each a hop away.
+//!
+//! 1. **read and parse** — [`crate::input`] finds the files ([`crate::input::discover`]) and
+//!    loads each into documents with positions ([`crate::input::load_with`]); Terraform is
+//!    evaluated a module at a time first.
+//! 2. **judge per file** — [`judge`]: every plugin's `check` on the file's documents (sharded
+//!    over all cores), pointers turned into ranges while the file is parsed. The result of a
+//!    file ([`judge::FileOutcome`]: findings, notes, errors and the compact *facts* it gives
+//!    cross-document controls) is looked up in and stored into the result [`cache`] under a key
+//!    of everything it was computed from. The file's parse is dropped right after.
+//! 3. **cross-document** — [`cross`]: the scan-scope controls' `finish`, once per control and
+//!    fact *group* (an image repository, a namespace), over the cached facts only.
+//! 4. **waive** — [`crate::waivers::apply`], by the session.
+//! 5. **report** — [`crate::report`] (one module per format).
+//!
+//! Every file and every plugin ends up accounted for.
+
+pub mod cache;
+mod cross;
+pub mod judge;
+mod locate;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::input::{self, Hints, Input, SkippedDoc};
+use crate::problem::Problem;
+use crate::runtime::{ControlMeta, Enforcement, Plugin, PluginInfo, Severity};
+use crate::source::{Range, SourceFile};
+use judge::{FileOutcome, PluginPlan};
+
+pub use cache::ResultCache;
+
+/// After this many timeouts or memory failures a plugin is not called again in this scan.
+const MAX_HARD_FAILURES: usize = 3;
+
+/// The most related places a finding carries; the rest are counted ("and N more").
+pub const MAX_RELATED: usize = 10;
+
+/// How a file fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum FileStatus {
+    /// Its Kubernetes objects were checked.
+    Scanned,
+    /// Nothing in it was for us.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// It (or part of it) could not be read or parsed; the rest was still checked.
+    Failed,
+}
+
+/// One input file's account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileReport {
+    /// How reports name it.
+    pub name: String,
+    /// Outcome.
+    #[serde(flatten)]
+    pub status: FileStatus,
+    /// Objects checked.
+    pub documents: usize,
+    /// Documents not checked, with reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_documents: Vec<SkippedDoc>,
+}
+
+/// A place in a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// File name as reports show it.
+    pub file: Arc<str>,
+    /// Range.
+    pub range: Range,
+    /// JSON pointer of the value (within the file's YAML document).
+    pub pointer: String,
+}
+
+/// One edit of a fix, with the pointer made absolute within the YAML document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "op")]
+pub enum FixEdit {
+    /// Set a value (JSON).
+    Set {
+        /// Where.
+        pointer: String,
+        /// The value.
+        value: serde_json::Value,
+    },
+    /// Remove a value.
+    Remove {
+        /// Where.
+        pointer: String,
+    },
+}
+
+/// A structured fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixOut {
+    /// What it does.
+    pub description: String,
+    /// Its edits.
+    pub edits: Vec<FixEdit>,
+}
+
+/// A related place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedOut {
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// What is there.
+    pub message: String,
+}
+
+/// A finding with its source range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Control ID.
+    pub control: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What the finding does to the run: only `deny` counts for the exit code.
+    pub enforcement: Enforcement,
+    /// The message (without the control ID).
+    pub message: String,
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// Whether the pointer itself exists in the source (false: the finding is about a missing
+    /// field and points at the object that lacks it).
+    pub exact: bool,
+    /// The object it is about.
+    pub object: Arc<Hints>,
+    /// Helm template the document was rendered from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// A machine-applicable fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixOut>,
+    /// Related places (at most [`MAX_RELATED`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedOut>,
+    /// How many related places there are in all, when more than `related` holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_total: Option<usize>,
+    /// The plugin that reported it.
+    pub plugin: String,
+    /// The container it is about, for a finding inside one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Open or waived.
+    pub status: FindingStatus,
+    /// The waiver claimed or granted for it, and what became of it (decided after the
+    /// cached per-file phase: never read back from the cache).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub waiver: Option<crate::waivers::Applied>,
+}
+
+impl Finding {
+    /// Whether it fails a run at `fail_on`: open, enforced (`deny`) and severe enough.
+    #[must_use]
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        self.status == FindingStatus::Open && self.enforcement.denies() && self.severity >= fail_on
+    }
+}
+
+/// Whether a finding counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingStatus {
+    /// It fails the run (at or above `fail-on`).
+    #[default]
+    Open,
+    /// A valid waiver covers it: reported, never hidden, but it does not fail the run.
+    Waived,
+}
+
+/// What kind of non-finding verdict a note is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// The control does not apply.
+    NotApplicable,
+    /// A value needed is not known statically.
+    NotEvaluated,
+    /// Only partly evaluated.
+    Partial,
+}
+
+/// A control's verdict that is not a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// Control ID.
+    pub control: String,
+    /// Kind.
+    pub kind: NoteKind,
+    /// Why.
+    pub reason: String,
+    /// Where, if about a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// Everything a scan found out.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Every input, in order.
+    pub files: Vec<FileReport>,
+    /// The sources (for code frames), in the order of `files`.
+    pub sources: Vec<Option<Arc<SourceFile>>>,
+    /// Other files findings point into: a Terraform module's files outside the scan, a
+    /// tfvars file, the `.tf` sources of a plan.
+    pub referenced: Vec<Arc<SourceFile>>,
+    /// Findings, sorted by file, position and control.
+    pub findings: Vec<Finding>,
+    /// Notes.
+    pub notes: Vec<Note>,
+    /// Errors.
+    pub problems: Vec<Problem>,
+    /// The plugins that ran.
+    pub plugins: Vec<PluginInfo>,
+    /// The controls that ran.
+    pub controls: Vec<ControlMeta>,
+    /// Lines the plugins logged.
+    pub logs: Vec<(String, String)>,
+    /// Every waiver and its standing (the register).
+    pub waivers: Vec<crate::waivers::RegisterEntry>,
+    /// Documents checked, by (format, kind): what each control had to judge.
+    pub documents_by_kind: BTreeMap<(String, String), usize>,
+    /// Control-plane components whose static pod manifest was in the scan (recognised by
+    /// their `component` label or the program they run), for the checklist's evidence.
+    pub components: std::collections::BTreeSet<String>,
+}
+
+impl ScanResult {
+    /// How many documents of the scan a control looks at.
+    #[must_use]
+    pub fn judged_by(&self, control: &ControlMeta) -> usize {
+        self.documents_by_kind
+            .iter()
+            .filter(|((format, kind), _)| control.applies_to(format, Some(kind)))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+impl ScanResult {
+    /// The source of a file that findings name, if it was read.
+    #[must_use]
+    pub fn source(&self, name: &str) -> Option<&Arc<SourceFile>> {
+        self.sources
+            .iter()
+            .flatten()
+            .chain(&self.referenced)
+            .find(|s| &*s.name == name)
+    }
+}
+
+/// What a scan needs besides its inputs.
+pub struct ScanSpec<'a> {
+    /// Loaded control plugins.
+    pub plugins: &'a [&'a Plugin],
+    /// The IDs of the controls to run.
+    pub selected: &'a HashSet<String>,
+    /// Whether a control declared from the inputs (a Gatekeeper constraint) is selected.
+    pub admits_dynamic: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Bound on YAML alias expansion.
+    pub alias_limit: usize,
+    /// Terraform variable values from the command line and configuration.
+    pub terraform: &'a input::terraform::Variables,
+    /// Where the `.tf` sources of plan JSON files are (`--source-dir`).
+    pub plan_sources: Option<&'a std::path::Path>,
+    /// Texts that replace files on disk (an editor's buffers).
+    pub overlay: Option<&'a input::Overlay>,
+    /// Told the number of inputs, then once per input done (a progress bar).
+    pub progress: Option<&'a (dyn Progress + Sync)>,
+    /// Per-file results, and the fingerprint of everything besides a file's own bytes that
+    /// its result depends on (stiglint, plugins, their settings, the selection, the scan
+    /// context): `None` computes every file afresh.
+    pub cache: Option<(&'a ResultCache, &'a str)>,
+}
+
+/// What a scan tells about its progress (the library never prints; the CLI draws a bar).
+pub trait Progress: std::fmt::Debug {
+    /// The scan will look at this many inputs.
+    fn start(&self, inputs: usize);
+    /// One more input is done.
+    fn advance(&self);
+}
+
+/// Run a scan.
+pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> ScanResult {
+    let plans: Vec<PluginPlan<'_>> = spec
+        .plugins
+        .iter()
+        .map(|plugin| PluginPlan::new(plugin, spec))
+        .collect();
+    if let Some(p) = spec.progress {
+        p.start(inputs.len());
+    }
+    // Terraform is evaluated a module (directory) at a time before the per-file phase.
+    let (mut terraform, tf_problems) =
+        input::terraform::load_with(inputs, spec.terraform, spec.overlay);
+    let preloaded: Vec<Option<input::LoadedFile>> =
+        (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
+    let judged: Vec<(FileOutcome, Option<Arc<SourceFile>>)> = inputs
+        .par_iter()
+        .zip(preloaded)
+        .map(|(input, pre)| {
+            let judged = judge::scan_file(spec, &plans, input, stdin, pre);
+            if let Some(p) = spec.progress {
+                p.advance();
+            }
+            judged
+        })
+        .collect();
+    if let Some((cache, _)) = spec.cache {
+        cache.evict();
+    }
+
+    let mut result = ScanResult {
+        plugins: spec.plugins.iter().map(|p| p.info.clone()).collect(),
+        controls: plans
+            .iter()
+            .flat_map(|p| p.controls.iter().map(|c| (*c).clone()))
+            .collect(),
+        problems: tf_problems,
+        ..ScanResult::default()
+    };
+    let mut outcomes = Vec::with_capacity(judged.len());
+    for (mut outcome, source) in judged {
+        result.files.push(outcome.report.clone());
+        result.sources.push(source);
+        result.findings.append(&mut outcome.findings);
+        result.notes.append(&mut outcome.notes);
+        result.problems.append(&mut outcome.problems);
+        result.components.extend(outcome.components.drain(..));
+        for (format, kind) in outcome.kinds.drain(..) {
+            *result.documents_by_kind.entry((format, kind)).or_default() += 1;
+        }
+        for meta in &outcome.declared {
+            if !result.controls.iter().any(|c| c.id == meta.id) {
+                result.controls.push(meta.clone());
+            }
+        }
+        outcomes.push(outcome);
+    }
+    let declared: Vec<ControlMeta> = result
+        .controls
+        .iter()
+        .filter(|c| {
+            !plans
+                .iter()
+                .any(|p| p.controls.iter().any(|own| own.id == c.id))
+        })
+        .cloned()
+        .collect();
+    let (findings, notes, problems) =
+        cross::run(spec, &plans, &outcomes, &result.sources, &declared);
+    drop(outcomes);
+    result.findings.extend(findings);
+    result.notes.extend(notes);
+    result.problems.extend(problems);
+    for plan in &plans {
+        for line in plan.plugin.take_logs() {
+            result.logs.push((plan.plugin.info.name.clone(), line));
+        }
+    }
+
+    let order: rustc_hash::FxHashMap<&str, usize> = result
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let file_rank = |name: &str| order.get(name).copied().unwrap_or(usize::MAX);
+    result.findings.sort_by(|a, b| {
+        (
+            file_rank(&a.location.file),
+            a.location.range,
+            &a.control,
+            &a.message,
+        )
+            .cmp(&(
+                file_rank(&b.location.file),
+                b.location.range,
+                &b.control,
+                &b.message,
+            ))
+    });
+    result.findings.dedup();
+    result.notes.sort_by(|a, b| {
+        let ka = a.location.as_ref().map(|l| (file_rank(&l.file), l.range));
+        let kb = b.location.as_ref().map(|l| (file_rank(&l.file), l.range));
+        (ka, &a.control, a.kind, &a.reason).cmp(&(kb, &b.control, b.kind, &b.reason))
+    });
+    result.notes.dedup();
+    result
+        .problems
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.referenced = referenced_sources(&result);
+    result
+}
+
+/// Read the files findings and notes point into that are not inputs of the scan (for code
+/// frames). A file that cannot be read is simply shown without a frame.
+fn referenced_sources(result: &ScanResult) -> Vec<Arc<SourceFile>> {
+    let known: HashSet<&str> = result.files.iter().map(|f| f.name.as_str()).collect();
+    let wanted: std::collections::BTreeSet<&str> = result
+        .findings
+        .iter()
+        .map(|f| &*f.location.file)
+        .chain(
+            result
+                .notes
+                .iter()
+                .filter_map(|n| n.location.as_ref().map(|l| &*l.file)),
+        )
+        .filter(|name| !known.contains(name))
+        .collect();
+    wanted
+        .into_iter()
+        .filter_map(|name| {
+            let text = std::fs::read_to_string(name).ok()?;
+            Some(Arc::new(SourceFile::new(
+                crate::source::Origin::File(name.into()),
+                name,
+                Arc::from(text),
+            )))
+        })
+        .collect()
+}
