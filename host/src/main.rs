@@ -155,7 +155,8 @@ struct CommonArgs {
     /// Run only the `--plugin`s, not the built-in controls.
     #[arg(long, global = true)]
     no_builtin_plugins: bool,
-    /// Compile plugins afresh instead of using the precompiled cache.
+    /// Use no cache at all: compile plugins afresh and judge every file afresh (the
+    /// precompiled-plugin cache and the per-file result cache are both bypassed).
     #[arg(long, global = true)]
     no_cache: bool,
     /// Wall-clock budget of one plugin call, in milliseconds.
@@ -572,6 +573,16 @@ fn check(args: CheckArgs) -> Result<u8> {
     }
     if let Some(b) = &bar {
         b.0.finish_and_clear();
+    }
+    if args.verbose
+        && let Some(cache) = session.result_cache()
+    {
+        let _ = writeln!(
+            anstream::stderr(),
+            "result cache: {} of {} files from the cache",
+            cache.hits(),
+            result.files.len()
+        );
     }
     let strict = args.strict || config_strict;
 

@@ -269,7 +269,7 @@ impl Session {
         }
         let (results, warning) = result_cache(&options);
         problems.extend(warning);
-        let fingerprint = fingerprint(&plugins, &selected, &options, &context);
+        let fingerprint = fingerprint(&plugins, (&selected, &select, &ignore), &options, &context);
         Ok(Self {
             plugins,
             problems,
@@ -445,7 +445,7 @@ fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, 
 /// loader's options.
 fn fingerprint(
     plugins: &[Plugin],
-    selected: &HashSet<String>,
+    (selected, select, ignore): (&HashSet<String>, &Option<Vec<String>>, &[String]),
     options: &SessionOptions,
     context: &wit::ScanContext,
 ) -> String {
@@ -462,6 +462,9 @@ fn fingerprint(
             .map(|p| [p.info.name.as_str(), p.info.sha256.as_str(), p.settings()])
             .collect::<Vec<_>>(),
         "selected": selected,
+        // Controls declared from the inputs are selected by these.
+        "select": select,
+        "ignore": ignore,
         "context": [&context.today, &context.k8s_version.clone().unwrap_or_default(),
             &context.default_namespace.clone().unwrap_or_default()],
         "alias_limit": options.alias_limit,

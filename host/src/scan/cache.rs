@@ -361,3 +361,40 @@ fn inode(m: &std::fs::Metadata) -> u64 {
 fn inode(_: &std::fs::Metadata) -> u64 {
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::{Position, Range};
+
+    #[test]
+    fn offsets_survive_the_cache_but_stay_out_of_reports() {
+        let range = Range::new(
+            Position {
+                line: 3,
+                column: 5,
+                offset: 42,
+            },
+            Position {
+                line: 3,
+                column: 9,
+                offset: 46,
+            },
+        );
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&range, &mut bytes).expect("cbor");
+        let back: Range = ciborium::from_reader(bytes.as_slice()).expect("cbor back");
+        assert_eq!(back, range);
+        let json = serde_json::to_string(&range).expect("json");
+        assert!(!json.contains("offset"), "{json}");
+    }
+
+    #[test]
+    fn keys_depend_on_every_part() {
+        let k = super::key("fp", "a.yaml", "d1");
+        assert_ne!(k, super::key("fp2", "a.yaml", "d1"));
+        assert_ne!(k, super::key("fp", "b.yaml", "d1"));
+        assert_ne!(k, super::key("fp", "a.yaml", "d2"));
+        // Parts are length-prefixed: moving a boundary changes the key.
+        assert_ne!(super::key("ab", "c", "d"), super::key("a", "bc", "d"));
+    }
+}

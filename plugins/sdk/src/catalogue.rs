@@ -161,6 +161,10 @@ pub struct Meta {
     pub scope: Scope,
     /// What its findings do to the run (default: deny).
     pub enforcement: Enforcement,
+    /// It declares controls from the inputs ([`crate::Out::declare`]): it runs whenever the
+    /// host selects one of the plugin's dynamic prefixes, whether or not its own ID is
+    /// selected.
+    pub declares: bool,
     /// How to fix a finding.
     pub remediation: String,
     /// Documentation (Markdown) of a control declared from the inputs; a built-in control's
@@ -188,6 +192,7 @@ impl Meta {
             kinds: Vec::new(),
             scope: Scope::Document,
             enforcement: Enforcement::Deny,
+            declares: false,
             remediation: String::new(),
             docs: String::new(),
         }
@@ -206,6 +211,7 @@ impl Meta {
             kinds: Vec::new(),
             scope: Scope::Document,
             enforcement: Enforcement::Deny,
+            declares: false,
             remediation: String::new(),
             docs: String::new(),
         }
@@ -267,6 +273,13 @@ impl Meta {
     #[must_use]
     pub fn enforcement(mut self, enforcement: Enforcement) -> Self {
         self.enforcement = enforcement;
+        self
+    }
+
+    /// This control declares controls from the inputs (see [`Meta::declares`]).
+    #[must_use]
+    pub fn declares_controls(mut self) -> Self {
+        self.declares = true;
         self
     }
 

@@ -53,7 +53,7 @@ struct State {
 
 impl State {
     /// Indices of the selected controls, in plugin order.
-    fn selected(&mut self, controls: &[String]) -> &[usize] {
+    fn selected(&mut self, controls: &[String], prefixes: &[&str]) -> &[usize] {
         let fresh = self
             .selection
             .as_ref()
@@ -63,11 +63,12 @@ impl State {
             // the sandbox does not grant.
             let wanted: std::collections::BTreeSet<&str> =
                 controls.iter().map(String::as_str).collect();
+            let dynamic = prefixes.iter().any(|p| wanted.contains(p));
             let indices = self
                 .metas
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| wanted.contains(m.id.as_str()))
+                .filter(|(_, m)| wanted.contains(m.id.as_str()) || (dynamic && m.declares))
                 .map(|(i, _)| i)
                 .collect();
             self.selection = Some((controls.to_vec(), indices));
@@ -312,7 +313,7 @@ pub fn check(
         .map(document)
         .collect::<Result<Vec<_>, _>>()?;
     with_state(spec, |state| {
-        let selected = state.selected(controls).to_vec();
+        let selected = state.selected(controls, spec.dynamic_prefixes).to_vec();
         let mut out = Out::default();
         for doc in &docs {
             crate::controlplane::begin_document();
@@ -336,7 +337,7 @@ pub fn finish(
 ) -> Result<wit::CheckOutput, wit::PluginError> {
     with_state(spec, |state| {
         let mut out = Out::default();
-        for i in state.selected(controls).to_vec() {
+        for i in state.selected(controls, spec.dynamic_prefixes).to_vec() {
             let (r, meta) = (&state.controls[i], &state.metas[i]);
             if meta.scope != Scope::Scan {
                 continue;
