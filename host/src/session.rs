@@ -334,17 +334,41 @@ impl Session {
         stdin: Option<&Arc<str>>,
         overlay: Option<&crate::input::Overlay>,
     ) -> ScanResult {
+        let (inputs, problems) = self.inputs(paths, overlay);
+        self.scan_inputs(&inputs, problems, stdin, overlay)
+    }
+
+    /// The inputs of paths: directories walked, and the buffers an editor has not saved yet.
+    #[must_use]
+    pub fn inputs(
+        &self,
+        paths: &[PathBuf],
+        overlay: Option<&crate::input::Overlay>,
+    ) -> (Vec<crate::input::Input>, Vec<Problem>) {
         // A buffer the editor has not saved yet has no file to find.
         let (unsaved, on_disk): (Vec<PathBuf>, Vec<PathBuf>) =
             paths.iter().cloned().partition(|p| {
                 !p.exists()
                     && overlay.is_some_and(|o| o.contains_key(&crate::input::overlay_key(p)))
             });
-        let (mut inputs, mut problems) = crate::input::discover(&on_disk, !self.options.no_ignore);
+        let (mut inputs, problems) = crate::input::discover(&on_disk, !self.options.no_ignore);
         inputs.extend(unsaved.into_iter().map(|p| crate::input::Input {
             name: p.display().to_string(),
             origin: crate::source::Origin::File(p),
         }));
+        (inputs, problems)
+    }
+
+    /// Scan inputs found before (the language server keeps its workspace's list), with the
+    /// problems finding them met.
+    #[must_use]
+    pub fn scan_inputs(
+        &self,
+        inputs: &[crate::input::Input],
+        mut problems: Vec<Problem>,
+        stdin: Option<&Arc<str>>,
+        overlay: Option<&crate::input::Overlay>,
+    ) -> ScanResult {
         let control_plugins: Vec<&Plugin> = self
             .plugins
             .iter()
@@ -372,7 +396,7 @@ impl Session {
                 .as_deref()
                 .map(|p| p as &(dyn crate::scan::Progress + Sync)),
         };
-        let mut result = scan::run(&spec, &inputs, stdin);
+        let mut result = scan::run(&spec, inputs, stdin);
         let waiver_plugins: Vec<&Plugin> = self
             .plugins
             .iter()

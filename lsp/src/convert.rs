@@ -43,6 +43,80 @@ pub fn uri_of(path: &Path) -> Option<Uri> {
     Uri::from_str(&s).ok()
 }
 
+/// Where each line of a text starts: positions in O(log n) instead of a scan from the start
+/// of the text for every diagnostic.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The index of a text.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    fn line<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let Some(&start) = self.starts.get(line.saturating_sub(1) as usize) else {
+            return "";
+        };
+        let end = self
+            .starts
+            .get(line as usize)
+            .map_or(text.len(), |next| next - 1);
+        text.get(start..end).unwrap_or("").trim_end_matches('\r')
+    }
+
+    /// A protocol position of a stiglint position.
+    #[must_use]
+    pub fn position(&self, text: &str, line: u32, column: u32) -> Position {
+        let utf16: usize = self
+            .line(text, line)
+            .chars()
+            .take(column.saturating_sub(1) as usize)
+            .map(char::len_utf16)
+            .sum();
+        Position {
+            line: line.saturating_sub(1),
+            character: u32::try_from(utf16).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// A protocol range of a stiglint range.
+    #[must_use]
+    pub fn range(&self, text: &str, r: stiglint::source::Range) -> Range {
+        Range {
+            start: self.position(text, r.start.line, r.start.column),
+            end: self.position(text, r.end.line, r.end.column),
+        }
+    }
+
+    /// The protocol position of a byte offset.
+    #[must_use]
+    pub fn position_of_offset(&self, text: &str, offset: usize) -> Position {
+        let offset = offset.min(text.len());
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line];
+        let character: usize = text
+            .get(start..offset)
+            .unwrap_or("")
+            .chars()
+            .map(char::len_utf16)
+            .sum();
+        Position {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            character: u32::try_from(character).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// A protocol position of a stiglint position on a line of text.
 #[must_use]
 pub fn position(text: &str, line: u32, column: u32) -> Position {
@@ -67,20 +141,6 @@ pub fn range(text: &str, r: stiglint::source::Range) -> Range {
     Range {
         start: position(text, r.start.line, r.start.column),
         end: position(text, r.end.line, r.end.column),
-    }
-}
-
-/// The protocol position of a byte offset.
-#[must_use]
-pub fn position_of_offset(text: &str, offset: usize) -> Position {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let character: usize = text[line_start..offset].chars().map(char::len_utf16).sum();
-    Position {
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        character: u32::try_from(character).unwrap_or(u32::MAX),
     }
 }
 
@@ -114,7 +174,14 @@ mod tests {
         let p = position(text, 2, 8);
         assert_eq!((p.line, p.character), (1, 8));
         assert_eq!(offset_of(text, p), "a: b\nnäme: 😀".len());
-        assert_eq!(position_of_offset(text, offset_of(text, p)), p);
+        let lines = LineIndex::new(text);
+        assert_eq!(lines.position_of_offset(text, offset_of(text, p)), p);
+        assert_eq!(lines.position(text, 2, 8), p);
+        // CRLF line ends are not part of a line; past the end is the end.
+        let crlf = "a: b\r\nc: d\r\n";
+        let lines = LineIndex::new(crlf);
+        assert_eq!(lines.position(crlf, 2, 99).character, 4);
+        assert_eq!(lines.position_of_offset(crlf, 6).line, 1);
         let uri = uri_of(Path::new("/tmp/a b/x.yaml")).expect("uri");
         assert_eq!(uri.as_str(), "file:///tmp/a%20b/x.yaml");
         assert_eq!(path_of(&uri), Some(PathBuf::from("/tmp/a b/x.yaml")));

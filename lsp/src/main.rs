@@ -32,11 +32,29 @@ fn run() -> Result<()> {
         .context("answering initialize")?;
     methods::initialized::register_watchers(&connection)?;
     state.rescan();
-    for message in &connection.receiver {
+    loop {
+        // Changes that are already waiting are applied together and judged once: a burst of
+        // keystrokes costs one scan, and no work is done for a text that is already stale.
+        let message = match connection.receiver.try_recv() {
+            Ok(m) => m,
+            Err(crossbeam_channel::TryRecvError::Empty) => {
+                if state.flush() {
+                    methods::publish(&connection, &state)?;
+                }
+                match connection.receiver.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                }
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) => break,
+        };
         match message {
             Message::Request(req) => {
                 if connection.handle_shutdown(&req)? {
                     break;
+                }
+                if state.flush() {
+                    methods::publish(&connection, &state)?;
                 }
                 let response = methods::request(&mut state, req);
                 connection.sender.send(Message::Response(response))?;

@@ -43,6 +43,16 @@ pub struct State {
     pub last: Option<ScanResult>,
     /// Client settings.
     pub settings: Settings,
+    /// Something changed since the last scan: scan before answering or publishing. Changes
+    /// that arrive together (an editor sends one per keystroke) are judged once.
+    pub dirty: bool,
+    /// The workspace's inputs, found once and again only when files are created or deleted
+    /// (or the paths to scan change).
+    inputs: Option<(
+        Vec<PathBuf>,
+        Vec<stiglint::input::Input>,
+        Vec<stiglint::problem::Problem>,
+    )>,
 }
 
 impl State {
@@ -56,6 +66,8 @@ impl State {
             session_error: None,
             last: None,
             settings,
+            dirty: true,
+            inputs: None,
         };
         s.reload_config();
         s
@@ -71,10 +83,15 @@ impl State {
             Session::new(SessionOptions {
                 config,
                 today: stiglint::dates::today_utc(),
+                // Each file's result is kept in memory: a change judges that file again, and
+                // the cross-document controls run over the kept facts.
+                memory_results: true,
                 ..SessionOptions::default()
             })
             .map_err(|e| e.to_string())
         });
+        self.inputs = None;
+        self.dirty = true;
         match built {
             Ok(s) => {
                 self.session = Some(s);
@@ -87,8 +104,36 @@ impl State {
         }
     }
 
-    /// Scan the workspace with the open buffers over the files on disk.
+    /// Something changed: the next [`State::flush`] scans again.
     pub fn rescan(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Files were created, deleted or changed on disk: find the inputs again, and read the
+    /// changed files again.
+    pub fn files_changed(&mut self, paths: &[PathBuf]) {
+        self.inputs = None;
+        if let Some(cache) = self.session.as_ref().and_then(Session::result_cache) {
+            for p in paths {
+                cache.forget(p);
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Scan if something changed since the last scan; whether it did.
+    pub fn flush(&mut self) -> bool {
+        if !self.dirty {
+            return false;
+        }
+        self.dirty = false;
+        self.rescan_now();
+        true
+    }
+
+    /// Scan the workspace with the open buffers over the files on disk. Unchanged files'
+    /// results come from the session's memory: only what changed is judged again.
+    fn rescan_now(&mut self) {
         let Some(session) = &self.session else {
             self.last = None;
             return;
@@ -105,7 +150,15 @@ impl State {
                 .filter(|p| !p.starts_with(&self.root) || !p.exists())
                 .cloned(),
         );
-        self.last = Some(session.scan_with(&paths, None, Some(&overlay)));
+        let fresh = self.inputs.as_ref().is_none_or(|(p, _, _)| *p != paths);
+        if fresh {
+            let (inputs, problems) = session.inputs(&paths, Some(&overlay));
+            self.inputs = Some((paths, inputs, problems));
+        }
+        let Some((_, inputs, problems)) = &self.inputs else {
+            return;
+        };
+        self.last = Some(session.scan_inputs(inputs, problems.clone(), None, Some(&overlay)));
     }
 
     /// The text of a file: its buffer, else the disk.
@@ -134,10 +187,11 @@ impl State {
         let Some(last) = &self.last else {
             return Vec::new();
         };
+        let here = Here::new(path);
         last.findings
             .iter()
             .enumerate()
-            .filter(|(_, f)| overlay_key(&Self::path_of(&f.location.file)) == overlay_key(path))
+            .filter(|(_, f)| here.is(&f.location.file))
             .collect()
     }
 
@@ -153,6 +207,8 @@ impl State {
     #[must_use]
     pub fn diagnostics(&self, path: &Path) -> Vec<Diagnostic> {
         let text = self.text(path).unwrap_or_default();
+        let index = convert::LineIndex::new(&text);
+        let mut texts = Texts::default();
         let mut out = Vec::new();
         if let Some(e) = &self.session_error {
             out.push(Diagnostic {
@@ -167,13 +223,14 @@ impl State {
         let Some(last) = &self.last else {
             return out;
         };
-        let here = |name: &str| overlay_key(&Self::path_of(name)) == overlay_key(path);
-        for (index, f) in self.findings_in(path) {
+        let here = Here::new(path);
+        let here = |name: &str| here.is(name);
+        for (number, f) in self.findings_in(path) {
             let waived = f.status == FindingStatus::Waived;
             if (waived && self.settings.hide_waived) || f.severity < self.threshold() {
                 continue;
             }
-            out.push(self.diagnostic(&text, index, f, waived));
+            out.push(self.diagnostic((&text, &index), &mut texts, number, f, waived));
         }
         for n in &last.notes {
             let Some(l) = n.location.as_ref().filter(|l| here(&l.file)) else {
@@ -183,7 +240,7 @@ impl State {
                 continue;
             }
             out.push(Diagnostic {
-                range: convert::range(&text, l.range),
+                range: index.range(&text, l.range),
                 severity: Some(DiagnosticSeverity::INFORMATION),
                 code: Some(NumberOrString::String(n.control.clone())),
                 source: Some("stiglint".to_owned()),
@@ -204,10 +261,7 @@ impl State {
             if !p.file.as_deref().is_some_and(here) {
                 continue;
             }
-            let range = p
-                .range
-                .map(|r| convert::range(&text, r))
-                .unwrap_or_default();
+            let range = p.range.map(|r| index.range(&text, r)).unwrap_or_default();
             out.push(Diagnostic {
                 range,
                 severity: Some(DiagnosticSeverity::ERROR),
@@ -219,7 +273,14 @@ impl State {
         out
     }
 
-    fn diagnostic(&self, text: &str, index: usize, f: &Finding, waived: bool) -> Diagnostic {
+    fn diagnostic(
+        &self,
+        (text, lines): (&str, &convert::LineIndex),
+        texts: &mut Texts,
+        index: usize,
+        f: &Finding,
+        waived: bool,
+    ) -> Diagnostic {
         let severity = if waived {
             DiagnosticSeverity::HINT
         } else {
@@ -234,11 +295,11 @@ impl State {
             .iter()
             .filter_map(|r| {
                 let path = Self::path_of(&r.location.file);
-                let other = self.text(&path)?;
+                let (other, lines) = texts.get(self, &path)?;
                 Some(DiagnosticRelatedInformation {
                     location: Location {
                         uri: convert::uri_of(&path)?,
-                        range: convert::range(&other, r.location.range),
+                        range: lines.range(other, r.location.range),
                     },
                     message: r.message.clone(),
                 })
@@ -263,7 +324,7 @@ impl State {
             }
         }
         Diagnostic {
-            range: convert::range(text, f.location.range),
+            range: lines.range(text, f.location.range),
             severity: Some(severity),
             code: Some(NumberOrString::String(f.control.clone())),
             code_description: control_link(&f.control),
@@ -273,6 +334,51 @@ impl State {
             data: Some(serde_json::json!({ "finding": index })),
             ..Diagnostic::default()
         }
+    }
+}
+
+/// Whether a file name of a report is a given file (names are compared as normalised absolute
+/// paths, each name normalised once).
+struct Here {
+    key: PathBuf,
+    seen: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+}
+
+impl Here {
+    fn new(path: &Path) -> Self {
+        Self {
+            key: overlay_key(path),
+            seen: std::cell::RefCell::default(),
+        }
+    }
+
+    fn is(&self, name: &str) -> bool {
+        if let Some(&known) = self.seen.borrow().get(name) {
+            return known;
+        }
+        let is = overlay_key(&State::path_of(name)) == self.key;
+        self.seen.borrow_mut().insert(name.to_owned(), is);
+        is
+    }
+}
+
+/// The texts (and line indexes) of the files related places point into, read once per
+/// publication.
+#[derive(Default)]
+struct Texts(std::collections::HashMap<PathBuf, Option<(String, convert::LineIndex)>>);
+
+impl Texts {
+    fn get(&mut self, state: &State, path: &Path) -> Option<(&str, &convert::LineIndex)> {
+        self.0
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                state.text(path).map(|t| {
+                    let index = convert::LineIndex::new(&t);
+                    (t, index)
+                })
+            })
+            .as_ref()
+            .map(|(t, i)| (t.as_str(), i))
     }
 }
 

@@ -474,3 +474,104 @@ spec:
     c.notify("exit", &Value::Null);
     assert!(c.child.wait().expect("exit").success());
 }
+
+/// The findings of a cold CLI run (`stiglint check --no-cache`) of a file, as protocol
+/// diagnostics' codes and ranges (ASCII text: columns are UTF-16 units).
+fn cli_codes(root: &Path, file: &str) -> Vec<(String, u64, u64, u64, u64)> {
+    let cli = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/stiglint");
+    let out = Command::new(&cli)
+        .current_dir(root)
+        .args(["check", "--no-cache", "--format", "json", "."])
+        .output()
+        .expect("run the stiglint CLI (built with the workspace)");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let mut v: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["file"].as_str().is_some_and(|n| n.ends_with(file)))
+        .map(|f| {
+            let n = |p: &str| f.pointer(p).and_then(Value::as_u64).expect("position") - 1;
+            (
+                f["control"].as_str().unwrap_or("").to_owned(),
+                n("/range/start/line"),
+                n("/range/start/column"),
+                n("/range/end/line"),
+                n("/range/end/column"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_burst_of_edits_ends_with_the_diagnostics_of_a_cold_cli_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    std::fs::write(root.join("web.yaml"), WEB).expect("write");
+    std::fs::write(root.join("netpol.yaml"), NETPOL).expect("write");
+    let web = uri(&root.join("web.yaml"));
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", &json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": web, "languageId": "yaml", "version": 1, "text": WEB}}),
+    );
+    c.diagnostics(&web);
+    // Fifty edits sent without waiting (full text each time): new image tags, privileged on
+    // and off, the namespace moved away from its default-deny policy and back.
+    let mut text = WEB.to_owned();
+    for i in 0..50 {
+        text = WEB
+            .replace("nginx:1.25", &format!("nginx:1.{i}"))
+            .replace("privileged: true", &format!("privileged: {}", i % 2 == 0))
+            .replace(
+                "namespace: shop",
+                if i % 3 == 0 {
+                    "namespace: shop"
+                } else {
+                    "namespace: web"
+                },
+            );
+        c.notify(
+            "textDocument/didChange",
+            &json!({"textDocument": {"uri": web, "version": i + 2},
+                    "contentChanges": [{"text": text}]}),
+        );
+    }
+    // A request is answered on the state after every change before it; the last diagnostics
+    // published before its answer are those of the last text.
+    let id = c.next_id;
+    c.next_id += 1;
+    c.send(
+        &json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": web}, "position": {"line": 0, "character": 0}}}),
+    );
+    let mut last = None;
+    let mut published = 0;
+    loop {
+        let m = c.next();
+        if m["id"] == id && m.get("method").is_none() {
+            break;
+        }
+        if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == web {
+            published += 1;
+            last = m["params"]["diagnostics"].as_array().cloned();
+        }
+    }
+    assert!(
+        published < 50,
+        "pending changes are coalesced: {published} publications"
+    );
+    let last = last.expect("diagnostics of the last text");
+    std::fs::write(root.join("web.yaml"), &text).expect("write the last text");
+    assert_eq!(codes(&last), cli_codes(&root, "web.yaml"));
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}

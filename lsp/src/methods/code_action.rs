@@ -26,9 +26,10 @@ pub fn handle(state: &State, params: &CodeActionParams) -> Result<Value> {
         return Ok(Value::Array(Vec::new()));
     };
     let text = state.text(&path).unwrap_or_default();
+    let lines = convert::LineIndex::new(&text);
     let mut actions = Vec::new();
     for (_, f) in state.findings_in(&path) {
-        let r = convert::range(&text, f.location.range);
+        let r = lines.range(&text, f.location.range);
         let want = params.range;
         let overlaps = (r.start.line, r.start.character) <= (want.end.line, want.end.character)
             && (want.start.line, want.start.character) <= (r.end.line, r.end.character);
@@ -45,8 +46,8 @@ pub fn handle(state: &State, params: &CodeActionParams) -> Result<Value> {
                 .into_iter()
                 .map(|e| TextEdit {
                     range: Range {
-                        start: convert::position_of_offset(&text, e.start),
-                        end: convert::position_of_offset(&text, e.end),
+                        start: lines.position_of_offset(&text, e.start),
+                        end: lines.position_of_offset(&text, e.end),
                     },
                     new_text: e.text,
                 })

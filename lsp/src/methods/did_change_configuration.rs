@@ -11,4 +11,6 @@ pub fn handle(state: &mut State, params: &DidChangeConfigurationParams) {
     if let Ok(s) = serde_json::from_value::<Settings>(settings.clone()) {
         state.settings = s;
     }
+    // Published again under the new settings (the scan itself comes from memory).
+    state.rescan();
 }

@@ -14,5 +14,10 @@ pub fn handle(state: &mut State, params: &DidChangeWatchedFilesParams) {
     if config_changed {
         state.reload_config();
     }
-    state.rescan();
+    let paths: Vec<std::path::PathBuf> = params
+        .changes
+        .iter()
+        .filter_map(|c| convert::path_of(&c.uri))
+        .collect();
+    state.files_changed(&paths);
 }

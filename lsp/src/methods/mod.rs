@@ -18,7 +18,7 @@ use lsp_types::notification::{Notification as _, PublishDiagnostics};
 
 use crate::state::State;
 
-/// Answer a request.
+/// Answer a request (on the state after every change received before it).
 pub fn request(state: &mut State, req: Request) -> Response {
     let id = req.id.clone();
     let answer = match req.method.as_str() {
@@ -58,7 +58,8 @@ pub fn notification(connection: &Connection, state: &mut State, n: Notification)
         }
         _ => return Ok(()),
     }
-    publish(connection, state)
+    // Published once the changes that arrived together are applied (see the main loop).
+    Ok(())
 }
 
 fn parse<P: serde::de::DeserializeOwned>(req: Request) -> Result<P> {

@@ -13,8 +13,8 @@
 //! `LOW` < `MEDIUM` < `HIGH` < `CRITICAL`); the finding names the CVE IDs (ten at most). With
 //! `ignore-unfixed`, only vulnerabilities with a `FixedVersion` count (like Trivy's
 //! `--ignore-unfixed`). An image without a report is *not evaluated*: it is shown as a note,
-//! never passed; when no report covers an image repository at all, one note per distinct image
-//! of it says so (at its first use, not one per workload). The judgement runs one image
+//! never passed; when no report covers an image repository at all, one note for the scan per
+//! distinct image of it says so (not one per workload). The judgement runs one image
 //! repository at a time, so its memory follows the largest repository, not the scan. A report older than `max-report-age-days` (its `CreatedAt` date against the
 //! scan's date) is a finding at its `CreatedAt`; a report without a `CreatedAt` is not judged
 //! for age.
@@ -215,24 +215,22 @@ impl Control for Rule {
     fn finish(&self, facts: &[Fact], out: &mut Out) {
         let reports: Vec<Report> = facts.iter().filter_map(Report::of).collect();
         if reports.is_empty() {
-            // One note per distinct image of the repository, at its first use, not one per
-            // workload: without a report nothing is known of it.
-            let mut seen = BTreeSet::new();
-            for f in facts.iter().filter(|f| f.data.get("report").is_none()) {
-                let text = |key: &str| f.data[key].as_str().unwrap_or_default();
-                if seen.insert(text("image").to_owned()) {
-                    out.note_in(
-                        f.document,
-                        NoteKind::NotEvaluated,
-                        text("pointer"),
-                        format!(
-                            "{} image '{}' has no Trivy report (--trivy-report FILE): its \
-                             vulnerabilities are not known",
-                            text("container"),
-                            text("image")
-                        ),
-                    );
-                }
+            // One note for the scan per distinct image of the repository, not one per
+            // workload (nor a squiggle on every image in an editor): without a report nothing
+            // is known of it.
+            let images: BTreeSet<&str> = facts
+                .iter()
+                .filter(|f| f.data.get("report").is_none())
+                .filter_map(|f| f.data["image"].as_str())
+                .collect();
+            for image in images {
+                out.note_scan(
+                    NoteKind::NotEvaluated,
+                    format!(
+                        "image '{image}' has no Trivy report (--trivy-report FILE): its \
+                         vulnerabilities are not known"
+                    ),
+                );
             }
             return;
         }
