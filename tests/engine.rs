@@ -148,3 +148,46 @@ fn one_image_in_a_thousand_versions_is_judged_with_bounded_findings() {
         assert!(message.contains("and 989 more related places"), "{message}");
     }
 }
+
+#[test]
+fn a_large_file_is_judged_in_parts_with_the_positions_and_errors_of_a_whole_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("large.yaml");
+    let mut text = String::new();
+    for i in 0..1500 {
+        if i == 700 {
+            // A broken document in the middle of the second part.
+            text.push_str("kind: [unclosed\n---\n");
+        }
+        text.push_str(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: shop}}\nspec:\n  containers:\n    - name: app\n      image: registry1.dso.mil/ironbank/nginx:1.27\n      securityContext: {{privileged: {}, runAsNonRoot: true}}\n      resources: {{limits: {{cpu: 1, memory: 1Gi}}}}\n---\n",
+            i % 500 == 0
+        ));
+    }
+    std::fs::write(&file, &text).expect("write");
+    let out = run(stiglint()
+        .args(["check", "--select", "KUBER-L2-000070", "--format", "json"])
+        .arg(&file));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the broken document is an error"
+    );
+    let report = json(&out);
+    let lines: Vec<u64> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["range"]["start"]["line"].as_u64().expect("line"))
+        .collect();
+    // Pods 0, 500 and 1000, each ten lines long; the two lines of the broken document come
+    // before pods 700 and on.
+    assert_eq!(lines, [8, 5008, 10010]);
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // At the broken document (its flow sequence ends unclosed on the line after it starts).
+    let at = errors[0]["range"]["start"]["line"].as_u64().expect("line");
+    assert!((7001..=7002).contains(&at), "{at}");
+    assert_eq!(report["files"][0]["documents"], 1500);
+    assert_eq!(report["files"][0]["status"], "failed");
+}

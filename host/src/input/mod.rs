@@ -320,19 +320,46 @@ pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
             problems,
         };
     }
-    for parsed in yaml::parse(&source, alias_limit) {
+    let parsed = yaml::parse(&source, alias_limit);
+    classify(
+        &source,
+        parsed,
+        options,
+        &mut documents,
+        &mut skipped,
+        &mut problems,
+    );
+    LoadedFile {
+        source,
+        documents,
+        skipped,
+        problems,
+    }
+}
+
+/// Sort parsed YAML documents into Kubernetes objects, Trivy reports and plan resources, the
+/// documents that are none of these (skipped, with the reason) and parse errors.
+fn classify(
+    source: &Arc<SourceFile>,
+    parsed: Vec<Result<yaml::YamlDoc, yaml::ParseError>>,
+    options: &LoadOptions,
+    documents: &mut Vec<LoadedDoc>,
+    skipped: &mut Vec<SkippedDoc>,
+    problems: &mut Vec<Problem>,
+) {
+    for parsed in parsed {
         match parsed {
             Ok(doc) => {
                 let spans = Arc::new(doc.spans);
                 let root = spans.get("").unwrap_or_default();
                 if terraform::plan::is_plan(&doc.value) {
                     terraform::plan_documents(
-                        &source,
+                        source,
                         &doc.value,
                         &spans,
                         options.plan_sources.as_deref(),
-                        &mut documents,
-                        &mut skipped,
+                        documents,
+                        skipped,
                     );
                     continue;
                 }
@@ -371,6 +398,44 @@ pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
             ),
         }
     }
+}
+
+/// Chunks of a large YAML file to load and judge a part at a time (see [`load_part`]), about
+/// `per_part` documents each; `None` when the file is better loaded whole (one part, JSON, a
+/// kubelet flags file).
+#[must_use]
+pub fn parts(source: &SourceFile, per_part: usize) -> Option<Vec<Vec<(u32, u32)>>> {
+    if kubelet::is_flags_source(source) || json::is_json(source) {
+        return None;
+    }
+    let chunks = yaml::chunks(source);
+    if chunks.len() <= per_part {
+        return None;
+    }
+    Some(chunks.chunks(per_part).map(<[_]>::to_vec).collect())
+}
+
+/// Load some chunks of a YAML file (see [`parts`]): their documents, skips and errors, as if
+/// the file held nothing else. Document numbers start at `index`.
+#[must_use]
+pub fn load_part(
+    source: Arc<SourceFile>,
+    chunks: &[(u32, u32)],
+    index: usize,
+    options: &LoadOptions,
+) -> LoadedFile {
+    let mut documents = Vec::new();
+    let mut skipped = Vec::new();
+    let mut problems = Vec::new();
+    let parsed = yaml::parse_chunks(&source, chunks, options.alias_limit, index);
+    classify(
+        &source,
+        parsed,
+        options,
+        &mut documents,
+        &mut skipped,
+        &mut problems,
+    );
     LoadedFile {
         source,
         documents,

@@ -49,17 +49,39 @@ fn is_document_marker(line: &str) -> bool {
 /// Parse every document of a YAML or JSON file.
 #[must_use]
 pub fn parse(file: &SourceFile, alias_limit: usize) -> Vec<Result<YamlDoc, ParseError>> {
+    parse_chunks(file, &chunks(file), alias_limit, 0)
+}
+
+/// The file cut at its `---` document markers: `(first line, end line)` of each chunk
+/// (1-based, end exclusive). Chunks parse independently of each other, so a large file can be
+/// loaded and judged a run of chunks at a time (and on several cores).
+#[must_use]
+pub fn chunks(file: &SourceFile) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     let mut chunk_start = 1u32;
     let lines = file.line_count() as u32;
-    let mut index = 0;
     for line in 1..=lines + 1 {
         let boundary =
             line > lines || (line > chunk_start && is_document_marker(file.line_text(line)));
         if boundary {
-            parse_chunk(file, chunk_start, line, alias_limit, &mut index, &mut out);
+            out.push((chunk_start, line));
             chunk_start = line;
         }
+    }
+    out
+}
+
+/// Parse some chunks of a file (see [`chunks`]); documents are numbered from `index`.
+#[must_use]
+pub fn parse_chunks(
+    file: &SourceFile,
+    chunks: &[(u32, u32)],
+    alias_limit: usize,
+    mut index: usize,
+) -> Vec<Result<YamlDoc, ParseError>> {
+    let mut out = Vec::new();
+    for &(first, end) in chunks {
+        parse_chunk(file, first, end, alias_limit, &mut index, &mut out);
     }
     out
 }

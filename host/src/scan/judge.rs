@@ -25,6 +25,10 @@ use super::{
 /// one file of 100,000 documents keeps every core busy.
 const SHARD: usize = 128;
 
+/// YAML documents loaded and judged at a time in a large file: its memory follows this many
+/// documents, not the file.
+const PART: usize = 512;
+
 /// One plugin's part in a scan.
 pub struct PluginPlan<'a> {
     /// The plugin.
@@ -183,21 +187,80 @@ pub fn scan_file(
     {
         return (hit, Some(source));
     }
-    let loaded = input::load_with(
-        Arc::clone(&source),
-        &input::LoadOptions {
-            alias_limit: spec.alias_limit,
-            plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
-        },
-    );
-    judge(spec, plans, &loaded, &mut outcome);
-    drop(loaded);
+    let options = input::LoadOptions {
+        alias_limit: spec.alias_limit,
+        plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+    };
+    if let Some(parts) = input::parts(&source, PART) {
+        // A large file is streamed: a part at a time is loaded, judged and let go, on all
+        // cores, and the parts' results are put together in order.
+        let judged: Vec<FileOutcome> = parts
+            .par_iter()
+            .map(|chunks| {
+                let mut part = FileOutcome::new(input);
+                let loaded = input::load_part(Arc::clone(&source), chunks, 0, &options);
+                judge(spec, plans, &loaded, &mut part);
+                part
+            })
+            .collect();
+        merge(&mut outcome, judged);
+    } else {
+        let loaded = input::load_with(Arc::clone(&source), &options);
+        judge(spec, plans, &loaded, &mut outcome);
+    }
     if let (Some((cache, _)), Some(key)) = (spec.cache, &key)
         && outcome.cacheable()
     {
         cache.put(key, &outcome);
     }
     (outcome, Some(source))
+}
+
+/// Put the results of a file's parts together, in order: documents are numbered across the
+/// parts.
+fn merge(outcome: &mut FileOutcome, parts: Vec<FileOutcome>) {
+    let mut failed = false;
+    let mut first_skip = None;
+    for mut part in parts {
+        let base = outcome.docs.len() as u32;
+        failed |= part.report.status == FileStatus::Failed;
+        if let FileStatus::Skipped { reason } = &part.report.status {
+            first_skip.get_or_insert_with(|| reason.clone());
+        }
+        for fact in &mut part.facts {
+            fact.document += base;
+        }
+        for l in &mut part.located {
+            l.document += base;
+        }
+        outcome.report.documents += part.report.documents;
+        outcome
+            .report
+            .skipped_documents
+            .append(&mut part.report.skipped_documents);
+        outcome.findings.append(&mut part.findings);
+        outcome.notes.append(&mut part.notes);
+        outcome.problems.append(&mut part.problems);
+        outcome.facts.append(&mut part.facts);
+        outcome.docs.append(&mut part.docs);
+        outcome.located.append(&mut part.located);
+        outcome.kinds.append(&mut part.kinds);
+        outcome.components.append(&mut part.components);
+        for meta in part.declared {
+            if !outcome.declared.iter().any(|d| d.id == meta.id) {
+                outcome.declared.push(meta);
+            }
+        }
+    }
+    outcome.report.status = if failed {
+        FileStatus::Failed
+    } else if outcome.docs.is_empty() {
+        FileStatus::Skipped {
+            reason: first_skip.unwrap_or_else(|| "no documents (empty file)".to_owned()),
+        }
+    } else {
+        FileStatus::Scanned
+    };
 }
 
 /// Run every plan on a loaded file.
