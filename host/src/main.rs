@@ -377,6 +377,7 @@ fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
                     .plugin_memory_mb
                     .or(config.limits.memory_mb)
                     .map_or(d.memory, |m| m << 20),
+                facts: config.limits.facts_mb.map_or(d.facts, |m| m << 20),
             }
         });
     SessionOptions {
@@ -489,6 +490,9 @@ fn check(args: CheckArgs) -> Result<u8> {
         values: args.vars.clone(),
     };
     let session = Session::new(options)?;
+    if let Some(warning) = &session.cache_warning {
+        let _ = writeln!(anstream::stderr(), "warning: {warning}");
+    }
 
     let rendering = args.helm.is_some() || args.kustomize.is_some();
     let mut paths = if args.paths.is_empty() && !rendering {

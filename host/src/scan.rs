@@ -515,6 +515,50 @@ struct PluginPlan<'a> {
     controls: Vec<&'a ControlMeta>,
     ids: Vec<String>,
     failures: AtomicUsize,
+    /// Bytes of facts the plugin has kept in this scan.
+    fact_bytes: AtomicUsize,
+}
+
+impl PluginPlan<'_> {
+    /// Count a fact against the plugin's budget ([`crate::runtime::Limits::facts`]). Once the
+    /// budget is spent, no fact is kept and `finish` does not run: the first fact over it
+    /// gives the problem that says so (fail closed), the later ones `None` and nothing.
+    fn admit_fact(&self, fact: &wit::Fact) -> Result<(), Option<Problem>> {
+        let budget = self.plugin.limits().facts;
+        let size = 64
+            + fact.control.len()
+            + fact.data.len()
+            + fact.pointers.iter().map(|p| p.len() + 24).sum::<usize>();
+        let before = self.fact_bytes.fetch_add(size, Ordering::Relaxed);
+        if before.saturating_add(size) <= budget {
+            return Ok(());
+        }
+        if before > budget {
+            return Err(None);
+        }
+        let scan: Vec<&str> = self
+            .controls
+            .iter()
+            .filter(|c| c.scope == Scope::Scan)
+            .map(|c| c.id.as_str())
+            .collect();
+        Err(Some(
+            Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "kept more than {} MiB of facts for the cross-document phase (raise `facts-mb` under `[limits]` in stiglint.toml); its cross-document controls ({}) did not run",
+                    budget >> 20,
+                    scan.join(", ")
+                ),
+            )
+            .from_plugin(self.plugin.info.name.clone()),
+        ))
+    }
+
+    /// Whether the plugin spent its facts budget in this scan.
+    fn facts_exceeded(&self) -> bool {
+        self.fact_bytes.load(Ordering::Relaxed) > self.plugin.limits().facts
+    }
 }
 
 /// Run a scan.
@@ -533,6 +577,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
                 ids: controls.iter().map(|c| c.id.clone()).collect(),
                 controls,
                 failures: AtomicUsize::new(0),
+                fact_bytes: AtomicUsize::new(0),
             }
         })
         .collect();
@@ -600,7 +645,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     // each of 100,000 workloads) does not wait for another's.
     let mut jobs: Vec<(usize, String, Vec<wit::Fact>)> = Vec::new();
     for (index, (plan, mut plan_facts)) in plans.iter().zip(facts).enumerate() {
-        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
+        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES || plan.facts_exceeded() {
             continue;
         }
         plan_facts.sort_by_key(|(file, ordinal, _)| (*file, *ordinal));
@@ -877,6 +922,15 @@ fn scan_file(
                     for fact in std::mem::take(&mut out.facts) {
                         if !valid.contains(&fact.document) {
                             continue;
+                        }
+                        match plan.admit_fact(&fact) {
+                            Ok(()) => {}
+                            Err(problem) => {
+                                outcome
+                                    .problems
+                                    .extend(problem.map(|p| p.in_file(&*loaded.source.name)));
+                                continue;
+                            }
                         }
                         for pointer in &fact.pointers {
                             if let Some(at) = resolver.locate(fact.document, pointer) {

@@ -42,6 +42,9 @@ pub struct SessionOptions {
     pub alias_limit: Option<usize>,
     /// Precompiled plugin cache directory (default: the user cache directory).
     pub cache_dir: Option<PathBuf>,
+    /// The key file that authenticates cache entries (default: `$STIGLINT_KEY_FILE`, else
+    /// `cache.key` in the user configuration directory).
+    pub key_file: Option<PathBuf>,
     /// Walk directories without honouring `.gitignore`/`.ignore`.
     pub no_ignore: bool,
     /// Terraform variable values (`--var`, `--var-file`).
@@ -75,16 +78,6 @@ pub enum SessionError {
     /// `--select`/`--ignore` name no control.
     #[error("unknown control selector '{0}' (see `stiglint controls`)")]
     UnknownSelector(String),
-    /// Two plugins provide the same control.
-    #[error("control {id} is provided by both plugin '{first}' and plugin '{second}'")]
-    DuplicateControl {
-        /// The control.
-        id: String,
-        /// One plugin.
-        first: String,
-        /// The other.
-        second: String,
-    },
 }
 
 /// A runtime with loaded plugins and a control selection.
@@ -99,6 +92,9 @@ pub struct Session {
     pub options: SessionOptions,
     /// The waivers of the configuration (and its waivers file), checked.
     pub waivers: Vec<crate::waivers::Record>,
+    /// Why the precompiled plugin cache is not used, when it was refused as unsafe (a
+    /// warning: plugins are compiled afresh and the scan goes on).
+    pub cache_warning: Option<String>,
     _runtime: Runtime,
 }
 
@@ -114,6 +110,7 @@ impl Session {
                     .timeout_ms
                     .map_or(d.timeout, std::time::Duration::from_millis),
                 memory: config.limits.memory_mb.map_or(d.memory, |m| m << 20),
+                facts: config.limits.facts_mb.map_or(d.facts, |m| m << 20),
             }
         });
         let cache = if options.no_cache {
@@ -124,7 +121,13 @@ impl Session {
                 .clone()
                 .or_else(crate::runtime::cache::default_dir)
         };
-        let runtime = Runtime::new(limits, cache)?;
+        let cache = cache.map_or(crate::runtime::Cache::Off, |dir| {
+            crate::runtime::Cache::open(&dir, options.key_file.as_deref())
+        });
+        let cache_warning = cache
+            .refused()
+            .map(|why| format!("precompiled plugin cache not used: {why}"));
+        let runtime = Runtime::with_cache(limits, cache)?;
         let context = wit::ScanContext {
             k8s_version: options
                 .k8s_version
@@ -184,18 +187,47 @@ impl Session {
         }
         plugins.sort_by_key(|p| p.info.kind == PluginKind::Waiver);
 
-        let mut owner: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-        for p in &plugins {
-            for c in &p.controls {
-                if let Some(first) = owner.insert(&c.id, &p.info.name) {
-                    return Err(SessionError::DuplicateControl {
-                        id: c.id.clone(),
-                        first: first.to_owned(),
-                        second: p.info.name.clone(),
-                    });
+        // A control ID belongs to the first plugin that declares it (built-ins first, then the
+        // configuration's plugins, then `--plugin`s). A later plugin that declares it again, or
+        // a look-alike of it (the same ID in another case), is refused — an error — and every
+        // other plugin still runs.
+        let mut owner: std::collections::HashMap<String, (String, String)> =
+            std::collections::HashMap::new();
+        let mut kept = Vec::with_capacity(plugins.len());
+        for p in plugins {
+            let clash = p.controls.iter().find_map(|c| {
+                owner
+                    .get(&c.id.to_ascii_lowercase())
+                    .map(|(id, first)| (c.id.clone(), id.clone(), first.clone()))
+            });
+            if let Some((id, theirs, first)) = clash {
+                let what = if id == theirs {
+                    format!("control {id} is already provided by plugin '{first}'")
+                } else {
+                    format!(
+                        "control {id} is a look-alike of {theirs}, provided by plugin '{first}'"
+                    )
+                };
+                let mut problem = Problem::new(
+                    ProblemKind::Plugin,
+                    format!("refused: {what}; this plugin's controls do not run"),
+                )
+                .from_plugin(p.info.name.clone());
+                if let PluginSource::File(path) = &p.info.source {
+                    problem = problem.in_file(path.display().to_string());
                 }
+                problems.push(problem);
+                continue;
             }
+            for c in &p.controls {
+                owner.insert(
+                    c.id.to_ascii_lowercase(),
+                    (c.id.clone(), p.info.name.clone()),
+                );
+            }
+            kept.push(p);
         }
+        let plugins = kept;
         let all: Vec<&ControlMeta> = plugins.iter().flat_map(|p| &p.controls).collect();
         let select = options.select.clone().or_else(|| config.select.clone());
         let ignore: Vec<String> = config
@@ -258,6 +290,7 @@ impl Session {
             selected,
             options,
             waivers,
+            cache_warning,
             _runtime: runtime,
         })
     }

@@ -14,8 +14,8 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 use bindings::{control, waiver, wit};
-pub use cache::Provenance;
-pub use sandbox::{HostState, Limits};
+pub use cache::{Cache, Provenance};
+pub use sandbox::{HostState, Limits, LogBuffer};
 
 /// Errors of the runtime itself (as opposed to a plugin's failure during a call).
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,20 @@ pub enum RuntimeError {
     /// Linking or instantiating failed.
     #[error("cannot instantiate: {0}")]
     Instantiate(String),
+    /// A control ID outside the grammar (see [`check_control_id`]), or declared twice.
+    #[error("refused: control ID {id:?} {why}")]
+    ControlId {
+        /// The ID as declared (quoted with escapes in the message, so invisible characters
+        /// show).
+        id: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A built-in plugin's bytes are not those the binary was built with.
+    #[error(
+        "built-in plugin is corrupt: its SHA-256 {0} is not one this binary was built with (reinstall stiglint)"
+    )]
+    CorruptBuiltin(String),
     /// The plugin failed during `describe` or `configure`.
     #[error("{0}")]
     Call(#[from] Failure),
@@ -224,17 +238,107 @@ impl ControlMeta {
     }
 }
 
+/// The longest control ID accepted.
+pub const MAX_CONTROL_ID: usize = 128;
+
+/// Check a control ID against the one grammar every plugin's IDs follow (ASCII,
+/// case-sensitive):
+///
+/// * `^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`: seed and STIG IDs (`KUBER-L2-000070`, `CNTR-K8-000360`);
+/// * `^GK-[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$`: a Gatekeeper template's constraint
+///   (`GK-<ConstraintKind>/<name>`, e.g. `GK-K8sPSPPrivilegedContainer/psp-privileged`);
+///
+/// at most [`MAX_CONTROL_ID`] bytes. Anything else (lowercase seed IDs, spaces, zero-width or
+/// other non-ASCII characters) is refused with the reason.
+pub fn check_control_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("is empty".to_owned());
+    }
+    if let Some(c) = id.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        return Err(format!(
+            "contains the character U+{:04X}: control IDs are printable ASCII",
+            u32::from(c)
+        ));
+    }
+    if id.len() > MAX_CONTROL_ID {
+        return Err(format!("is longer than {MAX_CONTROL_ID} characters"));
+    }
+    if let Some(rest) = id.strip_prefix("GK-") {
+        let part = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        };
+        return match rest.split_once('/') {
+            Some((kind, name)) if part(kind) && part(name) => Ok(()),
+            _ => Err(
+                "is not of the form GK-<ConstraintKind>/<name> (kind and name of A-Z a-z 0-9 . _ -)"
+                    .to_owned(),
+            ),
+        };
+    }
+    let mut parts = id.split('-');
+    let first = parts.next().unwrap_or_default();
+    let upper_digits = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let ok = first.starts_with(|c: char| c.is_ascii_uppercase())
+        && upper_digits(first)
+        && id.contains('-')
+        && parts.all(upper_digits);
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "does not follow the control ID grammar: uppercase A-Z and digits in dash-separated parts, starting with a letter (e.g. KUBER-L2-000070), or GK-<ConstraintKind>/<name>"
+                .to_owned(),
+        )
+    }
+}
+
+/// Check a plugin's declared controls: every ID follows [`check_control_id`] and none is
+/// declared twice (also not in another case, a look-alike).
+fn check_control_ids(controls: &[ControlMeta]) -> Result<(), RuntimeError> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for c in controls {
+        check_control_id(&c.id).map_err(|why| RuntimeError::ControlId {
+            id: c.id.clone(),
+            why,
+        })?;
+        if let Some(first) = seen.insert(c.id.to_ascii_lowercase(), &c.id) {
+            return Err(RuntimeError::ControlId {
+                id: c.id.clone(),
+                why: if first == c.id {
+                    "is declared twice".to_owned()
+                } else {
+                    format!("is declared besides its look-alike {first:?}")
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The engine and what every plugin shares.
 pub struct Runtime {
     engine: Engine,
     limits: Limits,
-    cache_dir: Option<PathBuf>,
+    cache: Cache,
     _ticker: sandbox::EpochTicker,
 }
 
 impl Runtime {
-    /// A runtime with these limits; `cache_dir` `None` disables the precompiled cache.
+    /// A runtime with these limits; `cache_dir` `None` disables the precompiled cache. The
+    /// cache key is the default one ([`crate::trust::CacheKey::default_path`]).
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> Result<Self, RuntimeError> {
+        let cache = cache_dir.map_or(Cache::Off, |dir| Cache::open(&dir, None));
+        Self::with_cache(limits, cache)
+    }
+
+    /// A runtime with these limits and this precompiled cache.
+    pub fn with_cache(limits: Limits, cache: Cache) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -244,7 +348,7 @@ impl Runtime {
         Ok(Self {
             engine,
             limits,
-            cache_dir,
+            cache,
             _ticker: ticker,
         })
     }
@@ -253,6 +357,12 @@ impl Runtime {
     #[must_use]
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Why the precompiled cache is not used, when it was refused as unsafe.
+    #[must_use]
+    pub fn cache_refused(&self) -> Option<&str> {
+        self.cache.refused()
     }
 
     /// Load a plugin from a `.wasm` file.
@@ -287,8 +397,12 @@ impl Runtime {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let (component, provenance) =
-            cache::component(&self.engine, bytes, &sha256, self.cache_dir.as_deref())?;
+        // A built-in is only trusted (and only looked up in the cache) under a hash compiled
+        // into the binary: a corrupted binary section cannot pass as a built-in.
+        if source == PluginSource::Builtin && !crate::builtin::BUILTIN_SHA256.contains(&&*sha256) {
+            return Err(RuntimeError::CorruptBuiltin(sha256));
+        }
+        let (component, provenance) = cache::component(&self.engine, bytes, &sha256, &self.cache)?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -346,6 +460,7 @@ impl Runtime {
             settings: String::new(),
             context: context.clone(),
             pool: Mutex::new(Vec::new()),
+            logs: std::sync::Arc::default(),
         };
         let mut slot = plugin.instantiate_raw()?;
         let described = plugin.call(&mut slot, |bindings, store| match bindings {
@@ -361,6 +476,7 @@ impl Runtime {
             .into_iter()
             .map(|c| ControlMeta::from_wit(c, &described.name))
             .collect();
+        check_control_ids(&plugin.controls)?;
         plugin.configure(&mut slot)?;
         plugin.release(slot);
         Ok(plugin)
@@ -380,7 +496,18 @@ enum Bindings {
 struct Slot {
     store: Store<HostState>,
     bindings: Bindings,
+    /// Calls served (besides `configure`).
+    calls: u32,
 }
+
+/// A pooled instance is replaced by a fresh one after this many calls: state a plugin keeps
+/// in its globals lives a bounded time.
+pub const RECYCLE_CALLS: u32 = 64;
+
+/// A pooled instance whose linear memory grew past this (or past half the memory cap, if
+/// less) is replaced by a fresh one after its call: memory a plugin hoards is given back, and
+/// no call starts on an instance already near its cap.
+pub const RECYCLE_MEMORY: usize = 64 << 20;
 
 /// What identifies a loaded plugin.
 #[derive(Clone, Debug, Serialize)]
@@ -415,11 +542,16 @@ pub struct Plugin {
     settings: String,
     context: wit::ScanContext,
     pool: Mutex<Vec<Slot>>,
+    /// What every instance logged, and trap backtraces (shown with `--verbose`).
+    logs: std::sync::Arc<Mutex<LogBuffer>>,
 }
 
 impl Plugin {
     fn instantiate_raw(&self) -> Result<Slot, RuntimeError> {
-        let mut store = Store::new(&self.engine, HostState::new(self.limits.memory));
+        let mut store = Store::new(
+            &self.engine,
+            HostState::with_logs(self.limits.memory, std::sync::Arc::clone(&self.logs)),
+        );
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_epoch_deadline(self.limits.ticks());
         let inst = |e: wasmtime::Error| RuntimeError::Instantiate(format!("{e:#}"));
@@ -427,7 +559,11 @@ impl Plugin {
             Pre::Control(p) => Bindings::Control(p.instantiate(&mut store).map_err(inst)?),
             Pre::Waiver(p) => Bindings::Waiver(p.instantiate(&mut store).map_err(inst)?),
         };
-        Ok(Slot { store, bindings })
+        Ok(Slot {
+            store,
+            bindings,
+            calls: 0,
+        })
     }
 
     fn configure(&self, slot: &mut Slot) -> Result<(), RuntimeError> {
@@ -449,12 +585,29 @@ impl Plugin {
         if let Some(slot) = pooled {
             return Ok(slot);
         }
+        self.fresh()
+    }
+
+    /// The limits this plugin runs under.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// A fresh instance, configured.
+    fn fresh(&self) -> Result<Slot, RuntimeError> {
         let mut slot = self.instantiate_raw()?;
         self.configure(&mut slot)?;
         Ok(slot)
     }
 
+    /// Put an instance back in the pool, unless it has served its share of calls or its memory
+    /// grew large: then it is dropped and a later call gets a fresh one.
     fn release(&self, slot: Slot) {
+        let memory = slot.store.data().memory_size;
+        if slot.calls >= RECYCLE_CALLS || memory > RECYCLE_MEMORY.min(self.limits.memory / 2) {
+            return;
+        }
         self.pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -474,44 +627,70 @@ impl Plugin {
             } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 Failure::Timeout(self.limits.timeout.as_millis())
             } else {
-                Failure::Trap(format!("{e:#}"))
+                let (line, full) = trap_text(&e);
+                if full != line {
+                    self.logs
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(format!("trapped: {full}"));
+                }
+                Failure::Trap(line)
             }
         })
+    }
+
+    /// Run a call on a pooled instance. A failed instance is dropped (a trapped instance cannot
+    /// be entered again), a good one goes back to the pool (see [`Plugin::release`]). When an
+    /// instance that had served earlier calls traps or runs out of memory, the call is run
+    /// again on a fresh instance: what the earlier calls left behind, not this input, may be
+    /// at fault, and only a failure on a fresh instance is blamed on the input.
+    fn pooled<R>(
+        &self,
+        f: impl Fn(&Bindings, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, Failure> {
+        let as_failure = |e: RuntimeError| match e {
+            RuntimeError::Call(f) => f,
+            other => Failure::Trap(other.to_string()),
+        };
+        let mut slot = self.checkout().map_err(as_failure)?;
+        let reused = slot.calls > 0;
+        slot.calls += 1;
+        let answer = match self.call(&mut slot, &f) {
+            Err(Failure::OutOfMemory(_) | Failure::Trap(_)) if reused => {
+                drop(slot);
+                slot = self.fresh().map_err(as_failure)?;
+                slot.calls = 1;
+                self.call(&mut slot, &f)?
+            }
+            other => other?,
+        };
+        self.release(slot);
+        Ok(answer)
     }
 
     /// Run a control-plugin call on a pooled instance; a failed instance is dropped (a
     /// trapped instance cannot be entered again), a good one goes back to the pool.
     fn with_control<R>(
         &self,
-        f: impl FnOnce(
+        f: impl Fn(
             &control::ControlPlugin,
             &mut Store<HostState>,
         ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, Failure> {
-        let mut slot = self.checkout().map_err(|e| match e {
-            RuntimeError::Call(f) => f,
-            other => Failure::Trap(other.to_string()),
-        })?;
-        let answer = self.call(&mut slot, |bindings, store| match bindings {
+        let answer = self.pooled(|bindings, store| match bindings {
             Bindings::Control(b) => f(b, store),
             Bindings::Waiver(_) => Err(wasmtime::Error::msg("not a control plugin")),
         })?;
-        self.release(slot);
         answer.map_err(|e| Failure::Refused(plugin_error(&e)))
     }
 
     /// `review` of a waiver plugin: one decision per item, in order (checked here: a plugin
     /// that answers with another number of decisions has answered invalidly).
     pub fn review(&self, items: &[wit::ReviewItem]) -> Result<Vec<wit::Decision>, Failure> {
-        let mut slot = self.checkout().map_err(|e| match e {
-            RuntimeError::Call(f) => f,
-            other => Failure::Trap(other.to_string()),
-        })?;
-        let answer = self.call(&mut slot, |bindings, store| match bindings {
+        let answer = self.pooled(|bindings, store| match bindings {
             Bindings::Waiver(b) => b.call_review(store, items),
             Bindings::Control(_) => Err(wasmtime::Error::msg("not a waiver plugin")),
         })?;
-        self.release(slot);
         let decisions = answer.map_err(|e| Failure::Refused(plugin_error(&e)))?;
         if decisions.len() != items.len() {
             return Err(Failure::Invalid(format!(
@@ -541,17 +720,30 @@ impl Plugin {
         self.with_control(|b, store| b.call_finish(store, facts, controls))
     }
 
-    /// The log lines of pooled instances (drained).
+    /// The lines the plugin logged, and the backtraces of its traps (drained).
     #[must_use]
     pub fn take_logs(&self) -> Vec<String> {
-        let mut pool = self
-            .pool
+        self.logs
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pool.iter_mut()
-            .flat_map(|s| std::mem::take(&mut s.store.data_mut().logs))
-            .collect()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
+}
+
+/// A trap as one line (what trapped, and the function it trapped in), and in full with the
+/// wasm backtrace (for `--verbose`).
+fn trap_text(e: &wasmtime::Error) -> (String, String) {
+    let full = format!("{e:#}");
+    let cause = e.root_cause().to_string();
+    let mut line = cause.lines().next().unwrap_or_default().trim().to_owned();
+    if let Some(name) = e
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .and_then(|bt| bt.frames().first())
+        .and_then(wasmtime::FrameInfo::func_name)
+    {
+        line.push_str(&format!(" (in {name})"));
+    }
+    (line, full)
 }
 
 fn plugin_error(e: &wit::PluginError) -> String {
