@@ -753,3 +753,49 @@ fn plugin_error(e: &wit::PluginError) -> String {
         wit::PluginError::Internal(m) => m.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_control_id;
+
+    #[test]
+    fn control_id_grammar() {
+        for ok in [
+            "KUBER-L2-000070",
+            "CNTR-K8-000360",
+            "TEST-MEMORY-000001",
+            "ORG-1",
+            "GK-K8sPSPPrivilegedContainer/psp-privileged-container",
+            "GK-K8sRequiredLabels/must_have.owner-1",
+        ] {
+            assert_eq!(check_control_id(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "kuber-l2-000070",
+            "Kuber-L2-000070",
+            "KUBER",
+            "KUBER-",
+            "KUBER--000070",
+            "-KUBER-L2",
+            "1KUBER-L2",
+            "KUBER_L2-000070",
+            "KUBER-L2-000070 ",
+            "KUBER-L2-000070\u{200b}",
+            "KUBER-L2-\u{ff10}00070",
+            "KUBER-L2-000070\n",
+            "GK-",
+            "GK-K8sPSP",
+            "GK-K8sPSP/",
+            "GK-/name",
+            "GK-K8s PSP/name",
+            "GK-K8sPSP/a/b",
+            "GK-K8sPSP/na\u{200b}me",
+        ] {
+            assert!(check_control_id(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert!(check_control_id(&format!("A-{}", "1".repeat(200))).is_err());
+        let zw = check_control_id("KUBER-L2-000070\u{200b}").expect_err("refused");
+        assert!(zw.contains("U+200B"), "{zw}");
+    }
+}

@@ -216,3 +216,46 @@ impl Drop for EpochTicker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_are_cut_and_the_log_bounded() {
+        let mut log = LogBuffer::default();
+        // A multi-byte character straddles the cut: the line is cut before it.
+        log.push(format!(
+            "{}é{}",
+            "a".repeat(MAX_LOG_LINE - 1),
+            "b".repeat(100)
+        ));
+        let lines = log.take();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with(&"a".repeat(MAX_LOG_LINE - 1)));
+        assert!(
+            lines[0].ends_with(" [... 102 more bytes cut]"),
+            "{}",
+            lines[0]
+        );
+
+        for _ in 0..70 {
+            log.push("x".repeat(1 << 20));
+        }
+        let lines = log.take();
+        let kept: usize = lines.iter().map(String::len).sum();
+        assert!(kept <= MAX_LOG_BYTES + 200, "{kept}");
+        assert!(
+            lines.last().is_some_and(|l| l.contains("more log lines")),
+            "{:?}",
+            lines.last()
+        );
+        for i in 0..MAX_LOG_LINES + 5 {
+            log.push(i.to_string());
+        }
+        let lines = log.take();
+        assert_eq!(lines.len(), MAX_LOG_LINES + 1);
+        assert!(lines[MAX_LOG_LINES].starts_with("[5 more log lines"));
+        assert!(log.take().is_empty(), "taking empties the log");
+    }
+}
