@@ -80,6 +80,36 @@ pub enum SessionError {
     UnknownSelector(String),
 }
 
+/// Which plugin provides each control ID, by the ID case-folded (so a look-alike in another
+/// case is caught too).
+#[derive(Default)]
+struct ControlOwners(std::collections::HashMap<String, (String, String)>);
+
+impl ControlOwners {
+    /// Give `plugin` its control IDs, unless one of them (or a look-alike) is taken: then
+    /// nothing is given and the message says which and by whom.
+    fn claim(&mut self, plugin: &str, ids: &[&str]) -> Result<(), String> {
+        for id in ids {
+            if let Some((theirs, first)) = self.0.get(&id.to_ascii_lowercase()) {
+                return Err(if id == theirs {
+                    format!("control {id} is already provided by plugin '{first}'")
+                } else {
+                    format!(
+                        "control {id} is a look-alike of {theirs}, provided by plugin '{first}'"
+                    )
+                });
+            }
+        }
+        for id in ids {
+            self.0.insert(
+                id.to_ascii_lowercase(),
+                ((*id).to_owned(), plugin.to_owned()),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A runtime with loaded plugins and a control selection.
 pub struct Session {
     /// The plugins (control plugins first, in load order).
@@ -191,23 +221,11 @@ impl Session {
         // configuration's plugins, then `--plugin`s). A later plugin that declares it again, or
         // a look-alike of it (the same ID in another case), is refused — an error — and every
         // other plugin still runs.
-        let mut owner: std::collections::HashMap<String, (String, String)> =
-            std::collections::HashMap::new();
+        let mut owners = ControlOwners::default();
         let mut kept = Vec::with_capacity(plugins.len());
         for p in plugins {
-            let clash = p.controls.iter().find_map(|c| {
-                owner
-                    .get(&c.id.to_ascii_lowercase())
-                    .map(|(id, first)| (c.id.clone(), id.clone(), first.clone()))
-            });
-            if let Some((id, theirs, first)) = clash {
-                let what = if id == theirs {
-                    format!("control {id} is already provided by plugin '{first}'")
-                } else {
-                    format!(
-                        "control {id} is a look-alike of {theirs}, provided by plugin '{first}'"
-                    )
-                };
+            let ids: Vec<&str> = p.controls.iter().map(|c| c.id.as_str()).collect();
+            if let Err(what) = owners.claim(&p.info.name, &ids) {
                 let mut problem = Problem::new(
                     ProblemKind::Plugin,
                     format!("refused: {what}; this plugin's controls do not run"),
@@ -218,12 +236,6 @@ impl Session {
                 }
                 problems.push(problem);
                 continue;
-            }
-            for c in &p.controls {
-                owner.insert(
-                    c.id.to_ascii_lowercase(),
-                    (c.id.clone(), p.info.name.clone()),
-                );
             }
             kept.push(p);
         }
@@ -394,5 +406,28 @@ impl Session {
             .problems
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ControlOwners;
+
+    #[test]
+    fn a_control_id_or_its_look_alike_belongs_to_the_first_plugin() {
+        let mut owners = ControlOwners::default();
+        owners
+            .claim("workload", &["KUBER-L2-000070", "GK-K8sAllowedRepos/repos"])
+            .expect("first");
+        assert_eq!(
+            owners.claim("late", &["ORG-1", "KUBER-L2-000070"]),
+            Err("control KUBER-L2-000070 is already provided by plugin 'workload'".to_owned())
+        );
+        assert_eq!(
+            owners.claim("late", &["GK-k8sallowedrepos/REPOS"]),
+            Err("control GK-k8sallowedrepos/REPOS is a look-alike of GK-K8sAllowedRepos/repos, provided by plugin 'workload'".to_owned())
+        );
+        // A refused plugin claimed nothing: its other IDs stay free.
+        owners.claim("org", &["ORG-1"]).expect("ORG-1 is free");
     }
 }

@@ -799,3 +799,43 @@ mod tests {
         assert!(zw.contains("U+200B"), "{zw}");
     }
 }
+
+#[cfg(test)]
+mod id_tests {
+    use super::{ControlMeta, RuntimeError, Scope, Severity, check_control_ids};
+
+    fn control(id: &str) -> ControlMeta {
+        ControlMeta {
+            id: id.to_owned(),
+            title: String::new(),
+            severity: Severity::Low,
+            stig: None,
+            nist: Vec::new(),
+            formats: Vec::new(),
+            kinds: Vec::new(),
+            scope: Scope::Document,
+            docs: String::new(),
+            remediation: String::new(),
+            plugin: "p".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_plugin_declaring_an_id_twice_or_a_look_alike_is_refused() {
+        let ok = [control("ORG-1"), control("GK-K8sRepos/a")];
+        assert!(check_control_ids(&ok).is_ok());
+        let twice = [control("ORG-1"), control("ORG-1")];
+        assert!(matches!(
+            check_control_ids(&twice),
+            Err(RuntimeError::ControlId { why, .. }) if why == "is declared twice"
+        ));
+        let alike = [control("GK-K8sRepos/a"), control("GK-k8srepos/A")];
+        let e = check_control_ids(&alike).expect_err("look-alike");
+        assert!(
+            e.to_string().contains("look-alike \"GK-K8sRepos/a\""),
+            "{e}"
+        );
+        let bad = [control("kuber-l2-000070")];
+        assert!(check_control_ids(&bad).is_err());
+    }
+}
