@@ -926,9 +926,9 @@ fn scan_file(
                         match plan.admit_fact(&fact) {
                             Ok(()) => {}
                             Err(problem) => {
-                                outcome
-                                    .problems
-                                    .extend(problem.map(|p| p.in_file(&*loaded.source.name)));
+                                // About the plugin and the scan, not this file: which file
+                                // crosses the budget first depends on scheduling.
+                                outcome.problems.extend(problem);
                                 continue;
                             }
                         }
