@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::Digest as _;
+
 const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
@@ -55,6 +57,21 @@ fn main() {
             "    ({dir_name:?}, include_bytes!({:?})),",
             wasm.display().to_string()
         );
+    }
+    code.push_str("];\n");
+    // The SHA-256 of every built-in, computed here: the runtime trusts built-in bytes (and
+    // looks them up in the precompiled cache) only under one of these.
+    code.push_str(
+        "/// SHA-256 (hex) of each built-in plugin, computed by the build script.\npub static BUILTIN_SHA256: &[&str] = &[\n",
+    );
+    for (_, package) in &builtins {
+        let bytes = std::fs::read(out_dir.join(format!("{}.wasm", package.replace('-', "_"))))
+            .expect("read built-in plugin");
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let _ = writeln!(code, "    {hex:?},");
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("builtin_plugins.rs"), code).expect("write builtin_plugins.rs");

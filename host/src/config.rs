@@ -52,6 +52,8 @@ pub struct LimitsConfig {
     pub timeout_ms: Option<u64>,
     /// Memory cap of one plugin instance, in MiB.
     pub memory_mb: Option<usize>,
+    /// Facts one plugin may keep for its cross-document controls in one scan, in MiB.
+    pub facts_mb: Option<usize>,
 }
 
 /// The configuration.

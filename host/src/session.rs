@@ -44,6 +44,9 @@ pub struct SessionOptions {
     pub alias_limit: Option<usize>,
     /// Precompiled plugin cache directory (default: the user cache directory).
     pub cache_dir: Option<PathBuf>,
+    /// The key file that authenticates cache entries (default: `$STIGLINT_KEY_FILE`, else
+    /// `cache.key` in the user configuration directory).
+    pub key_file: Option<PathBuf>,
     /// Walk directories without honouring `.gitignore`/`.ignore`.
     pub no_ignore: bool,
     /// Terraform variable values (`--var`, `--var-file`).
@@ -77,16 +80,36 @@ pub enum SessionError {
     /// `--select`/`--ignore` name no control.
     #[error("unknown control selector '{0}' (see `stiglint controls`)")]
     UnknownSelector(String),
-    /// Two plugins provide the same control.
-    #[error("control {id} is provided by both plugin '{first}' and plugin '{second}'")]
-    DuplicateControl {
-        /// The control.
-        id: String,
-        /// One plugin.
-        first: String,
-        /// The other.
-        second: String,
-    },
+}
+
+/// Which plugin provides each control ID, by the ID case-folded (so a look-alike in another
+/// case is caught too).
+#[derive(Default)]
+struct ControlOwners(std::collections::HashMap<String, (String, String)>);
+
+impl ControlOwners {
+    /// Give `plugin` its control IDs, unless one of them (or a look-alike) is taken: then
+    /// nothing is given and the message says which and by whom.
+    fn claim(&mut self, plugin: &str, ids: &[&str]) -> Result<(), String> {
+        for id in ids {
+            if let Some((theirs, first)) = self.0.get(&id.to_ascii_lowercase()) {
+                return Err(if id == theirs {
+                    format!("control {id} is already provided by plugin '{first}'")
+                } else {
+                    format!(
+                        "control {id} is a look-alike of {theirs}, provided by plugin '{first}'"
+                    )
+                });
+            }
+        }
+        for id in ids {
+            self.0.insert(
+                id.to_ascii_lowercase(),
+                ((*id).to_owned(), plugin.to_owned()),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A runtime with loaded plugins and a control selection.
@@ -109,6 +132,9 @@ pub struct Session {
     results: Option<crate::scan::ResultCache>,
     /// Everything a file's result depends on besides its bytes.
     fingerprint: String,
+    /// Why the precompiled plugin cache is not used, when it was refused as unsafe (a
+    /// warning: plugins are compiled afresh and the scan goes on).
+    pub cache_warning: Option<String>,
     _runtime: Runtime,
 }
 
@@ -124,6 +150,7 @@ impl Session {
                     .timeout_ms
                     .map_or(d.timeout, std::time::Duration::from_millis),
                 memory: config.limits.memory_mb.map_or(d.memory, |m| m << 20),
+                facts: config.limits.facts_mb.map_or(d.facts, |m| m << 20),
             }
         });
         let cache = if options.no_cache {
@@ -134,7 +161,13 @@ impl Session {
                 .clone()
                 .or_else(crate::runtime::cache::default_dir)
         };
-        let runtime = Runtime::new(limits, cache)?;
+        let cache = cache.map_or(crate::runtime::Cache::Off, |dir| {
+            crate::runtime::Cache::open(&dir, options.key_file.as_deref())
+        });
+        let cache_warning = cache
+            .refused()
+            .map(|why| format!("precompiled plugin cache not used: {why}"));
+        let runtime = Runtime::with_cache(limits, cache)?;
         let context = wit::ScanContext {
             k8s_version: options
                 .k8s_version
@@ -194,18 +227,29 @@ impl Session {
         }
         plugins.sort_by_key(|p| p.info.kind == PluginKind::Waiver);
 
-        let mut owner: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-        for p in &plugins {
-            for c in &p.controls {
-                if let Some(first) = owner.insert(&c.id, &p.info.name) {
-                    return Err(SessionError::DuplicateControl {
-                        id: c.id.clone(),
-                        first: first.to_owned(),
-                        second: p.info.name.clone(),
-                    });
+        // A control ID belongs to the first plugin that declares it (built-ins first, then the
+        // configuration's plugins, then `--plugin`s). A later plugin that declares it again, or
+        // a look-alike of it (the same ID in another case), is refused — an error — and every
+        // other plugin still runs.
+        let mut owners = ControlOwners::default();
+        let mut kept = Vec::with_capacity(plugins.len());
+        for p in plugins {
+            let ids: Vec<&str> = p.controls.iter().map(|c| c.id.as_str()).collect();
+            if let Err(what) = owners.claim(&p.info.name, &ids) {
+                let mut problem = Problem::new(
+                    ProblemKind::Plugin,
+                    format!("refused: {what}; this plugin's controls do not run"),
+                )
+                .from_plugin(p.info.name.clone());
+                if let PluginSource::File(path) = &p.info.source {
+                    problem = problem.in_file(path.display().to_string());
                 }
+                problems.push(problem);
+                continue;
             }
+            kept.push(p);
         }
+        let plugins = kept;
         let all: Vec<&ControlMeta> = plugins.iter().flat_map(|p| &p.controls).collect();
         let select = options.select.clone().or_else(|| config.select.clone());
         let ignore: Vec<String> = config
@@ -280,6 +324,7 @@ impl Session {
             ignore,
             results,
             fingerprint,
+            cache_warning,
             _runtime: runtime,
         })
     }
@@ -450,7 +495,11 @@ fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, 
     let Some(dir) = dir else {
         return (None, None);
     };
-    let opened = crate::trust::CacheKey::load_default()
+    let key = match &options.key_file {
+        Some(path) => crate::trust::CacheKey::load_or_create(path),
+        None => crate::trust::CacheKey::load_default(),
+    };
+    let opened = key
         .and_then(|key| ResultCache::disk(dir, key, crate::scan::cache::DEFAULT_MAX_BYTES));
     match opened {
         Ok(cache) => (Some(cache), None),
@@ -497,4 +546,26 @@ fn fingerprint(
         "config_limits": [options.config.limits.timeout_ms, options.config.limits.memory_mb.map(|m| m as u64)],
     });
     crate::scan::cache::hex(&Sha256::digest(parts.to_string().as_bytes()))
+}
+#[cfg(test)]
+mod tests {
+    use super::ControlOwners;
+
+    #[test]
+    fn a_control_id_or_its_look_alike_belongs_to_the_first_plugin() {
+        let mut owners = ControlOwners::default();
+        owners
+            .claim("workload", &["KUBER-L2-000070", "GK-K8sAllowedRepos/repos"])
+            .expect("first");
+        assert_eq!(
+            owners.claim("late", &["ORG-1", "KUBER-L2-000070"]),
+            Err("control KUBER-L2-000070 is already provided by plugin 'workload'".to_owned())
+        );
+        assert_eq!(
+            owners.claim("late", &["GK-k8sallowedrepos/REPOS"]),
+            Err("control GK-k8sallowedrepos/REPOS is a look-alike of GK-K8sAllowedRepos/repos, provided by plugin 'workload'".to_owned())
+        );
+        // A refused plugin claimed nothing: its other IDs stay free.
+        owners.claim("org", &["ORG-1"]).expect("ORG-1 is free");
+    }
 }

@@ -28,12 +28,18 @@ pub fn cache_dir() -> PathBuf {
     repo_root().join("target/test-cache")
 }
 
+/// The key of the tests' plugin cache (outside the cache directory).
+pub fn key_file() -> PathBuf {
+    repo_root().join("target/test-cache.key")
+}
+
 /// Session options for in-process tests.
 pub fn options(config: Config) -> SessionOptions {
     SessionOptions {
         config,
         today: TODAY.to_owned(),
         cache_dir: Some(cache_dir()),
+        key_file: Some(key_file()),
         ..SessionOptions::default()
     }
 }
@@ -48,6 +54,7 @@ pub fn stiglint() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stiglint"));
     cmd.current_dir(repo_root())
         .env("STIGLINT_CACHE_DIR", cache_dir())
+        .env("STIGLINT_KEY_FILE", key_file())
         .env_remove("NO_COLOR")
         .env_remove("CI");
     cmd

@@ -266,6 +266,9 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         values: args.vars.clone(),
     };
     let session = Session::new(options)?;
+    if let Some(warning) = &session.cache_warning {
+        let _ = writeln!(anstream::stderr(), "warning: {warning}");
+    }
 
     let Inputs {
         paths,

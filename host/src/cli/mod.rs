@@ -101,6 +101,7 @@ pub(crate) fn session_options(common: &CommonArgs, config: Config) -> SessionOpt
                     .plugin_memory_mb
                     .or(config.limits.memory_mb)
                     .map_or(d.memory, |m| m << 20),
+                facts: config.limits.facts_mb.map_or(d.facts, |m| m << 20),
             }
         });
     SessionOptions {

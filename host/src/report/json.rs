@@ -29,7 +29,9 @@ struct PluginOut<'a> {
     #[serde(flatten)]
     info: &'a PluginInfo,
     controls: Vec<&'a str>,
-    /// Precompiled cache `hit`, `miss` or `off`, with `--verbose` only (it varies by run).
+    /// Precompiled cache `hit`, `miss` or `off`, with `--verbose` only (it varies by run);
+    /// `refused` (the cache directory or its key was unsafe, so nothing was loaded from it)
+    /// always.
     #[serde(skip_serializing_if = "Option::is_none")]
     cache: Option<crate::runtime::Provenance>,
 }
@@ -90,7 +92,8 @@ pub fn write(
                     .filter(|c| c.plugin == p.name)
                     .map(|c| c.id.as_str())
                     .collect(),
-                cache: options.verbose.then_some(p.provenance),
+                cache: (options.verbose || p.provenance == crate::runtime::Provenance::Refused)
+                    .then_some(p.provenance),
             })
             .collect(),
         logs: if options.verbose {

@@ -14,8 +14,8 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 use bindings::{control, waiver, wit};
-pub use cache::Provenance;
-pub use sandbox::{HostState, Limits};
+pub use cache::{Cache, Provenance};
+pub use sandbox::{HostState, Limits, LogBuffer};
 
 /// Errors of the runtime itself (as opposed to a plugin's failure during a call).
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,20 @@ pub enum RuntimeError {
         /// The interface the plugin names (`stiglint:plugin@0.1.0`).
         found: String,
     },
+    /// A control ID outside the grammar (see [`check_control_id`]), or declared twice.
+    #[error("refused: control ID {id:?} {why}")]
+    ControlId {
+        /// The ID as declared (quoted with escapes in the message, so invisible characters
+        /// show).
+        id: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A built-in plugin's bytes are not those the binary was built with.
+    #[error(
+        "built-in plugin is corrupt: its SHA-256 {0} is not one this binary was built with (reinstall stiglint)"
+    )]
+    CorruptBuiltin(String),
     /// The plugin failed during `describe` or `configure`.
     #[error("{0}")]
     Call(#[from] Failure),
@@ -279,17 +293,107 @@ impl ControlMeta {
     }
 }
 
+/// The longest control ID accepted.
+pub const MAX_CONTROL_ID: usize = 128;
+
+/// Check a control ID against the one grammar every plugin's IDs follow (ASCII,
+/// case-sensitive):
+///
+/// * `^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`: seed and STIG IDs (`KUBER-L2-000070`, `CNTR-K8-000360`);
+/// * `^GK-[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$`: a Gatekeeper template's constraint
+///   (`GK-<ConstraintKind>/<name>`, e.g. `GK-K8sPSPPrivilegedContainer/psp-privileged`);
+///
+/// at most [`MAX_CONTROL_ID`] bytes. Anything else (lowercase seed IDs, spaces, zero-width or
+/// other non-ASCII characters) is refused with the reason.
+pub fn check_control_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("is empty".to_owned());
+    }
+    if let Some(c) = id.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        return Err(format!(
+            "contains the character U+{:04X}: control IDs are printable ASCII",
+            u32::from(c)
+        ));
+    }
+    if id.len() > MAX_CONTROL_ID {
+        return Err(format!("is longer than {MAX_CONTROL_ID} characters"));
+    }
+    if let Some(rest) = id.strip_prefix("GK-") {
+        let part = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        };
+        return match rest.split_once('/') {
+            Some((kind, name)) if part(kind) && part(name) => Ok(()),
+            _ => Err(
+                "is not of the form GK-<ConstraintKind>/<name> (kind and name of A-Z a-z 0-9 . _ -)"
+                    .to_owned(),
+            ),
+        };
+    }
+    let mut parts = id.split('-');
+    let first = parts.next().unwrap_or_default();
+    let upper_digits = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let ok = first.starts_with(|c: char| c.is_ascii_uppercase())
+        && upper_digits(first)
+        && id.contains('-')
+        && parts.all(upper_digits);
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "does not follow the control ID grammar: uppercase A-Z and digits in dash-separated parts, starting with a letter (e.g. KUBER-L2-000070), or GK-<ConstraintKind>/<name>"
+                .to_owned(),
+        )
+    }
+}
+
+/// Check a plugin's declared controls: every ID follows [`check_control_id`] and none is
+/// declared twice (also not in another case, a look-alike).
+fn check_control_ids(controls: &[ControlMeta]) -> Result<(), RuntimeError> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for c in controls {
+        check_control_id(&c.id).map_err(|why| RuntimeError::ControlId {
+            id: c.id.clone(),
+            why,
+        })?;
+        if let Some(first) = seen.insert(c.id.to_ascii_lowercase(), &c.id) {
+            return Err(RuntimeError::ControlId {
+                id: c.id.clone(),
+                why: if first == c.id {
+                    "is declared twice".to_owned()
+                } else {
+                    format!("is declared besides its look-alike {first:?}")
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The engine and what every plugin shares.
 pub struct Runtime {
     engine: Engine,
     limits: Limits,
-    cache_dir: Option<PathBuf>,
+    cache: Cache,
     _ticker: sandbox::EpochTicker,
 }
 
 impl Runtime {
-    /// A runtime with these limits; `cache_dir` `None` disables the precompiled cache.
+    /// A runtime with these limits; `cache_dir` `None` disables the precompiled cache. The
+    /// cache key is the default one ([`crate::trust::CacheKey::default_path`]).
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> Result<Self, RuntimeError> {
+        let cache = cache_dir.map_or(Cache::Off, |dir| Cache::open(&dir, None));
+        Self::with_cache(limits, cache)
+    }
+
+    /// A runtime with these limits and this precompiled cache.
+    pub fn with_cache(limits: Limits, cache: Cache) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -299,7 +403,7 @@ impl Runtime {
         Ok(Self {
             engine,
             limits,
-            cache_dir,
+            cache,
             _ticker: ticker,
         })
     }
@@ -308,6 +412,12 @@ impl Runtime {
     #[must_use]
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Why the precompiled cache is not used, when it was refused as unsafe.
+    #[must_use]
+    pub fn cache_refused(&self) -> Option<&str> {
+        self.cache.refused()
     }
 
     /// Load a plugin from a `.wasm` file.
@@ -342,8 +452,12 @@ impl Runtime {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let (component, provenance) =
-            cache::component(&self.engine, bytes, &sha256, self.cache_dir.as_deref())?;
+        // A built-in is only trusted (and only looked up in the cache) under a hash compiled
+        // into the binary: a corrupted binary section cannot pass as a built-in.
+        if source == PluginSource::Builtin && !crate::builtin::BUILTIN_SHA256.contains(&&*sha256) {
+            return Err(RuntimeError::CorruptBuiltin(sha256));
+        }
+        let (component, provenance) = cache::component(&self.engine, bytes, &sha256, &self.cache)?;
         check_interface(&component, &self.engine)?;
         let exports: Vec<String> = component
             .component_type()
@@ -403,6 +517,7 @@ impl Runtime {
             settings: String::new(),
             context: context.clone(),
             pool: Mutex::new(Vec::new()),
+            logs: std::sync::Arc::default(),
         };
         let mut slot = plugin.instantiate_raw()?;
         let described = plugin.call(&mut slot, |bindings, store| match bindings {
@@ -419,6 +534,7 @@ impl Runtime {
             .into_iter()
             .map(|c| ControlMeta::from_wit(c, &described.name))
             .collect();
+        check_control_ids(&plugin.controls)?;
         plugin.configure(&mut slot)?;
         plugin.release(slot);
         Ok(plugin)
@@ -438,7 +554,18 @@ enum Bindings {
 struct Slot {
     store: Store<HostState>,
     bindings: Bindings,
+    /// Calls served (besides `configure`).
+    calls: u32,
 }
+
+/// A pooled instance is replaced by a fresh one after this many calls: state a plugin keeps
+/// in its globals lives a bounded time.
+pub const RECYCLE_CALLS: u32 = 64;
+
+/// A pooled instance whose linear memory grew past this (or past half the memory cap, if
+/// less) is replaced by a fresh one after its call: memory a plugin hoards is given back, and
+/// no call starts on an instance already near its cap.
+pub const RECYCLE_MEMORY: usize = 64 << 20;
 
 /// What identifies a loaded plugin.
 #[derive(Clone, Debug, Serialize)]
@@ -475,11 +602,16 @@ pub struct Plugin {
     settings: String,
     context: wit::ScanContext,
     pool: Mutex<Vec<Slot>>,
+    /// What every instance logged, and trap backtraces (shown with `--verbose`).
+    logs: std::sync::Arc<Mutex<LogBuffer>>,
 }
 
 impl Plugin {
     fn instantiate_raw(&self) -> Result<Slot, RuntimeError> {
-        let mut store = Store::new(&self.engine, HostState::new(self.limits.memory));
+        let mut store = Store::new(
+            &self.engine,
+            HostState::with_logs(self.limits.memory, std::sync::Arc::clone(&self.logs)),
+        );
         store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
         store.set_epoch_deadline(self.limits.ticks());
         let inst = |e: wasmtime::Error| RuntimeError::Instantiate(format!("{e:#}"));
@@ -487,7 +619,11 @@ impl Plugin {
             Pre::Control(p) => Bindings::Control(p.instantiate(&mut store).map_err(inst)?),
             Pre::Waiver(p) => Bindings::Waiver(p.instantiate(&mut store).map_err(inst)?),
         };
-        Ok(Slot { store, bindings })
+        Ok(Slot {
+            store,
+            bindings,
+            calls: 0,
+        })
     }
 
     fn configure(&self, slot: &mut Slot) -> Result<(), RuntimeError> {
@@ -509,12 +645,29 @@ impl Plugin {
         if let Some(slot) = pooled {
             return Ok(slot);
         }
+        self.fresh()
+    }
+
+    /// The limits this plugin runs under.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// A fresh instance, configured.
+    fn fresh(&self) -> Result<Slot, RuntimeError> {
         let mut slot = self.instantiate_raw()?;
         self.configure(&mut slot)?;
         Ok(slot)
     }
 
+    /// Put an instance back in the pool, unless it has served its share of calls or its memory
+    /// grew large: then it is dropped and a later call gets a fresh one.
     fn release(&self, slot: Slot) {
+        let memory = slot.store.data().memory_size;
+        if slot.calls >= RECYCLE_CALLS || memory > RECYCLE_MEMORY.min(self.limits.memory / 2) {
+            return;
+        }
         self.pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -534,44 +687,70 @@ impl Plugin {
             } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 Failure::Timeout(self.limits.timeout.as_millis())
             } else {
-                Failure::Trap(format!("{e:#}"))
+                let (line, full) = trap_text(&e);
+                if full != line {
+                    self.logs
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(format!("trapped: {full}"));
+                }
+                Failure::Trap(line)
             }
         })
+    }
+
+    /// Run a call on a pooled instance. A failed instance is dropped (a trapped instance cannot
+    /// be entered again), a good one goes back to the pool (see [`Plugin::release`]). When an
+    /// instance that had served earlier calls traps or runs out of memory, the call is run
+    /// again on a fresh instance: what the earlier calls left behind, not this input, may be
+    /// at fault, and only a failure on a fresh instance is blamed on the input.
+    fn pooled<R>(
+        &self,
+        f: impl Fn(&Bindings, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, Failure> {
+        let as_failure = |e: RuntimeError| match e {
+            RuntimeError::Call(f) => f,
+            other => Failure::Trap(other.to_string()),
+        };
+        let mut slot = self.checkout().map_err(as_failure)?;
+        let reused = slot.calls > 0;
+        slot.calls += 1;
+        let answer = match self.call(&mut slot, &f) {
+            Err(Failure::OutOfMemory(_) | Failure::Trap(_)) if reused => {
+                drop(slot);
+                slot = self.fresh().map_err(as_failure)?;
+                slot.calls = 1;
+                self.call(&mut slot, &f)?
+            }
+            other => other?,
+        };
+        self.release(slot);
+        Ok(answer)
     }
 
     /// Run a control-plugin call on a pooled instance; a failed instance is dropped (a
     /// trapped instance cannot be entered again), a good one goes back to the pool.
     fn with_control<R>(
         &self,
-        f: impl FnOnce(
+        f: impl Fn(
             &control::ControlPlugin,
             &mut Store<HostState>,
         ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, Failure> {
-        let mut slot = self.checkout().map_err(|e| match e {
-            RuntimeError::Call(f) => f,
-            other => Failure::Trap(other.to_string()),
-        })?;
-        let answer = self.call(&mut slot, |bindings, store| match bindings {
+        let answer = self.pooled(|bindings, store| match bindings {
             Bindings::Control(b) => f(b, store),
             Bindings::Waiver(_) => Err(wasmtime::Error::msg("not a control plugin")),
         })?;
-        self.release(slot);
         answer.map_err(|e| Failure::Refused(plugin_error(&e)))
     }
 
     /// `review` of a waiver plugin: one decision per item, in order (checked here: a plugin
     /// that answers with another number of decisions has answered invalidly).
     pub fn review(&self, items: &[wit::ReviewItem]) -> Result<Vec<wit::Decision>, Failure> {
-        let mut slot = self.checkout().map_err(|e| match e {
-            RuntimeError::Call(f) => f,
-            other => Failure::Trap(other.to_string()),
-        })?;
-        let answer = self.call(&mut slot, |bindings, store| match bindings {
+        let answer = self.pooled(|bindings, store| match bindings {
             Bindings::Waiver(b) => b.call_review(store, items),
             Bindings::Control(_) => Err(wasmtime::Error::msg("not a waiver plugin")),
         })?;
-        self.release(slot);
         let decisions = answer.map_err(|e| Failure::Refused(plugin_error(&e)))?;
         if decisions.len() != items.len() {
             return Err(Failure::Invalid(format!(
@@ -613,16 +792,13 @@ impl Plugin {
         &self.context
     }
 
-    /// The log lines of pooled instances (drained).
+    /// The lines the plugin logged, and the backtraces of its traps (drained).
     #[must_use]
     pub fn take_logs(&self) -> Vec<String> {
-        let mut pool = self
-            .pool
+        self.logs
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pool.iter_mut()
-            .flat_map(|s| std::mem::take(&mut s.store.data_mut().logs))
-            .collect()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 }
 
@@ -648,10 +824,113 @@ fn check_interface(
     Ok(())
 }
 
+/// A trap as one line (what trapped, and the function it trapped in), and in full with the
+/// wasm backtrace (for `--verbose`).
+fn trap_text(e: &wasmtime::Error) -> (String, String) {
+    let full = format!("{e:#}");
+    let cause = e.root_cause().to_string();
+    let mut line = cause.lines().next().unwrap_or_default().trim().to_owned();
+    if let Some(name) = e
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .and_then(|bt| bt.frames().first())
+        .and_then(wasmtime::FrameInfo::func_name)
+    {
+        line.push_str(&format!(" (in {name})"));
+    }
+    (line, full)
+}
+
 fn plugin_error(e: &wit::PluginError) -> String {
     match e {
         wit::PluginError::InvalidSettings(m) => format!("invalid settings: {m}"),
         wit::PluginError::InvalidInput(m) => format!("invalid input: {m}"),
         wit::PluginError::Internal(m) => m.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_control_id;
+
+    #[test]
+    fn control_id_grammar() {
+        for ok in [
+            "KUBER-L2-000070",
+            "CNTR-K8-000360",
+            "TEST-MEMORY-000001",
+            "ORG-1",
+            "GK-K8sPSPPrivilegedContainer/psp-privileged-container",
+            "GK-K8sRequiredLabels/must_have.owner-1",
+        ] {
+            assert_eq!(check_control_id(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "kuber-l2-000070",
+            "Kuber-L2-000070",
+            "KUBER",
+            "KUBER-",
+            "KUBER--000070",
+            "-KUBER-L2",
+            "1KUBER-L2",
+            "KUBER_L2-000070",
+            "KUBER-L2-000070 ",
+            "KUBER-L2-000070\u{200b}",
+            "KUBER-L2-\u{ff10}00070",
+            "KUBER-L2-000070\n",
+            "GK-",
+            "GK-K8sPSP",
+            "GK-K8sPSP/",
+            "GK-/name",
+            "GK-K8s PSP/name",
+            "GK-K8sPSP/a/b",
+            "GK-K8sPSP/na\u{200b}me",
+        ] {
+            assert!(check_control_id(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert!(check_control_id(&format!("A-{}", "1".repeat(200))).is_err());
+        let zw = check_control_id("KUBER-L2-000070\u{200b}").expect_err("refused");
+        assert!(zw.contains("U+200B"), "{zw}");
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::{ControlMeta, RuntimeError, Scope, Severity, check_control_ids};
+
+    fn control(id: &str) -> ControlMeta {
+        ControlMeta {
+            id: id.to_owned(),
+            title: String::new(),
+            severity: Severity::Low,
+            enforcement: super::Enforcement::Deny,
+            stig: None,
+            nist: Vec::new(),
+            formats: Vec::new(),
+            kinds: Vec::new(),
+            scope: Scope::Document,
+            docs: String::new(),
+            remediation: String::new(),
+            plugin: "p".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_plugin_declaring_an_id_twice_or_a_look_alike_is_refused() {
+        let ok = [control("ORG-1"), control("GK-K8sRepos/a")];
+        assert!(check_control_ids(&ok).is_ok());
+        let twice = [control("ORG-1"), control("ORG-1")];
+        assert!(matches!(
+            check_control_ids(&twice),
+            Err(RuntimeError::ControlId { why, .. }) if why == "is declared twice"
+        ));
+        let alike = [control("GK-K8sRepos/a"), control("GK-k8srepos/A")];
+        let e = check_control_ids(&alike).expect_err("look-alike");
+        assert!(
+            e.to_string().contains("look-alike \"GK-K8sRepos/a\""),
+            "{e}"
+        );
+        let bad = [control("kuber-l2-000070")];
+        assert!(check_control_ids(&bad).is_err());
     }
 }

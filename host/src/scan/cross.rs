@@ -53,11 +53,48 @@ pub fn run(
         .map(|(i, p)| (p.plugin.info.name.as_str(), i))
         .collect();
 
+    // A plugin's facts are bounded in total (`[limits] facts-mb`): past the budget its
+    // cross-document controls do not run, and the run fails (closed).
+    let mut problems = Vec::new();
+    let mut spent = vec![0usize; plans.len()];
+    for fact in outcomes.iter().flat_map(|o| &o.facts) {
+        if let Some(&plan) = plan_of.get(fact.plugin.as_str()) {
+            spent[plan] += 64
+                + fact.control.len()
+                + fact.data.len()
+                + fact.pointers.iter().map(|p| p.len() + 24).sum::<usize>()
+                + fact.groups.iter().map(|g| g.len() + 24).sum::<usize>();
+        }
+    }
+    let over: Vec<bool> = plans
+        .iter()
+        .zip(&spent)
+        .map(|(plan, spent)| *spent > plan.plugin.limits().facts)
+        .collect();
+    for (plan, _) in plans.iter().zip(&over).filter(|(_, over)| **over) {
+        let scan: Vec<&str> = plan
+            .controls
+            .iter()
+            .filter(|c| c.scope == Scope::Scan)
+            .map(|c| c.id.as_str())
+            .collect();
+        problems.push(
+            Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "kept more than {} MiB of facts for the cross-document phase (raise `facts-mb` under `[limits]` in stiglint.toml); its cross-document controls ({}) did not run",
+                    plan.plugin.limits().facts >> 20,
+                    scan.join(", ")
+                ),
+            )
+            .from_plugin(plan.plugin.info.name.clone()),
+        );
+    }
     // Every scan-scope control of every plugin that still runs gets at least one call (with no
     // facts, it may still have a word on the scan as a whole).
     let mut groups: BTreeMap<(usize, String, String), Vec<wit::Fact>> = BTreeMap::new();
     for (index, plan) in plans.iter().enumerate() {
-        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES {
+        if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES || over[index] {
             continue;
         }
         for c in plan.controls.iter().filter(|c| c.scope == Scope::Scan) {
@@ -84,6 +121,7 @@ pub fn run(
                 continue;
             };
             if plans[plan].failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES
+                || over[plan]
                 || !scan_scope(plan, &fact.control)
             {
                 continue;
@@ -186,7 +224,6 @@ pub fn run(
         .collect();
     let mut findings = Vec::new();
     let mut notes = Vec::new();
-    let mut problems = Vec::new();
     for (f, n, p) in answers {
         findings.extend(f);
         notes.extend(n);

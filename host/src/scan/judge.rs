@@ -430,23 +430,28 @@ fn declare(
     let mut admitted = Vec::new();
     for c in std::mem::take(&mut out.controls) {
         let name = &plan.plugin.info.name;
-        if !plan
+        let wrong = if plan
             .plugin
             .dynamic_prefixes
             .iter()
             .any(|p| c.id.starts_with(p.as_str()))
         {
+            crate::runtime::check_control_id(&c.id)
+                .err()
+                .map(|why| format!("declares control {:?} that {why}", c.id))
+        } else {
+            Some(format!(
+                "declares control {:?} outside its dynamic prefixes",
+                c.id
+            ))
+        };
+        if let Some(wrong) = wrong {
             outcome.problems.push(
-                Problem::new(
-                    ProblemKind::Plugin,
-                    Failure::Invalid(format!(
-                        "declares control '{}' outside its dynamic prefixes",
-                        c.id
-                    ))
-                    .to_string(),
-                )
-                .from_plugin(name.clone()),
+                Problem::new(ProblemKind::Plugin, Failure::Invalid(wrong).to_string())
+                    .from_plugin(name.clone()),
             );
+            out.findings.retain(|f| f.control != c.id);
+            out.notes.retain(|n| n.control != c.id);
             continue;
         }
         let meta = ControlMeta::from_wit(c, name);
