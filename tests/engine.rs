@@ -40,17 +40,17 @@ fn a_plugin_built_for_another_interface_is_refused_by_name() {
 const RULES: &str = "apiVersion: v1
 kind: ConfigMap
 metadata: {name: rule-a, namespace: shop}
-data: {rule: a, enforcement: deny}
+data: {rule: A, enforcement: deny}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: rule-b, namespace: shop}
-data: {rule: b, enforcement: warn}
+data: {rule: B, enforcement: warn}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: rule-c, namespace: shop}
-data: {rule: c, enforcement: audit}
+data: {rule: C, enforcement: audit}
 ";
 
 #[test]
@@ -89,30 +89,30 @@ fn controls_declared_from_the_inputs_are_selected_reported_and_enforced() {
     assert_eq!(
         found,
         [
-            ("TEST-DYN-a".to_owned(), "deny".to_owned()),
-            ("TEST-DYN-b".to_owned(), "warn".to_owned()),
-            ("TEST-DYN-c".to_owned(), "audit".to_owned()),
+            ("TEST-DYN-A".to_owned(), "deny".to_owned()),
+            ("TEST-DYN-B".to_owned(), "warn".to_owned()),
+            ("TEST-DYN-C".to_owned(), "audit".to_owned()),
         ]
     );
     assert_eq!(code, Some(1), "a deny finding fails the run");
     let listed = all["plugins"][0]["controls"].to_string();
     assert!(
-        listed.contains("TEST-DYN-b"),
+        listed.contains("TEST-DYN-B"),
         "declared controls are listed: {listed}"
     );
     // Only warn and audit left: reported, but the run passes.
-    let (rest, code) = scan(&["--ignore", "TEST-DYN-a"]);
+    let (rest, code) = scan(&["--ignore", "TEST-DYN-A"]);
     assert_eq!(rest["findings"].as_array().map(Vec::len), Some(2));
     assert_eq!(code, Some(0), "warn and audit never fail a run");
     // Selected by its declared ID.
-    let (one, _) = scan(&["--select", "TEST-DYN-b"]);
+    let (one, _) = scan(&["--select", "TEST-DYN-B"]);
     let ids: Vec<&str> = one["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter_map(|f| f["control"].as_str())
         .collect();
-    assert_eq!(ids, ["TEST-DYN-b"]);
+    assert_eq!(ids, ["TEST-DYN-B"]);
 }
 
 #[test]
