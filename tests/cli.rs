@@ -311,7 +311,7 @@ fn invalid_plugin_output_is_reported() {
         .filter(|e| e["plugin"] == "test-bad-output")
         .filter_map(|e| e["message"].as_str())
         .collect();
-    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(
         messages
             .iter()
@@ -319,6 +319,34 @@ fn invalid_plugin_output_is_reported() {
         "{messages:?}"
     );
     assert!(findings(&report, "TEST-BAD-000001").is_empty());
+    // A fix pointer without a leading `/` is refused, not applied at the document root: the
+    // finding stands without a fix, and `--fix` leaves the file as it is.
+    assert!(
+        messages.iter().any(|m| m.contains("fix pointer 'spec'")),
+        "{messages:?}"
+    );
+    let rootless = findings(&report, "TEST-BAD-000002");
+    assert_eq!(rootless.len(), 1, "{report:#}");
+    assert!(
+        rootless[0].get("fix").is_none_or(Value::is_null),
+        "{report:#}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("privileged.yaml");
+    let original = std::fs::read_to_string(common::repo_root().join("tests/data/privileged.yaml"))
+        .expect("fixture");
+    std::fs::write(&file, &original).expect("write");
+    let out = run(stiglint()
+        .args(["check", "--fix", "--select", "TEST"])
+        .arg("--plugin")
+        .arg(test_plugin("bad-output"))
+        .arg(&file));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        original,
+        "the file is unchanged"
+    );
 }
 
 #[test]

@@ -204,8 +204,9 @@ impl State {
             if !p.file.as_deref().is_some_and(here) {
                 continue;
             }
+            // A whole-file error sits at line 1, column 1.
             let range = p
-                .range
+                .location_range()
                 .map(|r| convert::range(&text, r))
                 .unwrap_or_default();
             out.push(Diagnostic {
