@@ -550,12 +550,34 @@ fn check(args: CheckArgs) -> Result<u8> {
         return Ok(if diff.is_empty() { 0 } else { 1 });
     }
     if args.fix {
-        let (_, changed) = fixes(&result)?;
-        for (path, text, n) in &changed {
-            write_file(Path::new(path), |out| {
-                out.write_all(text.as_bytes())?;
-                out.flush()
-            })?;
+        let (_, mut changed) = fixes(&result)?;
+        let mut unwritten = Vec::new();
+        for f in &result.files {
+            if let Ok(Some(temp)) = stiglint::fix::remove_stale_temp(Path::new(&f.name)) {
+                let _ = writeln!(anstream::stderr(), "removed {}", temp.display());
+            }
+        }
+        changed.retain(|(path, text, _)| {
+            let original = result.source(path).map_or("", |s| &*s.text);
+            match stiglint::fix::write_fixed(Path::new(path), original, text) {
+                Ok(_) => true,
+                Err(e) if e.is_refusal() => {
+                    let _ = writeln!(anstream::stderr(), "{path}: not fixed: {e}");
+                    false
+                }
+                Err(e) => {
+                    unwritten.push(
+                        stiglint::problem::Problem::new(
+                            stiglint::problem::ProblemKind::Io,
+                            format!("not fixed: cannot write the fixed file: {e}"),
+                        )
+                        .in_file(path.as_str()),
+                    );
+                    false
+                }
+            }
+        });
+        for (path, _, n) in &changed {
             let _ = writeln!(
                 anstream::stderr(),
                 "fixed {} in {path}",
@@ -569,6 +591,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         if !changed.is_empty() {
             result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
         }
+        result.problems.extend(unwritten);
     }
     if let Some(b) = &bar {
         b.0.finish_and_clear();
@@ -733,17 +756,21 @@ fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<FixedFile>)
         if file == "<stdin>" {
             continue;
         }
-        // One fix after the other, each placed on the text the previous ones left.
-        let mut text = source.text.to_string();
-        let mut fixed = 0;
-        for f in findings {
-            let Some(doc) = stiglint::fix::document_index(source, f) else {
-                continue;
-            };
-            if let Some(new) = stiglint::fix::apply_fix(source, &text, f, doc) {
-                text = new;
-                fixed += 1;
-            }
+        // One fix after the other, each placed on the text the previous ones left; a refused
+        // one is said, and its finding stays open.
+        let stiglint::fix::FileFixes {
+            text,
+            fixed,
+            refused,
+        } = stiglint::fix::fix_file(source, &findings);
+        for (i, why) in refused {
+            let f = findings[i];
+            let line = f.location.range.start.line;
+            let _ = writeln!(
+                anstream::stderr(),
+                "{file}:{line}: {}: not fixed: {why}",
+                f.control
+            );
         }
         if fixed == 0 {
             continue;
