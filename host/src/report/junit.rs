@@ -95,12 +95,22 @@ pub fn write(
                 .collect();
             if open.is_empty() {
                 let mut skip = BytesStart::new("skipped");
-                let why = first.waiver.as_ref().map_or_else(String::new, |w| {
-                    format!(
-                        "waived until {} (approved by {}): {}",
-                        w.record.expires, w.record.approved_by, w.record.justification
-                    )
-                });
+                // Every distinct record of the case's findings (an inline waiver on one
+                // container, a plugin's on another).
+                let mut records: Vec<String> = Vec::new();
+                for w in findings.iter().filter_map(|f| f.waiver.as_ref()) {
+                    let line = format!(
+                        "waived until {} by {} (approved by {}): {}",
+                        w.record.expires,
+                        w.record.origin.describe(),
+                        w.record.approved_by,
+                        w.record.justification
+                    );
+                    if !records.contains(&line) {
+                        records.push(line);
+                    }
+                }
+                let why = records.join("; ");
                 skip.push_attribute(("message", why.as_str()));
                 w.write_event(Event::Empty(skip))?;
             } else {
