@@ -552,7 +552,11 @@ fn check(args: CheckArgs) -> Result<u8> {
     if args.fix {
         let (_, mut changed) = fixes(&result)?;
         let mut unwritten = Vec::new();
+        // Only next to the files read (a skipped link that leaves the repository is not).
         for f in &result.files {
+            if matches!(f.status, stiglint::scan::FileStatus::Skipped { .. }) {
+                continue;
+            }
             if let Ok(Some(temp)) = stiglint::fix::remove_stale_temp(Path::new(&f.name)) {
                 let _ = writeln!(anstream::stderr(), "removed {}", temp.display());
             }
