@@ -728,3 +728,82 @@ fn covers(r: &Record, m: &Matchers, f: &Finding, options: &Options) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Origin, Record, Scope};
+
+    fn record(origin: Origin) -> Record {
+        Record {
+            control: "KUBER-L2-000070".to_owned(),
+            scope: Scope::default(),
+            justification: "j".to_owned(),
+            approved_by: "a".to_owned(),
+            approved_on: Some("2026-11-01".to_owned()),
+            expires: "2099-12-31".to_owned(),
+            ticket: None,
+            origin,
+        }
+    }
+
+    /// Every origin serialises (an internally tagged enum cannot carry a bare string: the
+    /// reports would fail on a plugin's waiver).
+    #[test]
+    fn every_origin_serialises() {
+        for (origin, json) in [
+            (
+                Origin::Plugin {
+                    name: "p".to_owned(),
+                },
+                serde_json::json!({"type": "plugin", "name": "p"}),
+            ),
+            (
+                Origin::File {
+                    path: "w.toml".to_owned(),
+                    line: 3,
+                },
+                serde_json::json!({"type": "file", "path": "w.toml", "line": 3}),
+            ),
+            (
+                Origin::Inline {
+                    file: "a.yaml".into(),
+                    line: 4,
+                    covers: (4, 5),
+                },
+                serde_json::json!({"type": "inline", "file": "a.yaml", "line": 4}),
+            ),
+        ] {
+            let value = serde_json::to_value(record(origin)).expect("serialises");
+            assert_eq!(value["origin"], json);
+        }
+    }
+
+    /// A granted record must be for the finding's control, exactly, with dates in order.
+    #[test]
+    fn a_granted_record_fits_its_finding() {
+        let plugin = || Origin::Plugin {
+            name: "p".to_owned(),
+        };
+        assert_eq!(
+            super::granted_for(&record(plugin()), "KUBER-L2-000070", None),
+            Ok(())
+        );
+        for (edit, why) in [
+            (
+                (|r: &mut Record| r.control = "NOT-A-CONTROL".to_owned()) as fn(&mut Record),
+                "control:",
+            ),
+            (|r| r.control = "kuber-l2-000070".to_owned(), "control:"),
+            (|r| r.expires = "2099-+1-+1".to_owned(), "expires:"),
+            (
+                |r| r.approved_on = Some("2100-01-01".to_owned()),
+                "approved-on:",
+            ),
+        ] {
+            let mut r = record(plugin());
+            edit(&mut r);
+            let err = super::granted_for(&r, "KUBER-L2-000070", None).expect_err("refused");
+            assert!(err.starts_with(why), "{err}");
+        }
+    }
+}
