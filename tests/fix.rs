@@ -185,6 +185,14 @@ fn a_symlink_is_fixed_through() {
     );
     let text = std::fs::read_to_string(&target).expect("read");
     assert!(text.contains("privileged: false"), "{text}");
+    // The link and its target both named: the file is fixed once, not refused as changed.
+    std::fs::write(&target, PRIVILEGED).expect("write");
+    let (code, report, err) = fix(&[&link, &target]);
+    assert_eq!(code, Some(0), "{err}\n{report:#}");
+    assert!(!err.contains("not fixed"), "{err}");
+    assert!(err.contains("fixed as"), "{err}");
+    let text = std::fs::read_to_string(&target).expect("read");
+    assert!(text.contains("privileged: false"), "{text}");
 }
 
 /// CRLF stays CRLF (also on the lines a fix inserts); a comment after a tab stays.

@@ -561,10 +561,22 @@ fn check(args: CheckArgs) -> Result<u8> {
                 let _ = writeln!(anstream::stderr(), "removed {}", temp.display());
             }
         }
+        // A file read under two names (a link and its target) is written once.
+        let mut written: std::collections::BTreeMap<PathBuf, String> = Default::default();
         changed.retain(|(path, text, _)| {
+            if let Some(first) = std::fs::canonicalize(path)
+                .ok()
+                .and_then(|t| written.get(&t))
+            {
+                let _ = writeln!(anstream::stderr(), "{path}: fixed as {first}");
+                return false;
+            }
             let original = result.source(path).map_or("", |s| &*s.text);
             match stiglint::fix::write_fixed(Path::new(path), original, text) {
-                Ok(_) => true,
+                Ok(target) => {
+                    written.insert(target, path.clone());
+                    true
+                }
                 Err(e) if e.is_refusal() => {
                     let _ = writeln!(anstream::stderr(), "{path}: not fixed: {e}");
                     false
