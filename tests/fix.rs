@@ -279,3 +279,57 @@ fn a_stale_temporary_file_is_removed_by_the_next_run() {
     let text = std::fs::read_to_string(&file).expect("read");
     assert!(text.contains("privileged: false"), "{text}");
 }
+
+/// Every fixed text is read back: a key missing from a list item whose first key is not its
+/// `name` lands among the item's keys (it used to go under `name:`, breaking the file); a fix
+/// that would break the file or change more than it says (YAML written into a JSON manifest, a
+/// key under an empty flow mapping) is not applied and the file is left as it was.
+#[test]
+fn every_fix_reads_back_as_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let item = dir.path().join("item.yaml");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  containers:\n  - image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n    name: app\n    ports:\n    - containerPort: 80\n";
+    std::fs::write(&item, text).expect("write");
+    let json = dir.path().join("pod.json");
+    let json_text = r#"{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "j", "namespace": "shop"},
+  "spec": {
+    "containers": [
+      {
+        "image": "registry1.dso.mil/ironbank/opensource/nginx:1.25",
+        "name": "app"
+      }
+    ]
+  }
+}
+"#;
+    std::fs::write(&json, json_text).expect("write");
+    let flow = dir.path().join("flow.yaml");
+    let flow_text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: f\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n      securityContext:\n        {}\n";
+    std::fs::write(&flow, flow_text).expect("write");
+    let (code, report, err) = fix(&[&item, &json, &flow]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(report["summary"]["files_failed"], 0, "{report:#}");
+    let after = std::fs::read_to_string(&item).expect("read");
+    assert!(
+        after.contains(
+            "    name: app\n    securityContext:\n      runAsNonRoot: true\n    ports:\n"
+        ),
+        "{after}"
+    );
+    assert_eq!(std::fs::read_to_string(&json).expect("read"), json_text);
+    assert_eq!(std::fs::read_to_string(&flow).expect("read"), flow_text);
+    assert!(
+        err.contains(
+            "pod.json:9: KUBER-L2-000020: not fixed: the edited text would not read back as the fix"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("flow.yaml:8: KUBER-L2-000020: not fixed:"),
+        "{err}"
+    );
+    assert_eq!(open(&report, "KUBER-L2-000020"), 2, "{report:#}");
+}

@@ -158,9 +158,7 @@ pub fn apply_fix(
             return Err(Refusal::Alias);
         }
         let next = apply(&current, &[e]);
-        if yaml {
-            read_back(&file, &loaded, doc, edit, &next)?;
-        }
+        read_back(&file, &loaded, doc, edit, &next)?;
         current = next;
     }
     if current == original {
@@ -513,7 +511,12 @@ fn yaml_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<Tex
             let parent_line = &source.text[line_start(source, at)..line_end(source, at)];
             // A sequence item (`- name: app`) or the document root: children line up with
             // the recorded entry; a mapping under a key: its children, or two columns deeper.
-            let is_item = parent_line.trim_start().starts_with("- ");
+            // The recorded entry of an item is one of its keys (`- name: app`, or a `name:`
+            // line further down when the item starts with another key): its siblings.
+            let is_item = parent_line.trim_start().starts_with("- ")
+                || all[..existing]
+                    .last()
+                    .is_some_and(|t| t.parse::<usize>().is_ok());
             let indent = if existing == 0 || is_item {
                 indent_of(source, at)
             } else {
