@@ -283,7 +283,8 @@ fn a_stale_temporary_file_is_removed_by_the_next_run() {
 /// Every fixed text is read back: a key missing from a list item whose first key is not its
 /// `name` lands among the item's keys (it used to go under `name:`, breaking the file); a fix
 /// that would break the file or change more than it says (YAML written into a JSON manifest, a
-/// key under an empty flow mapping) is not applied and the file is left as it was.
+/// key into a flow mapping) is not applied and the file is left as it was; an empty flow
+/// mapping (Helm's `{}`) is replaced by the block.
 #[test]
 fn every_fix_reads_back_as_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -307,7 +308,7 @@ fn every_fix_reads_back_as_the_fix() {
 "#;
     std::fs::write(&json, json_text).expect("write");
     let flow = dir.path().join("flow.yaml");
-    let flow_text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: f\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n      securityContext:\n        {}\n";
+    let flow_text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: f\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n      securityContext: {allowPrivilegeEscalation: false}\n";
     std::fs::write(&flow, flow_text).expect("write");
     let (code, report, err) = fix(&[&item, &json, &flow]);
     assert_eq!(code, Some(1), "{err}");
@@ -321,6 +322,19 @@ fn every_fix_reads_back_as_the_fix() {
     );
     assert_eq!(std::fs::read_to_string(&json).expect("read"), json_text);
     assert_eq!(std::fs::read_to_string(&flow).expect("read"), flow_text);
+    // An empty flow mapping (as Helm renders `{}`) becomes the block.
+    let helm = dir.path().join("helm.yaml");
+    let helm_text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: h\n  namespace: shop\nspec:\n  securityContext: {} # pod\n  containers:\n    - name: app\n      image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n      securityContext:\n        {}\n      resources:\n        limits: {cpu: 100m, memory: 64Mi}\n";
+    std::fs::write(&helm, helm_text).expect("write");
+    let (helm_code, helm_report, helm_err) = fix(&[&helm]);
+    assert_eq!(helm_code, Some(0), "{helm_err}\n{helm_report:#}");
+    assert_eq!(
+        std::fs::read_to_string(&helm).expect("read"),
+        helm_text.replace(
+            "      securityContext:\n        {}\n",
+            "      securityContext:\n        runAsNonRoot: true\n"
+        )
+    );
     assert!(
         err.contains(
             "pod.json:9: KUBER-L2-000020: not fixed: the edited text would not read back as the fix"

@@ -531,10 +531,25 @@ fn yaml_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<Tex
                     own + 2
                 }
             };
-            if parent_line.contains('{') || parent_line.trim_end().ends_with('[') {
+            // An empty flow mapping under the key (`key: {}`, or `{}` on the next line as Helm
+            // renders it) is replaced by the block; any other flow collection is not edited.
+            let empty = if existing > 0 && !is_item {
+                empty_flow_mapping(source, at)
+            } else {
+                None
+            };
+            if empty.is_none()
+                && (parent_line.contains('{') || parent_line.trim_end().ends_with('['))
+            {
                 return None;
             }
-            let mut text = String::new();
+            let (indent, insert, end, mut text) = match empty {
+                Some((start, end, indent, comment)) => (indent, start, end, comment.to_owned()),
+                None => {
+                    let insert = line_end(source, at);
+                    (indent, insert, insert, String::new())
+                }
+            };
             for (depth, key) in missing.iter().enumerate() {
                 let pad = " ".repeat(indent + 2 * depth);
                 if depth + 1 == missing.len() {
@@ -548,10 +563,9 @@ fn yaml_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<Tex
                     text.push_str(&format!("\n{pad}{key}:"));
                 }
             }
-            let insert = line_end(source, at);
             Some(TextEdit {
                 start: insert,
-                end: insert,
+                end,
                 text,
             })
         }
@@ -575,6 +589,30 @@ fn yaml_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<Tex
             })
         }
     }
+}
+
+/// The empty flow mapping `{}` of the entry at `at`, on its line (`key: {}`) or alone on the
+/// next, deeper line: `(start, end, indent of the children, the key line's comment)` of the
+/// text to replace with the block.
+fn empty_flow_mapping(source: &SourceFile, at: usize) -> Option<(usize, usize, usize, &str)> {
+    let start = line_start(source, at);
+    let end = line_end(source, at);
+    let header = &source.text[start..end];
+    let comment = trailing_comment(header, &["#"]);
+    let code = header[..header.len() - comment.len()].trim_end();
+    let own = indent_of(source, at);
+    if let Some(key) = code.strip_suffix("{}")
+        && key.trim_end().ends_with(':')
+    {
+        return Some((start + key.trim_end().len(), end, own + 2, comment));
+    }
+    if !code.ends_with(':') || end >= source.text.len() {
+        return None;
+    }
+    let next_end = line_end(source, end + 1);
+    let next = &source.text[end + 1..next_end];
+    let next_indent = next.len() - next.trim_start().len();
+    (next.trim() == "{}" && next_indent > own).then_some((end, next_end, next_indent, ""))
 }
 
 /// The end (before its newline) of an entry and everything indented under it.
