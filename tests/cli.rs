@@ -311,7 +311,7 @@ fn invalid_plugin_output_is_reported() {
         .filter(|e| e["plugin"] == "test-bad-output")
         .filter_map(|e| e["message"].as_str())
         .collect();
-    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(
         messages
             .iter()
@@ -319,6 +319,34 @@ fn invalid_plugin_output_is_reported() {
         "{messages:?}"
     );
     assert!(findings(&report, "TEST-BAD-000001").is_empty());
+    // A fix pointer without a leading `/` is refused, not applied at the document root: the
+    // finding stands without a fix, and `--fix` leaves the file as it is.
+    assert!(
+        messages.iter().any(|m| m.contains("fix pointer 'spec'")),
+        "{messages:?}"
+    );
+    let rootless = findings(&report, "TEST-BAD-000002");
+    assert_eq!(rootless.len(), 1, "{report:#}");
+    assert!(
+        rootless[0].get("fix").is_none_or(Value::is_null),
+        "{report:#}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("privileged.yaml");
+    let original = std::fs::read_to_string(common::repo_root().join("tests/data/privileged.yaml"))
+        .expect("fixture");
+    std::fs::write(&file, &original).expect("write");
+    let out = run(stiglint()
+        .args(["check", "--fix", "--select", "TEST"])
+        .arg("--plugin")
+        .arg(test_plugin("bad-output"))
+        .arg(&file));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        original,
+        "the file is unchanged"
+    );
 }
 
 #[test]
@@ -1212,4 +1240,96 @@ fn checklist_from_the_official_xccdf() {
         .arg(format!("ckl={}", official.display()))
         .args(files));
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A C0 control character in a message (a container named `"app\x01"`) keeps the XML reports
+/// well formed (Python's expat and junitparser read them back), shown as `\u{0001}`; a
+/// whole-file error (a file that is not UTF-8) sits at line 1 in every report that places
+/// errors: SARIF (validated), GitHub, GitLab and JUnit.
+#[test]
+fn control_characters_and_file_level_errors_in_every_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let c0 = dir.path().join("c0.yaml");
+    std::fs::write(
+        &c0,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: \"app\\x01\"\n          image: registry1.dso.mil/ironbank/opensource/nginx:1.25\n          securityContext:\n            privileged: true\n",
+    )
+    .expect("write");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, b"kind: Pod\n\xff\xfe\n").expect("write");
+    let file = |name: &str| dir.path().join(name);
+    let mut cmd = stiglint();
+    cmd.current_dir(dir.path()).args(["check", "--no-config"]);
+    for (format, name) in [
+        ("junit", "report.xml"),
+        ("ckl", "report.ckl"),
+        ("sarif", "report.sarif"),
+        ("github", "github.txt"),
+        ("gitlab", "gitlab.json"),
+    ] {
+        cmd.arg("--format")
+            .arg(format!("{format}={}", file(name).display()));
+    }
+    let out = run(cmd.args(["c0.yaml", "bad.yaml"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let read = |name: &str| std::fs::read_to_string(file(name)).expect(name);
+    for xml in ["report.xml", "report.ckl"] {
+        let parsed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+            ])
+            .arg(file(xml))
+            .output()
+            .expect("python3");
+        assert!(
+            parsed.status.success(),
+            "{xml}: {}",
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+        assert!(read(xml).contains("app\\u{0001}"), "{xml}: {}", read(xml));
+        assert!(!read(xml).contains('\u{1}'), "{xml}");
+    }
+    assert!(!common::junitparser(&file("report.xml")).is_empty());
+    // The whole-file error, at line 1.
+    common::validate_sarif(&file("report.sarif"));
+    let sarif: Value = serde_json::from_str(&read("report.sarif")).expect("sarif");
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    let note = notes
+        .iter()
+        .find(|n| {
+            n["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("bad.yaml"))
+        })
+        .expect("the error");
+    let region = &note["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (&region["startLine"], &region["startColumn"]),
+        (&Value::from(1), &Value::from(1)),
+        "{note:#}"
+    );
+    assert!(
+        read("github.txt").contains("::error file=bad.yaml,line=1,col=1,"),
+        "{}",
+        read("github.txt")
+    );
+    let gitlab: Value = serde_json::from_str(&read("gitlab.json")).expect("gitlab");
+    assert!(
+        gitlab
+            .as_array()
+            .expect("issues")
+            .iter()
+            .any(|i| i["location"]["path"] == "bad.yaml"
+                && i["location"]["lines"]["begin"] == 1
+                && i["severity"] == "critical"),
+        "{gitlab:#}"
+    );
+    assert!(
+        read("report.xml").contains("name=\"bad.yaml\" file=\"bad.yaml\" line=\"1\""),
+        "{}",
+        read("report.xml")
+    );
 }

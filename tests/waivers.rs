@@ -562,3 +562,216 @@ expires = "2027-01-01"
         .collect();
     assert_eq!(unused, ["KUBER-L2-000070"]);
 }
+
+/// The settings of `tests/waiver-plugins/grant`, which waives every unclaimed KUBER-L2-000070
+/// finding (here: the sidecar's) with its own record.
+fn grant_settings(extra: &str) -> String {
+    format!("\n[plugin-settings.test-waiver-grant]\n{extra}\n")
+}
+
+fn grant_plugin() -> String {
+    common::test_plugin("grant")
+        .to_str()
+        .expect("utf-8")
+        .to_owned()
+}
+
+/// Whether an XML file is well formed (Python's expat, which refuses what XML 1.0 cannot
+/// carry).
+fn well_formed_xml(path: &Path) {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{} is not well-formed XML: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A waiver a plugin grants is carried, whole, into every report: text, JSON, SARIF (valid by
+/// the multitool, the record in the suppression's properties), JUnit, GitHub, GitLab, CKL,
+/// CKLB, the evidence record, and the `waivers` register as a table, JSON and CSV.
+#[test]
+fn a_plugin_granted_waiver_is_in_every_report() {
+    let dir = project(&grant_settings(""));
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| out_dir.path().join(name);
+    let mut cmd = stiglint();
+    cmd.current_dir(dir.path())
+        .args(["check", "--today", "2026-11-22", "--plugin"])
+        .arg(grant_plugin());
+    for (format, name) in [
+        ("json", "report.json"),
+        ("sarif", "report.sarif"),
+        ("junit", "report.xml"),
+        ("github", "github.txt"),
+        ("gitlab", "gitlab.json"),
+        ("ckl", "report.ckl"),
+        ("cklb", "report.cklb"),
+        ("evidence", "evidence.json"),
+    ] {
+        cmd.arg("--format")
+            .arg(format!("{format}={}", file(name).display()));
+    }
+    let out = run(cmd.args(["--format", "text", "k8s", "infra"]));
+    // Open findings remain (the CAT I public endpoint); nothing fails or panics.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("test-waiver-grant"), "text: {text}");
+
+    let read = |name: &str| std::fs::read_to_string(file(name)).expect(name);
+    let json = |name: &str| -> Value {
+        serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    // JSON: the sidecar's finding is waived with the plugin's record.
+    let report = json("report.json");
+    let sidecar = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == "KUBER-L2-000070" && f["container"] == "sidecar")
+        .expect("the sidecar's finding");
+    assert_eq!(sidecar["status"], "waived", "{sidecar:#}");
+    let record = &sidecar["waiver"]["record"];
+    assert_eq!(record["origin"]["type"], "plugin", "{record:#}");
+    assert_eq!(record["origin"]["name"], "test-waiver-grant", "{record:#}");
+    assert_eq!(record["ticket"], "RISK-42", "{record:#}");
+    assert!(
+        report["waivers"]
+            .as_array()
+            .expect("register")
+            .iter()
+            .any(|w| w["record"]["origin"]["name"] == "test-waiver-grant"),
+        "{report:#}"
+    );
+    // SARIF: valid, and the record is in the suppression (not `null`).
+    common::validate_sarif(&file("report.sarif"));
+    let sarif = json("report.sarif");
+    let records: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["suppressions"].as_array())
+        .flatten()
+        .map(|s| &s["properties"]["waiver"])
+        .collect();
+    assert!(records.iter().all(|w| w.is_object()), "{records:#?}");
+    assert!(
+        records
+            .iter()
+            .any(|w| w["origin"]["name"] == "test-waiver-grant"),
+        "{records:#?}"
+    );
+    // JUnit: well formed, read by junitparser, the waiver as a skipped case.
+    well_formed_xml(&file("report.xml"));
+    assert!(!common::junitparser(&file("report.xml")).is_empty());
+    assert!(
+        read("report.xml").contains("test-waiver-grant&apos; (approved by Test Policy"),
+        "junit: {}",
+        read("report.xml")
+    );
+    // GitHub, GitLab.
+    assert!(read("github.txt").contains("::"), "github");
+    assert!(json("gitlab.json").is_array());
+    // Checklists: the record in the rule's comments.
+    well_formed_xml(&file("report.ckl"));
+    assert!(read("report.ckl").contains("test-waiver-grant"), "ckl");
+    assert!(json("report.cklb").is_object());
+    assert!(read("report.cklb").contains("test-waiver-grant"), "cklb");
+    // Evidence: the record in the findings and the register.
+    let evidence = json("evidence.json");
+    assert!(
+        evidence["waivers"]
+            .as_array()
+            .expect("register")
+            .iter()
+            .any(|w| w["record"]["origin"]["name"] == "test-waiver-grant"),
+        "{evidence:#}"
+    );
+    // The register, in each of its formats.
+    for (format, probe) in [
+        ("table", "waiver plugin 'test-waiver-grant'"),
+        ("json", "\"name\": \"test-waiver-grant\""),
+        ("csv", "waiver plugin 'test-waiver-grant'"),
+    ] {
+        let out = run(stiglint()
+            .current_dir(dir.path())
+            .args(["waivers", "--today", "2026-11-22", "--format", format])
+            .arg("--plugin")
+            .arg(grant_plugin())
+            .args(["k8s", "infra"]));
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(stdout(&out).contains(probe), "{format}: {}", stdout(&out));
+        if format == "json" {
+            let _: Value = serde_json::from_slice(&out.stdout).expect("register JSON");
+        }
+    }
+}
+
+/// A plugin's waiver for another control, or with a date that is not strictly `YYYY-MM-DD`,
+/// waives nothing: the finding stays open and the run fails naming the plugin (fail closed).
+#[test]
+fn a_plugin_granted_waiver_must_fit_the_finding() {
+    for (settings, why) in [
+        (
+            "control = \"NOT-A-CONTROL\"",
+            "control: the waiver is for 'NOT-A-CONTROL', not for KUBER-L2-000070",
+        ),
+        ("control = \"kuber-l2-000070\"", "not for KUBER-L2-000070"),
+        ("expires = \"2099-+1-+1\"", "'2099-+1-+1' is not a date"),
+        ("expires = \"2026-10-31\"", "after it expires"),
+    ] {
+        let dir = project(&grant_settings(settings));
+        let (code, report, err) = check(dir.path(), &["--plugin", &grant_plugin()]);
+        assert_eq!(code, Some(2), "{settings}: {err}");
+        let sidecar = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["control"] == "KUBER-L2-000070" && f["container"] == "sidecar")
+            .expect("the sidecar's finding");
+        assert_eq!(sidecar["status"], "open", "{settings}: {sidecar:#}");
+        assert_eq!(sidecar["waiver"]["verdict"], "rejected", "{settings}");
+        let errors: Vec<&Value> = report["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter(|e| e["plugin"] == "test-waiver-grant")
+            .collect();
+        assert_eq!(errors.len(), 1, "{settings}: {report:#}");
+        let message = errors[0]["message"].as_str().expect("message");
+        assert!(
+            message.contains("granted an invalid waiver") && message.contains(why),
+            "{settings}: {message}"
+        );
+        assert!(
+            errors[0]["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("app.yaml"))
+        );
+    }
+    // A grant that names the control by its Vuln ID fits, and waives.
+    let dir = project(&grant_settings("control = \"V-254800\""));
+    let (code, report, err) = check(dir.path(), &["--plugin", &grant_plugin()]);
+    assert_eq!(code, Some(1), "{err}\n{report:#}");
+    let sidecar = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["control"] == "KUBER-L2-000070" && f["container"] == "sidecar")
+        .expect("the sidecar's finding");
+    assert_eq!(sidecar["status"], "waived", "{sidecar:#}");
+}

@@ -30,21 +30,26 @@ pub fn now_utc() -> String {
     )
 }
 
-/// Whether a string is a valid `YYYY-MM-DD` date.
+/// Whether a string is a valid `YYYY-MM-DD` date: exactly four ASCII digits, `-`, two, `-`,
+/// two (no sign, no space, nothing before or after), naming a day that exists.
 #[must_use]
 pub fn is_date(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
-        return false;
+    parse(s).is_some()
+}
+
+/// `(year, month, day)` of a strict `YYYY-MM-DD` date.
+fn parse(s: &str) -> Option<(i64, u32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (
-        parts[0].parse::<i64>(),
-        parts[1].parse::<u32>(),
-        parts[2].parse::<u32>(),
-    ) else {
-        return false;
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
-    (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
+    let (y, m, d) = (i64::from(number(0..4)?), number(5..7)?, number(8..10)?);
+    ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then_some((y, m, d))
 }
 
 /// Days from `from` to `to` (both `YYYY-MM-DD`); negative when `to` is earlier.
@@ -62,12 +67,8 @@ pub fn add_days(date: &str, days: i64) -> Option<String> {
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
 fn days_from_civil(s: &str) -> Option<i64> {
-    if !is_date(s) {
-        return None;
-    }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
+    let (y, m, d) = parse(s)?;
+    let (m, d) = (i64::from(m), i64::from(d));
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -117,5 +118,30 @@ mod tests {
             Some("2027-02-20")
         );
         assert_eq!(super::days_between("2026-11-22", "2026-10-23"), Some(-30));
+    }
+
+    /// Signs, spaces, other digits and trailing text are not dates (`"+1".parse::<u32>()`
+    /// would accept a sign).
+    #[test]
+    fn only_strict_dates() {
+        for bad in [
+            "2099-+1-+1",
+            "+999-01-01",
+            "2099-01- 1",
+            " 2099-01-01",
+            "2099-01-01 ",
+            "2099-1-01",
+            "2099-01-01T00:00:00Z",
+            "2099-01-0\u{0661}",
+            "２０９９-01-01",
+            "2099/01/01",
+            "",
+        ] {
+            assert!(!super::is_date(bad), "{bad:?}");
+            assert_eq!(super::days_between("2026-11-22", bad), None, "{bad:?}");
+        }
+        assert!(super::is_date("0001-01-01"));
+        assert!(super::is_date("2000-02-29"));
+        assert!(!super::is_date("1900-02-29"));
     }
 }

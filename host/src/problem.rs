@@ -71,6 +71,22 @@ impl Problem {
         self
     }
 
+    /// Where a report puts the problem: its range, or, for a problem about a whole file
+    /// (unreadable, not a regular file, ...), line 1 column 1 of the file. `None` when it is
+    /// about no file (a plugin that fails to load).
+    #[must_use]
+    pub fn location_range(&self) -> Option<Range> {
+        self.file.as_ref()?;
+        Some(self.range.unwrap_or_else(|| {
+            let start = crate::source::Position {
+                line: 1,
+                column: 1,
+                offset: 0,
+            };
+            Range::new(start, start)
+        }))
+    }
+
     /// `file:line:col: message` (or the parts that are known).
     #[must_use]
     pub fn headline(&self) -> String {

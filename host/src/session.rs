@@ -499,8 +499,8 @@ fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, 
         Some(path) => crate::trust::CacheKey::load_or_create(path),
         None => crate::trust::CacheKey::load_default(),
     };
-    let opened = key
-        .and_then(|key| ResultCache::disk(dir, key, crate::scan::cache::DEFAULT_MAX_BYTES));
+    let opened =
+        key.and_then(|key| ResultCache::disk(dir, key, crate::scan::cache::DEFAULT_MAX_BYTES));
     match opened {
         Ok(cache) => (Some(cache), None),
         Err(e) => (

@@ -261,7 +261,11 @@ impl State {
             if !p.file.as_deref().is_some_and(here) {
                 continue;
             }
-            let range = p.range.map(|r| index.range(&text, r)).unwrap_or_default();
+            // A whole-file error sits at line 1, column 1.
+            let range = p
+                .location_range()
+                .map(|r| index.range(&text, r))
+                .unwrap_or_default();
             out.push(Diagnostic {
                 range,
                 severity: Some(DiagnosticSeverity::ERROR),

@@ -575,3 +575,78 @@ fn a_burst_of_edits_ends_with_the_diagnostics_of_a_cold_cli_run() {
     c.notify("exit", &Value::Null);
     assert!(c.child.wait().expect("exit").success());
 }
+
+/// A finding reached through a YAML alias gets no quick fix (the edit would change every place
+/// that shares the value, or break the document); "waive here" is still offered. A finding of
+/// the same file outside the alias keeps its quick fix.
+#[test]
+fn no_quick_fix_through_an_alias() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+spec:
+  hostNetwork: true
+  containers:
+    - name: a
+      image: registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4
+      securityContext: &sc
+        privileged: true
+    - name: b
+      image: registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4
+      securityContext: *sc
+";
+    let path = root.join("alias.yaml");
+    std::fs::write(&path, text).expect("write");
+    let u = uri(&path);
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    c.notify("initialized", &json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&u);
+    assert!(d.iter().any(|x| x["code"] == "KUBER-L2-000070"), "{d:#?}");
+    let actions_at = |c: &mut Client, line: u64| -> Vec<Value> {
+        let r = c.request(
+            "textDocument/codeAction",
+            &json!({"textDocument": {"uri": u},
+                   "range": {"start": {"line": line, "character": 8},
+                             "end": {"line": line, "character": 8}},
+                   "context": {"diagnostics": []}}),
+        );
+        r["result"].as_array().cloned().unwrap_or_default()
+    };
+    // The anchored `privileged: true` (line 12) and the alias (line 15).
+    for line in [11, 14] {
+        let actions = actions_at(&mut c, line);
+        let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.starts_with("Waive KUBER-L2-000070")),
+            "line {line}: {titles:?}"
+        );
+        assert!(
+            !actions.iter().any(|a| a["kind"] == "quickfix"
+                && a["title"].as_str().is_some_and(|t| !t.starts_with("Waive"))),
+            "line {line}: {actions:#?}"
+        );
+    }
+    // `hostNetwork: true` (line 7) is not shared: its quick fix stands.
+    let actions = actions_at(&mut c, 6);
+    assert!(
+        actions.iter().any(|a| a["isPreferred"] == true),
+        "{actions:#?}"
+    );
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}

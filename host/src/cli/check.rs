@@ -282,8 +282,12 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         std::io::stdout().lock().write_all(diff.as_bytes())?;
         return Ok(if diff.is_empty() { 0 } else { 1 });
     }
-    if args.fix && apply_fixes(&result)? {
-        result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
+    if args.fix {
+        let (changed, unwritten) = apply_fixes(&result)?;
+        if changed {
+            result = session.scan_with(&paths, stdin.as_ref(), overlay.as_ref());
+        }
+        result.problems.extend(unwritten);
     }
     if let Some(b) = &bar {
         b.0.finish_and_clear();
@@ -483,14 +487,57 @@ fn inputs(args: &CheckArgs) -> Result<Inputs> {
     })
 }
 
-/// Write the fixes of the open findings into their files; whether any file changed.
-fn apply_fixes(result: &stiglint::scan::ScanResult) -> Result<bool> {
-    let (_, changed) = fixes(result)?;
-    for (path, text, n) in &changed {
-        write_file(Path::new(path), |out| {
-            out.write_all(text.as_bytes())?;
-            out.flush()
-        })?;
+/// Write the fixes of the open findings into their files (mode, owner and group kept; a file
+/// that cannot be fixed safely is said and left alone): whether any file changed, and the
+/// files that could not be written.
+fn apply_fixes(
+    result: &stiglint::scan::ScanResult,
+) -> Result<(bool, Vec<stiglint::problem::Problem>)> {
+    let (_, mut changed) = fixes(result)?;
+    let mut unwritten = Vec::new();
+    // Only next to the files read (a skipped link that leaves the repository is not).
+    for f in &result.files {
+        if matches!(f.status, stiglint::scan::FileStatus::Skipped { .. }) {
+            continue;
+        }
+        if let Ok(Some(temp)) = stiglint::fix::remove_stale_temp(Path::new(&f.name)) {
+            let _ = writeln!(anstream::stderr(), "removed {}", temp.display());
+        }
+    }
+    // A file read under two names (a link and its target) is written once.
+    let mut written: std::collections::BTreeMap<PathBuf, String> =
+        std::collections::BTreeMap::new();
+    changed.retain(|(path, text, _)| {
+        if let Some(first) = std::fs::canonicalize(path)
+            .ok()
+            .and_then(|t| written.get(&t))
+        {
+            let _ = writeln!(anstream::stderr(), "{path}: fixed as {first}");
+            return false;
+        }
+        let original = result.source(path).map_or("", |s| &*s.text);
+        match stiglint::fix::write_fixed(Path::new(path), original, text) {
+            Ok(target) => {
+                written.insert(target, path.clone());
+                true
+            }
+            Err(e) if e.is_refusal() => {
+                let _ = writeln!(anstream::stderr(), "{path}: not fixed: {e}");
+                false
+            }
+            Err(e) => {
+                unwritten.push(
+                    stiglint::problem::Problem::new(
+                        stiglint::problem::ProblemKind::Io,
+                        format!("not fixed: cannot write the fixed file: {e}"),
+                    )
+                    .in_file(path.as_str()),
+                );
+                false
+            }
+        }
+    });
+    for (path, _, n) in &changed {
         let _ = writeln!(
             anstream::stderr(),
             "fixed {} in {path}",
@@ -501,7 +548,7 @@ fn apply_fixes(result: &stiglint::scan::ScanResult) -> Result<bool> {
             }
         );
     }
-    Ok(!changed.is_empty())
+    Ok((!changed.is_empty(), unwritten))
 }
 
 /// A file the fixes change: its name, its new text, how many findings they fix in it.
@@ -526,17 +573,21 @@ pub(crate) fn fixes(result: &stiglint::scan::ScanResult) -> Result<(String, Vec<
         if file == "<stdin>" {
             continue;
         }
-        // One fix after the other, each placed on the text the previous ones left.
-        let mut text = source.text.to_string();
-        let mut fixed = 0;
-        for f in findings {
-            let Some(doc) = stiglint::fix::document_index(source, f) else {
-                continue;
-            };
-            if let Some(new) = stiglint::fix::apply_fix(source, &text, f, doc) {
-                text = new;
-                fixed += 1;
-            }
+        // One fix after the other, each placed on the text the previous ones left; a refused
+        // one is said, and its finding stays open.
+        let stiglint::fix::FileFixes {
+            text,
+            fixed,
+            refused,
+        } = stiglint::fix::fix_file(source, &findings);
+        for (i, why) in refused {
+            let f = findings[i];
+            let line = f.location.range.start.line;
+            let _ = writeln!(
+                anstream::stderr(),
+                "{file}:{line}: {}: not fixed: {why}",
+                f.control
+            );
         }
         if fixed == 0 {
             continue;

@@ -261,7 +261,8 @@ pub fn write_ckl(
     benchmark: &Benchmark,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut w = Writer::new_with_indent(out, b'\t', 1);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut w = Writer::new_with_indent(&mut buf as &mut dyn Write, b'\t', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.write_event(Event::Start(BytesStart::new("CHECKLIST")))?;
     w.write_event(Event::Start(BytesStart::new("ASSET")))?;
@@ -342,7 +343,9 @@ pub fn write_ckl(
     w.write_event(Event::End(BytesEnd::new("iSTIG")))?;
     w.write_event(Event::End(BytesEnd::new("STIGS")))?;
     w.write_event(Event::End(BytesEnd::new("CHECKLIST")))?;
-    w.into_inner().write_all(b"\n")
+    w.into_inner().write_all(b"\n")?;
+    // A C0 control character in a message (`name: "app\x01"`) is not XML 1.0.
+    super::write_xml(&buf, out)
 }
 
 /// Write the STIG Viewer 3 checklist (`.cklb`, JSON).

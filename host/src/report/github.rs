@@ -62,7 +62,7 @@ pub fn write(
         }
     }
     for p in &result.problems {
-        match (&p.file, p.range) {
+        match (&p.file, p.location_range()) {
             (Some(file), Some(r)) => writeln!(
                 out,
                 "::error file={},line={},col={},title=stiglint::{}",

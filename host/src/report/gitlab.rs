@@ -1,6 +1,7 @@
 //! GitLab Code Quality JSON: one issue per open finding, with a stable fingerprint (the same
 //! as SARIF's), the CAT as severity (`blocker` for CAT I, `major` for CAT II, `minor` for CAT
-//! III) and the location's lines.
+//! III) and the location's lines; and one `critical` issue per error (a file that cannot be
+//! read or parsed at its line, line 1 for a whole-file error; a plugin failure at the plugin).
 
 use std::io::Write;
 
@@ -14,7 +15,7 @@ use crate::scan::{FindingStatus, ScanResult};
 #[derive(Serialize)]
 struct Issue<'a> {
     description: String,
-    check_name: &'a str,
+    check_name: String,
     fingerprint: String,
     severity: &'static str,
     location: Location<'a>,
@@ -54,7 +55,7 @@ pub fn write(
             let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
             Issue {
                 description: format!("{}: {}", f.control, f.message),
-                check_name: &f.control,
+                check_name: f.control.clone(),
                 fingerprint,
                 severity: match f.severity {
                     Severity::High => "blocker",
@@ -71,6 +72,30 @@ pub fn write(
             }
         })
         .collect();
+    let errors = result.problems.iter().map(|p| {
+        let mut h = Sha256::new();
+        h.update(b"stiglint-error\0");
+        h.update(p.headline().as_bytes());
+        let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let range = p.location_range();
+        Issue {
+            description: p.headline(),
+            check_name: "stiglint-error".to_owned(),
+            fingerprint,
+            severity: "critical",
+            location: Location {
+                path: p.file.as_deref().map_or_else(
+                    || p.plugin.as_deref().unwrap_or("stiglint"),
+                    |f| f.trim_start_matches("./"),
+                ),
+                lines: Lines {
+                    begin: range.map_or(1, |r| r.start.line),
+                    end: range.map_or(1, |r| r.end.line.max(r.start.line)),
+                },
+            },
+        }
+    });
+    let issues: Vec<Issue<'_>> = issues.into_iter().chain(errors).collect();
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     out.write_all(b"\n")
 }

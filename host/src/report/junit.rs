@@ -44,7 +44,8 @@ pub fn write(
             .or_default()
             .push(f);
     }
-    let mut w = Writer::new_with_indent(out, b' ', 2);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut w = Writer::new_with_indent(&mut buf, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let failures = result
         .findings
@@ -94,12 +95,22 @@ pub fn write(
                 .collect();
             if open.is_empty() {
                 let mut skip = BytesStart::new("skipped");
-                let why = first.waiver.as_ref().map_or_else(String::new, |w| {
-                    format!(
-                        "waived until {} (approved by {}): {}",
-                        w.record.expires, w.record.approved_by, w.record.justification
-                    )
-                });
+                // Every distinct record of the case's findings (an inline waiver on one
+                // container, a plugin's on another).
+                let mut records: Vec<String> = Vec::new();
+                for w in findings.iter().filter_map(|f| f.waiver.as_ref()) {
+                    let line = format!(
+                        "waived until {} by {} (approved by {}): {}",
+                        w.record.expires,
+                        w.record.origin.describe(),
+                        w.record.approved_by,
+                        w.record.justification
+                    );
+                    if !records.contains(&line) {
+                        records.push(line);
+                    }
+                }
+                let why = records.join("; ");
                 skip.push_attribute(("message", why.as_str()));
                 w.write_event(Event::Empty(skip))?;
             } else {
@@ -171,13 +182,20 @@ pub fn write(
                 w.write_event(Event::End(BytesEnd::new("testcase")))?;
             }
             FileStatus::Failed => {
-                w.write_event(Event::Start(case))?;
-                let messages: Vec<String> = result
+                let problems: Vec<&crate::problem::Problem> = result
                     .problems
                     .iter()
                     .filter(|p| p.file.as_deref() == Some(f.name.as_str()))
-                    .map(crate::problem::Problem::headline)
                     .collect();
+                // The file and the line of its first error (line 1 for a whole-file error).
+                case.push_attribute(("file", f.name.as_str()));
+                let line = problems
+                    .first()
+                    .and_then(|p| p.location_range())
+                    .map_or(1, |r| r.start.line);
+                case.push_attribute(("line", line.to_string().as_str()));
+                w.write_event(Event::Start(case))?;
+                let messages: Vec<String> = problems.iter().map(|p| p.headline()).collect();
                 let mut error = BytesStart::new("error");
                 error.push_attribute(("message", messages.join("; ").as_str()));
                 w.write_event(Event::Empty(error))?;
@@ -187,5 +205,7 @@ pub fn write(
     }
     w.write_event(Event::End(BytesEnd::new("testsuite")))?;
     w.write_event(Event::End(BytesEnd::new("testsuites")))?;
-    w.into_inner().write_all(b"\n")
+    w.into_inner().write_all(b"\n")?;
+    // A C0 control character in a message (`name: "app\x01"`) is not XML 1.0.
+    super::write_xml(&buf, out)
 }

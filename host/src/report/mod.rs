@@ -18,6 +18,35 @@ use serde::Serialize;
 use crate::runtime::Severity;
 use crate::scan::{FileStatus, FindingStatus, NoteKind, ScanResult};
 
+/// XML 1.0 text: every character XML 1.0 cannot carry (C0 controls other than tab, line
+/// feed and carriage return; U+FFFE, U+FFFF) written as a visible `\u{XXXX}` escape, so
+/// that a message holding one (a container named `"app\x01"`) keeps the report well-formed.
+/// Markup never holds such characters, so the whole written document can be passed through.
+#[must_use]
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= '\u{20}' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    };
+    if text.chars().all(allowed) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if allowed(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Write an XML document built in memory, made [`xml_safe`].
+fn write_xml(xml: &[u8], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let text = std::str::from_utf8(xml).map_err(std::io::Error::other)?;
+    out.write_all(xml_safe(text).as_bytes())
+}
+
 /// How a report is written.
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
@@ -162,5 +191,18 @@ impl Summary {
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
         self.findings.get(&severity).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xml_safe_escapes_what_xml_cannot_carry() {
+        assert_eq!(super::xml_safe("a\tb\nc\r"), "a\tb\nc\r");
+        assert_eq!(super::xml_safe("app\u{1}"), "app\\u{0001}");
+        assert_eq!(
+            super::xml_safe("\u{0}\u{1F}\u{FFFF}é"),
+            "\\u{0000}\\u{001F}\\u{FFFF}é"
+        );
     }
 }

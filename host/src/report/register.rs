@@ -41,7 +41,7 @@ fn row(e: &RegisterEntry) -> Row<'_> {
         Origin::Inline { file, covers, .. } if scope.is_empty() => {
             format!("{file}:{}-{}", covers.0, covers.1)
         }
-        Origin::Plugin(_) if scope.is_empty() => "granted per finding".to_owned(),
+        Origin::Plugin { .. } if scope.is_empty() => "granted per finding".to_owned(),
         _ => scope.join(" "),
     };
     Row {

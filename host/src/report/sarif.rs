@@ -349,7 +349,7 @@ pub fn write(
                 .level(json!("error"))
                 .message(message)
                 .properties(bag(props, Vec::new()));
-            match (&p.file, p.range) {
+            match (&p.file, p.location_range()) {
                 (Some(file), Some(range)) => base
                     .locations(vec![location(
                         &Loc {
@@ -359,17 +359,6 @@ pub fn write(
                         },
                         None,
                     )])
-                    .build(),
-                (Some(file), None) => base
-                    .locations(vec![
-                        Location::builder()
-                            .physical_location(
-                                PhysicalLocation::builder()
-                                    .artifact_location(artifact(file))
-                                    .build(),
-                            )
-                            .build(),
-                    ])
                     .build(),
                 _ => base.build(),
             }

@@ -695,6 +695,16 @@ pub fn absorb(
 }
 
 fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {
+    // A fix edits a value inside the document: its pointer starts with `/` (a bare token
+    // would be applied at the document root).
+    let mut pointers = fix.edits.iter().map(|e| match e {
+        wit::Edit::Set((p, _)) | wit::Edit::Remove(p) => p,
+    });
+    if let Some(bad) = pointers.find(|p| !p.starts_with('/')) {
+        return Err(format!(
+            "fix pointer '{bad}' is not a JSON pointer into the document (it must start with '/')"
+        ));
+    }
     let edits = fix
         .edits
         .into_iter()

@@ -123,7 +123,9 @@ fn parse(rest: &str) -> Result<Record, String> {
         approved_on: None,
         expires: String::new(),
         ticket: None,
-        origin: Origin::Plugin(String::new()),
+        origin: Origin::Plugin {
+            name: String::new(),
+        },
     };
     for token in tokens.by_ref() {
         let Some((key, value)) = token.split_once('=') else {

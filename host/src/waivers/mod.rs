@@ -68,8 +68,12 @@ pub enum Origin {
         #[serde(skip)]
         covers: (u32, u32),
     },
-    /// Granted by a waiver plugin.
-    Plugin(String),
+    /// Granted by a waiver plugin (a struct variant: an internally tagged enum cannot carry a
+    /// bare string, and every report serialises the record).
+    Plugin {
+        /// The plugin's name.
+        name: String,
+    },
 }
 
 impl Origin {
@@ -79,7 +83,7 @@ impl Origin {
         match self {
             Origin::File { path, line } => format!("{path}:{line}"),
             Origin::Inline { file, line, .. } => format!("{file}:{line}"),
-            Origin::Plugin(name) => format!("waiver plugin '{name}'"),
+            Origin::Plugin { name } => format!("waiver plugin '{name}'"),
         }
     }
 
@@ -152,7 +156,7 @@ impl Record {
             origin: match &self.origin {
                 Origin::File { .. } => "file".to_owned(),
                 Origin::Inline { .. } => "inline".to_owned(),
-                Origin::Plugin(name) => format!("plugin:{name}"),
+                Origin::Plugin { name } => format!("plugin:{name}"),
             },
         }
     }
@@ -412,17 +416,31 @@ fn review(result: &mut ScanResult, plugins: &[&Plugin], options: &Options) {
                                 approved_on: w.approved_on,
                                 expires: w.expires,
                                 ticket: w.ticket,
-                                origin: Origin::Plugin(name.clone()),
+                                origin: Origin::Plugin { name: name.clone() },
                             };
-                            f.waiver = Some(match record.validate() {
+                            let meta = find_control(&result.controls, &f.control);
+                            f.waiver = Some(match granted_for(&record, &f.control, meta) {
                                 Ok(()) => judge(record, &options.today),
-                                Err((field, why)) => Applied {
-                                    verdict: Verdict::Rejected,
-                                    reason: Some(format!(
-                                        "waiver plugin '{name}' granted an invalid waiver ({field}: {why})"
-                                    )),
-                                    record,
-                                },
+                                Err(why) => {
+                                    // Fail closed: the finding stays open and the run fails.
+                                    let message = format!(
+                                        "granted an invalid waiver for {} ({why}); the finding stays open",
+                                        f.control
+                                    );
+                                    result.problems.push(
+                                        Problem::new(ProblemKind::Plugin, message)
+                                            .from_plugin(name.clone())
+                                            .in_file(&*f.location.file)
+                                            .at(f.location.range),
+                                    );
+                                    Applied {
+                                        verdict: Verdict::Rejected,
+                                        reason: Some(format!(
+                                            "waiver plugin '{name}' granted an invalid waiver ({why})"
+                                        )),
+                                        record,
+                                    }
+                                }
                             });
                         }
                         wit::Decision::RejectWaiver(reason) => {
@@ -460,6 +478,35 @@ fn enforcement(e: crate::runtime::Enforcement) -> wit::Enforcement {
         crate::runtime::Enforcement::Warn => wit::Enforcement::Warn,
         crate::runtime::Enforcement::Audit => wit::Enforcement::Audit,
     }
+}
+
+/// Whether a waiver a plugin granted may waive a finding of `control`: a well-formed record
+/// (strict `YYYY-MM-DD` dates, approved no later than it expires) for that very control (its
+/// ID, Vuln ID or STIG ID, exactly as written). `Err` says what is wrong.
+fn granted_for(record: &Record, control: &str, meta: Option<&ControlMeta>) -> Result<(), String> {
+    record
+        .validate()
+        .map_err(|(field, why)| format!("{field}: {why}"))?;
+    if let Some(on) = &record.approved_on
+        && on > &record.expires
+    {
+        return Err(format!(
+            "approved-on: approved on {on}, after it expires on {}",
+            record.expires
+        ));
+    }
+    let same = record.control == control
+        || meta.and_then(|m| m.stig.as_ref()).is_some_and(|s| {
+            (!s.vuln_id.is_empty() && s.vuln_id == record.control)
+                || (!s.stig_id.is_empty() && s.stig_id == record.control)
+        });
+    if !same {
+        return Err(format!(
+            "control: the waiver is for '{}', not for {control}",
+            record.control
+        ));
+    }
+    Ok(())
 }
 
 fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
@@ -564,7 +611,7 @@ fn register(
         .findings
         .iter()
         .filter_map(|f| f.waiver.as_ref())
-        .filter(|a| matches!(a.record.origin, Origin::Plugin(_)))
+        .filter(|a| matches!(a.record.origin, Origin::Plugin { .. }))
         .collect();
     granted.sort_by(|a, b| a.record.expires.cmp(&b.record.expires));
     let mut seen: Vec<&Record> = Vec::new();
@@ -691,4 +738,83 @@ fn covers(r: &Record, m: &Matchers, f: &Finding, options: &Options) -> bool {
         return false;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Origin, Record, Scope};
+
+    fn record(origin: Origin) -> Record {
+        Record {
+            control: "KUBER-L2-000070".to_owned(),
+            scope: Scope::default(),
+            justification: "j".to_owned(),
+            approved_by: "a".to_owned(),
+            approved_on: Some("2026-11-01".to_owned()),
+            expires: "2099-12-31".to_owned(),
+            ticket: None,
+            origin,
+        }
+    }
+
+    /// Every origin serialises (an internally tagged enum cannot carry a bare string: the
+    /// reports would fail on a plugin's waiver).
+    #[test]
+    fn every_origin_serialises() {
+        for (origin, json) in [
+            (
+                Origin::Plugin {
+                    name: "p".to_owned(),
+                },
+                serde_json::json!({"type": "plugin", "name": "p"}),
+            ),
+            (
+                Origin::File {
+                    path: "w.toml".to_owned(),
+                    line: 3,
+                },
+                serde_json::json!({"type": "file", "path": "w.toml", "line": 3}),
+            ),
+            (
+                Origin::Inline {
+                    file: "a.yaml".into(),
+                    line: 4,
+                    covers: (4, 5),
+                },
+                serde_json::json!({"type": "inline", "file": "a.yaml", "line": 4}),
+            ),
+        ] {
+            let value = serde_json::to_value(record(origin)).expect("serialises");
+            assert_eq!(value["origin"], json);
+        }
+    }
+
+    /// A granted record must be for the finding's control, exactly, with dates in order.
+    #[test]
+    fn a_granted_record_fits_its_finding() {
+        let plugin = || Origin::Plugin {
+            name: "p".to_owned(),
+        };
+        assert_eq!(
+            super::granted_for(&record(plugin()), "KUBER-L2-000070", None),
+            Ok(())
+        );
+        for (edit, why) in [
+            (
+                (|r: &mut Record| r.control = "NOT-A-CONTROL".to_owned()) as fn(&mut Record),
+                "control:",
+            ),
+            (|r| r.control = "kuber-l2-000070".to_owned(), "control:"),
+            (|r| r.expires = "2099-+1-+1".to_owned(), "expires:"),
+            (
+                |r| r.approved_on = Some("2100-01-01".to_owned()),
+                "approved-on:",
+            ),
+        ] {
+            let mut r = record(plugin());
+            edit(&mut r);
+            let err = super::granted_for(&r, "KUBER-L2-000070", None).expect_err("refused");
+            assert!(err.starts_with(why), "{err}");
+        }
+    }
 }
