@@ -311,8 +311,13 @@ impl Session {
             }
             waivers.push(record);
         }
+        // An unusable result cache is a warning, like the plugin cache: the scan runs
+        // uncached, with the same verdicts.
         let (results, warning) = result_cache(&options);
-        problems.extend(warning);
+        let cache_warning = match (cache_warning, warning) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let fingerprint = fingerprint(&plugins, (&selected, &select, &ignore), &options, &context);
         Ok(Self {
             plugins,
@@ -479,7 +484,7 @@ impl Session {
 
 /// The per-file result cache the options ask for, or why there is none (a warning: the scan
 /// runs uncached).
-fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, Option<Problem>) {
+fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, Option<String>) {
     use crate::scan::ResultCache;
     if options.no_cache {
         return (None, None);
@@ -503,13 +508,7 @@ fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, 
         key.and_then(|key| ResultCache::disk(dir, key, crate::scan::cache::DEFAULT_MAX_BYTES));
     match opened {
         Ok(cache) => (Some(cache), None),
-        Err(e) => (
-            None,
-            Some(Problem::new(
-                ProblemKind::Config,
-                format!("result cache not used: {e}"),
-            )),
-        ),
+        Err(e) => (None, Some(format!("result cache not used: {e}"))),
     }
 }
 
