@@ -106,11 +106,19 @@ fn scan(c: &mut Criterion) {
     let big_text = many(1000);
     std::fs::write(&big, &big_text).expect("write");
     let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-cache");
-    let session = Session::new(SessionOptions {
+    let options = SessionOptions {
         config: Config::default(),
         today: "2026-11-22".into(),
         cache_dir: Some(cache),
+        // Every iteration judges the file: the per-file result cache would answer instead.
+        no_result_cache: true,
         ..SessionOptions::default()
+    };
+    let session = Session::new(options.clone()).expect("session");
+    let cached = Session::new(SessionOptions {
+        no_result_cache: false,
+        memory_results: true,
+        ..options
     })
     .expect("session");
 
@@ -148,6 +156,12 @@ fn scan(c: &mut Criterion) {
                 .len()
         });
     });
+    g.bench_function(
+        "scan 1,000 Deployments, result cached (cross-document phase only)",
+        |b| {
+            b.iter(|| cached.scan(std::slice::from_ref(&big), None).findings.len());
+        },
+    );
     g.finish();
 }
 

@@ -26,6 +26,8 @@ pub struct SessionOptions {
     pub no_cache: bool,
     /// Keep per-file results in memory instead of on disk (the language server).
     pub memory_results: bool,
+    /// Judge every file afresh, but keep the precompiled-plugin cache (benchmarks).
+    pub no_result_cache: bool,
     /// Leave the built-in plugins out (only `--plugin`s run).
     pub no_builtin: bool,
     /// Controls to run (overrides the configuration's `select`).
@@ -486,7 +488,7 @@ impl Session {
 /// runs uncached).
 fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, Option<String>) {
     use crate::scan::ResultCache;
-    if options.no_cache {
+    if options.no_cache || options.no_result_cache {
         return (None, None);
     }
     if options.memory_results {

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Time the language server as an editor sees it, against the CLI on the same file in the same run.
+"""Time the language server as an editor sees it, against the CLI on the same input in the same run.
 
     python3 lsp/benches/latency.py
 
-Builds the release binaries, writes a 2,000-line manifest (a List of Deployments) into a fresh
-workspace, starts `stiglint-lsp` over stdio with a warm plugin cache, and measures:
-  * initialize → first publishDiagnostics of the opened file;
-  * didChange (one edit, full text) → publishDiagnostics, 100 times: p50 / p95;
-  * baseline: `stiglint check` on the same file (process start, plugin load, scan), median of 20.
+Builds the release binaries and starts `stiglint-lsp` over stdio with a warm plugin cache in
+three workspaces:
+  1. a 2,000-line manifest (a List of Deployments) edited 167 times, a new image tag each time;
+  2. a copy of ../shared/corpus without pod-security-admission (~1,700 files), one manifest
+     opened and edited 100 times;
+  3. one buffer of 4,000 Pods.
+For each: initialize → first publishDiagnostics, didChange → publishDiagnostics p50 / p95, the
+server's peak RSS, and the baseline `stiglint check --no-cache` of the same input.
 """
-import json, os, statistics, subprocess, sys, tempfile, threading, queue, time
+import json, os, shutil, statistics, subprocess, sys, tempfile, threading, queue, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LSP = ROOT / "target" / "release" / "stiglint-lsp"
 CLI = ROOT / "target" / "release" / "stiglint"
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 ENV = dict(os.environ, STIGLINT_CACHE_DIR=str(ROOT / "target" / "bench" / "cache"))
 
 DEPLOYMENT = """  - apiVersion: apps/v1
@@ -94,49 +98,118 @@ class Server:
                 return m["params"]["diagnostics"]
 
 
+POD = """---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-{i}
+  namespace: shop
+spec:
+  containers:
+    - name: app
+      image: registry1.dso.mil/ironbank/opensource/nginx/nginx:1.27.{tag}
+      securityContext:
+        privileged: {priv}
+      resources:
+        limits: {{cpu: 500m}}
+"""
+
+
+def pods(n=4000):
+    return "".join(POD.format(i=i, tag=i % 5, priv=str(i % 7 == 0).lower()) for i in range(n))
+
+
+def cli_median(path, cwd, runs=10):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([str(CLI), "check", "--no-cache", "--format", "json", str(path)], env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def rss_mib(pid):
+    """Peak resident memory of a running process (VmHWM), MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def session(root, path, text, edits):
+    """Open `path` with `text` in a server rooted at `root`, then send each edited text and wait
+    for its diagnostics: (first diagnostics s, [per-edit s], diagnostics count, server RSS MiB)."""
+    uri = "file://" + str(path)
+    s = Server(root)
+    t0 = time.perf_counter()
+    s.request("initialize", {"processId": None, "rootUri": "file://" + str(root), "capabilities": {}})
+    s.notify("initialized", {})
+    s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+    first = s.wait_diagnostics(uri)
+    first_s = time.perf_counter() - t0
+    times = []
+    for v, edited in enumerate(edits):
+        t = time.perf_counter()
+        s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v + 2}, "contentChanges": [{"text": edited}]})
+        s.wait_diagnostics(uri)
+        times.append(time.perf_counter() - t)
+    rss = rss_mib(s.p.pid)
+    s.request("shutdown", None)
+    s.notify("exit", None)
+    s.p.wait(timeout=30)
+    return first_s, times, len(first), rss
+
+
+def pct(times, q):
+    times = sorted(times)
+    return times[max(0, int(len(times) * q) - 1)] * 1000
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "stiglint", "-p", "stiglint-lsp"], cwd=ROOT, check=True)
+    subprocess.run([str(CLI), "controls"], env=ENV, stdout=subprocess.DEVNULL)  # warm the plugin cache
+    rows = []
     with tempfile.TemporaryDirectory() as d:
         root = Path(d).resolve()
+        # 1. A 2,000-line manifest edited 167 times, a new image tag each time.
         text = manifest()
         path = root / "apps.yaml"
         path.write_text(text)
-        uri = "file://" + str(path)
-        subprocess.run([str(CLI), "check", str(path)], env=ENV, stdout=subprocess.DEVNULL)  # warm the cache
-        cli = []
-        for _ in range(20):
-            t = time.perf_counter()
-            subprocess.run([str(CLI), "check", "--format", "json", str(path)], env=ENV, stdout=subprocess.DEVNULL, cwd=root)
-            cli.append(time.perf_counter() - t)
+        cli = cli_median(path, root)
+        edits = [text.replace("nginx:1.27.0", f"nginx:1.27.{v + 1}", 1) for v in range(167)]
+        first, times, n, rss = session(root, path, text, edits)
+        lines = text.count("\n")
+        rows.append((f"{lines}-line manifest ({n} diagnostics), 167 edits", first, times, rss, cli))
 
-        s = Server(root)
-        t0 = time.perf_counter()
-        s.request("initialize", {"processId": None, "rootUri": "file://" + str(root), "capabilities": {}})
-        s.notify("initialized", {})
-        s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
-        first = s.wait_diagnostics(uri)
-        first_s = time.perf_counter() - t0
-        changes = []
-        for v in range(100):
-            edited = text.replace("name: app-3\n", f"name: app-3-{v}\n", 1)
-            t = time.perf_counter()
-            s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v + 2}, "contentChanges": [{"text": edited}]})
-            s.wait_diagnostics(uri)
-            changes.append(time.perf_counter() - t)
-        s.request("shutdown", None)
-        s.notify("exit", None)
-        s.p.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as d:
+        # 2. The corpus as a workspace (without pod-security-admission): one manifest edited 100 times.
+        root = Path(d).resolve() / "ws"
+        shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("pod-security-admission"))
+        files = sum(1 for _ in root.rglob("*") if _.is_file())
+        path = root / "kubernetes-examples" / "web" / "guestbook" / "frontend-deployment.yaml"
+        if not path.exists():
+            path = next(root.rglob("*deployment*.yaml"))
+        text = path.read_text()
+        cli = cli_median(root, root, runs=3)
+        edits = [text.replace("replicas:", f"# edit {v}\nreplicas:", 1) if "replicas:" in text else text + f"\n# edit {v}\n" for v in range(100)]
+        first, times, n, rss = session(root, path, text, edits)
+        rows.append((f"workspace of {files} files, one manifest edited 100 times", first, times, rss, cli))
 
-    changes.sort()
-    p50 = statistics.median(changes) * 1000
-    p95 = changes[int(len(changes) * 0.95) - 1] * 1000
-    cli_ms = statistics.median(cli) * 1000
-    lines = text.count("\n")
-    print(f"| measure ({lines}-line manifest, {len(first)} diagnostics) | time | against `stiglint check` on the file ({cli_ms:.0f} ms) |")
-    print("|---|---:|---:|")
-    print(f"| initialize → first diagnostics (warm plugin cache) | {first_s * 1000:.0f} ms | {first_s * 1000 / cli_ms:.2f}× |")
-    print(f"| didChange → diagnostics, p50 of 100 | {p50:.1f} ms | {p50 / cli_ms:.2f}× |")
-    print(f"| didChange → diagnostics, p95 of 100 | {p95:.1f} ms | {p95 / cli_ms:.2f}× |")
+    with tempfile.TemporaryDirectory() as d:
+        # 3. One buffer of 4,000 Pods.
+        root = Path(d).resolve()
+        text = pods()
+        path = root / "pods.yaml"
+        path.write_text(text)
+        cli = cli_median(path, root, runs=3)
+        first, times, n, rss = session(root, path, text, [text.replace("pod-0\n", "pod-zero\n", 1)])
+        rows.append((f"one buffer of 4,000 Pods ({n} diagnostics)", first, times, rss, cli))
+
+    print("| scenario | first diagnostics | didChange → diagnostics p50 / p95 | server RSS | `stiglint check --no-cache` of the same |")
+    print("|---|---:|---:|---:|---:|")
+    for name, first, times, rss, cli in rows:
+        print(f"| {name} | {first * 1000:.0f} ms ({first / cli:.2f}× CLI) | {pct(times, 0.5):.1f} / {pct(times, 0.95):.1f} ms | {rss:.0f} MiB | {cli * 1000:.0f} ms |")
 
 
 if __name__ == "__main__":
