@@ -19,6 +19,7 @@ pub mod cache;
 mod cross;
 pub mod judge;
 mod locate;
+pub mod waiver;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -159,7 +160,7 @@ pub struct Finding {
     /// The waiver claimed or granted for it, and what became of it (decided after the
     /// cached per-file phase: never read back from the cache).
     #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
-    pub waiver: Option<crate::waivers::Applied>,
+    pub waiver: Option<waiver::Applied>,
 }
 
 impl Finding {
@@ -230,7 +231,7 @@ pub struct ScanResult {
     /// Lines the plugins logged.
     pub logs: Vec<(String, String)>,
     /// Every waiver and its standing (the register).
-    pub waivers: Vec<crate::waivers::RegisterEntry>,
+    pub waivers: Vec<waiver::RegisterEntry>,
     /// Documents checked, by (format, kind): what each control had to judge.
     pub documents_by_kind: BTreeMap<(String, String), usize>,
     /// Control-plane components whose static pod manifest was in the scan (recognised by
