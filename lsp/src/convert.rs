@@ -117,33 +117,6 @@ impl LineIndex {
     }
 }
 
-/// A protocol position of a stiglint position on a line of text.
-#[must_use]
-pub fn position(text: &str, line: u32, column: u32) -> Position {
-    let line_text = text
-        .lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("");
-    let utf16: usize = line_text
-        .chars()
-        .take(column.saturating_sub(1) as usize)
-        .map(char::len_utf16)
-        .sum();
-    Position {
-        line: line.saturating_sub(1),
-        character: u32::try_from(utf16).unwrap_or(u32::MAX),
-    }
-}
-
-/// A protocol range of a stiglint range.
-#[must_use]
-pub fn range(text: &str, r: stiglint::source::Range) -> Range {
-    Range {
-        start: position(text, r.start.line, r.start.column),
-        end: position(text, r.end.line, r.end.column),
-    }
-}
-
 /// The byte offset of a protocol position.
 #[must_use]
 pub fn offset_of(text: &str, p: Position) -> usize {
@@ -171,12 +144,11 @@ mod tests {
     #[test]
     fn utf16_columns_and_uris() {
         let text = "a: b\nnäme: 😀x\n";
-        let p = position(text, 2, 8);
+        let p = LineIndex::new(text).position(text, 2, 8);
         assert_eq!((p.line, p.character), (1, 8));
         assert_eq!(offset_of(text, p), "a: b\nnäme: 😀".len());
         let lines = LineIndex::new(text);
         assert_eq!(lines.position_of_offset(text, offset_of(text, p)), p);
-        assert_eq!(lines.position(text, 2, 8), p);
         // CRLF line ends are not part of a line; past the end is the end.
         let crlf = "a: b\r\nc: d\r\n";
         let lines = LineIndex::new(crlf);

@@ -23,7 +23,7 @@ pub fn handle(state: &State, params: &HoverParams) -> Result<Value> {
     let mut parts = Vec::new();
     let mut range = None;
     for (_, f) in state.findings_in(&path) {
-        let r = convert::range(&text, f.location.range);
+        let r = convert::LineIndex::new(&text).range(&text, f.location.range);
         let p = at.position;
         let inside = (r.start.line, r.start.character) <= (p.line, p.character)
             && (p.line, p.character) <= (r.end.line, r.end.character);
