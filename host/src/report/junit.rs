@@ -50,7 +50,7 @@ pub fn write(
     let failures = result
         .findings
         .iter()
-        .filter(|f| f.status == FindingStatus::Open)
+        .filter(|f| f.status == FindingStatus::Open && f.enforcement.denies())
         .count();
     let tests: usize = by_control.values().map(|c| c.len().max(1)).sum();
     let mut suites = BytesStart::new("testsuites");
@@ -64,7 +64,10 @@ pub fn write(
         let title = meta.map_or("", |m| m.title.as_str());
         let failed = cases
             .values()
-            .filter(|fs| fs.iter().any(|f| f.status == FindingStatus::Open))
+            .filter(|fs| {
+                fs.iter()
+                    .any(|f| f.status == FindingStatus::Open && f.enforcement.denies())
+            })
             .count();
         let skipped = cases.len() - failed;
         let mut suite = BytesStart::new("testsuite");
@@ -89,9 +92,10 @@ pub fn write(
             case.push_attribute(("file", &*first.location.file));
             case.push_attribute(("line", first.location.range.start.line.to_string().as_str()));
             w.write_event(Event::Start(case))?;
+            // `warn` and `audit` findings never fail (a run or a test case).
             let open: Vec<&&Finding> = findings
                 .iter()
-                .filter(|f| f.status == FindingStatus::Open)
+                .filter(|f| f.status == FindingStatus::Open && f.enforcement.denies())
                 .collect();
             if open.is_empty() {
                 let mut skip = BytesStart::new("skipped");
@@ -110,6 +114,12 @@ pub fn write(
                         records.push(line);
                     }
                 }
+                records.extend(
+                    findings
+                        .iter()
+                        .filter(|f| f.status == FindingStatus::Open)
+                        .map(|f| format!("{} (enforcement {})", f.message, f.enforcement.name())),
+                );
                 let why = records.join("; ");
                 skip.push_attribute(("message", why.as_str()));
                 w.write_event(Event::Empty(skip))?;

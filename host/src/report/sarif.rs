@@ -14,7 +14,7 @@ use serde_sarif::sarif::{
 use sha2::{Digest, Sha256};
 
 use super::{ReportOptions, Summary, exit_code};
-use crate::runtime::{ControlMeta, Severity};
+use crate::runtime::{ControlMeta, Enforcement, Severity};
 use crate::scan::{Location as Loc, ScanResult};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -281,7 +281,12 @@ pub fn write(
             );
             let builder = SarifResult::builder()
                 .rule_id(f.control.clone())
-                .level(level(f.severity))
+                .level(match f.enforcement {
+                    // `warn` and `audit` never fail a run: no error level for them.
+                    Enforcement::Deny => level(f.severity),
+                    Enforcement::Warn => ResultLevel::Warning,
+                    Enforcement::Audit => ResultLevel::Note,
+                })
                 .message(Message::builder().text(f.message.clone()).build())
                 .locations(vec![location(&f.location, None)])
                 .partial_fingerprints(fingerprints)
