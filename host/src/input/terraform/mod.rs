@@ -9,6 +9,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod limits;
 pub mod module;
 pub mod plan;
 pub mod user_data;
@@ -242,8 +243,14 @@ fn evaluate_root(
     let Some(module) = loader.modules.get(dir) else {
         return (Vec::new(), Vec::new());
     };
-    let (values, problems) = root_inputs(loader, var_files, cli);
-    let inst = Instance::new(loader, module, String::new(), values);
+    let (values, mut problems) = root_inputs(loader, var_files, cli);
+    let inst = Instance::new(
+        loader,
+        module,
+        String::new(),
+        values,
+        limits::Limits::default(),
+    );
     let mut docs = Vec::new();
     inst.documents(None, &mut docs);
     let errors = std::mem::take(&mut *inst.errors.borrow_mut());
@@ -289,10 +296,20 @@ fn evaluate_root(
             e.error.at.as_ref().map(|o| o.span.start),
             e.error.message.clone(),
         );
-        if seen.insert(key)
-            && let Some(lf) = files.get_mut(&file)
+        if !seen.insert(key) {
+            continue;
+        }
+        // An error in a file that is not one of this root's inputs (a followed module's file,
+        // a tfvars file) belongs to the input whose module call led there, else to the scan.
+        let problem = eval_problem(loader, &e.error, file);
+        match [Some(file), e.owner, Some(e.file)]
+            .into_iter()
+            .flatten()
+            .find(|f| files.contains_key(f))
+            .and_then(|f| files.get_mut(&f))
         {
-            lf.problems.push(eval_problem(loader, &e.error, file));
+            Some(lf) => lf.problems.push(problem),
+            None => problems.push(problem),
         }
     }
     for (name, r) in &module.duplicates {
@@ -604,11 +621,15 @@ fn root_inputs(
 ) -> (BTreeMap<String, Node>, Vec<Problem>) {
     let mut values = BTreeMap::new();
     let mut problems = Vec::new();
+    let budget = limits::Budget::new(limits::Limits::default());
     for &file in var_files {
         let tf = &loader.files[file as usize];
         let Some(body) = &tf.body else { continue };
         let c = Constants { file };
-        let ev = Evaluator { resolve: &c };
+        let ev = Evaluator {
+            resolve: &c,
+            budget: &budget,
+        };
         for a in body.attributes() {
             match ev.eval(&a.value, &Env::default()) {
                 Ok(mut v) => {
@@ -628,9 +649,12 @@ fn root_inputs(
         let node = match hcl_edit::parser::parse_expr(raw) {
             Ok(expr) if !matches!(expr, hcl_edit::expr::Expression::Variable(_)) => {
                 let c = Constants { file: u32::MAX };
-                Evaluator { resolve: &c }
-                    .eval(&expr, &Env::default())
-                    .map_or_else(|_| Node::new(Val::Str(raw.clone()), None), strip_origin)
+                Evaluator {
+                    resolve: &c,
+                    budget: &budget,
+                }
+                .eval(&expr, &Env::default())
+                .map_or_else(|_| Node::new(Val::Str(raw.clone()), None), strip_origin)
             }
             _ => Node::new(Val::Str(raw.clone()), None),
         };
