@@ -1232,3 +1232,55 @@ fn module_fan_out_is_capped_in_instances_and_depth() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn objects_too_large_to_parse_are_refused_before_the_parser_sees_them() {
+    // The HCL parser compares each object key with the ones before it: 20,000 keys took
+    // 20 s. The file is refused at the object's line; the other module is judged.
+    let entries: String = (0..5_000)
+        .map(|i| format!("    k{i} = \"v{i}\"\n"))
+        .collect();
+    let text = format!(
+        "locals {{\n  m = {{\n{entries}  }}\n}}\n\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = length(local.m)\n}}\n"
+    );
+    assert_over_budget(
+        &[("main.tf", &text)],
+        "main.tf",
+        2,
+        "limit: object parse cost",
+    );
+    // Blocks are not objects: a module with many blocks and attributes is parsed.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let blocks: String = (0..5_000)
+        .map(|i| format!("resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"b{i}\"\n}}\n"))
+        .collect();
+    write(
+        tmp.path(),
+        "main.tf",
+        &format!("locals {{\n{entries}}}\n{blocks}"),
+    );
+    let (docs, _) = documents(tmp.path(), &Variables::default());
+    assert_eq!(docs.len(), 5_000);
+}
+
+#[test]
+fn a_chain_of_references_is_evaluated_once_per_attribute() {
+    // Each attribute names the previous one twice: 2^60 evaluations if none is remembered.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut text = "resource \"null_resource\" \"r0\" {\n  triggers = { v = 1 }\n}\n".to_owned();
+    for k in 1..=60 {
+        text.push_str(&format!(
+            "resource \"null_resource\" \"r{k}\" {{\n  triggers = {{ v = null_resource.r{p}.triggers.v + null_resource.r{p}.triggers.v }}\n}}\n",
+            p = k - 1
+        ));
+    }
+    write(tmp.path(), "main.tf", &text);
+    let (code, report, err) = run_in(tmp.path(), &["."]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(errors_of(&report), Vec::new());
+    let (docs, _) = documents(tmp.path(), &Variables::default());
+    assert_eq!(
+        docs["null_resource.r60"].0["triggers"]["v"].as_f64(),
+        Some(2f64.powi(60))
+    );
+}

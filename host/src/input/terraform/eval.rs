@@ -191,14 +191,20 @@ impl Evaluator<'_> {
             Expression::Number(n) => Ok(Node::new(Val::Num(n.value().as_f64().unwrap_or(0.0)), at)),
             Expression::String(s) => Ok(Node::new(Val::Str(s.value().clone()), at)),
             Expression::Array(a) => {
+                let mut size = Size::default();
                 let items = a
                     .iter()
-                    .map(|e| self.eval(e, env))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|e| {
+                        let v = self.eval(e, env)?;
+                        self.grows(&mut size, &v, at.as_ref())?;
+                        Ok(v)
+                    })
+                    .collect::<Result<Vec<_>, EvalError>>()?;
                 Ok(Node::new(Val::List(items), at))
             }
             Expression::Object(o) => {
                 let mut map = BTreeMap::new();
+                let mut size = Size::default();
                 for (key, value) in o {
                     let k = match key {
                         ObjectKey::Ident(i) => i.value().as_str().to_owned(),
@@ -222,6 +228,8 @@ impl Evaluator<'_> {
                         }
                     };
                     let v = self.eval(value.expr(), env)?;
+                    size.bytes += k.len() as u64;
+                    self.grows(&mut size, &v, at.as_ref())?;
                     map.insert(k, v);
                 }
                 Ok(Node::new(Val::Map(map), at))
@@ -417,7 +425,7 @@ impl Evaluator<'_> {
         let mut groups: BTreeMap<String, Vec<Node>> = BTreeMap::new();
         // The result's size so far: refused as soon as it is over a per-value limit, before
         // the next element is built.
-        let (mut bytes, mut count) = (0u64, 0u64);
+        let mut size = Size::default();
         for (k, v) in pairs {
             self.charge(ELEMENT_BYTES, at.as_ref())?;
             let mut scope = env.with(value_var, v);
@@ -439,15 +447,7 @@ impl Evaluator<'_> {
                 }
             }
             let value = self.eval(&f.value_expr, &scope)?;
-            let (b, n) = self
-                .budget
-                .measure(&value)
-                .map_err(|e| over_budget(e, at.clone()))?;
-            bytes += b;
-            count += n;
-            self.budget
-                .check_size(bytes, count)
-                .map_err(|e| over_budget(e, at.clone()))?;
+            self.grows(&mut size, &value, at.as_ref())?;
             match &f.key_expr {
                 None => list.push(value),
                 Some(key_expr) => {
@@ -582,7 +582,28 @@ impl Evaluator<'_> {
     }
 }
 
+/// The size of a collection being built.
+#[derive(Default)]
+struct Size {
+    bytes: u64,
+    elements: u64,
+}
+
 impl Evaluator<'_> {
+    /// Add an element to a collection being built, refused as soon as the collection is over
+    /// a per-value limit (before the next element is built).
+    fn grows(&self, size: &mut Size, item: &Node, at: Option<&Origin>) -> Result<(), EvalError> {
+        let (b, n) = self
+            .budget
+            .measure(item)
+            .map_err(|e| over_budget(e, at.cloned()))?;
+        size.bytes += b;
+        size.elements += n;
+        self.budget
+            .check_size(size.bytes, size.elements)
+            .map_err(|e| over_budget(e, at.cloned()))
+    }
+
     /// Append to a rendered template, refused when the string would be over a per-value limit.
     fn grow(&self, out: &mut String, s: &str, t: &Template) -> Result<(), EvalError> {
         let len = (out.len() + s.len()) as u64;

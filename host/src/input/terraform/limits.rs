@@ -35,6 +35,11 @@ pub struct Limits {
     pub block_instances: usize,
     /// Local module calls followed in a chain (a module calling a module ...).
     pub module_depth: usize,
+    /// The parse cost of a file's objects: the sum, over its object expressions, of their
+    /// number of entries squared (the HCL parser compares each object key with the keys before it,
+    /// so one object of 100,000 keys costs 10^10 comparisons). One object of 4,000 entries,
+    /// or sixteen of 1,000, is the default.
+    pub object_cost: u64,
     /// Module instances (followed local module calls, every `for_each` key counted) of one
     /// root module.
     pub module_instances: usize,
@@ -52,6 +57,7 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     range_elements: 1024,
     block_instances: 10_000,
     module_depth: 8,
+    object_cost: 16_000_000,
     module_instances: 1_000,
 };
 
@@ -208,6 +214,221 @@ impl Budget {
     }
 }
 
+/// Where a file's objects cost too much to parse: `(line of the largest object's `{`, its
+/// entries, message)`. The text is scanned, not parsed: strings, heredocs, comments and
+/// template interpolations are followed; an object's entries are the lines or commas with
+/// something on them between its braces. A block's body (`{` after a header, not after `=`)
+/// is not an object.
+#[must_use]
+pub fn object_cost(text: &str, limits: &Limits) -> Option<(usize, u64, String)> {
+    enum Frame {
+        /// Code inside `{`, `[`, `(`, an interpolation, or the file: what closes it, whether
+        /// it is a brace group (counted), its entries and whether the current one has content.
+        Code {
+            close: u8,
+            counted: bool,
+            /// A body (the file's, a block's): its `{` after an `=` opens an object, any
+            /// other opens a block's body.
+            body: bool,
+            /// The current entry has an `=`.
+            eq: bool,
+            line: usize,
+            entries: u64,
+            content: bool,
+        },
+        Str,
+        Heredoc(Vec<u8>),
+    }
+    let b = text.as_bytes();
+    let mut stack = vec![Frame::Code {
+        close: 0,
+        counted: false,
+        body: true,
+        eq: false,
+        line: 1,
+        entries: 0,
+        content: false,
+    }];
+    let (mut i, mut line) = (0usize, 1usize);
+    let mut cost = 0u64;
+    let mut worst = (0usize, 0u64);
+    let mut line_start = true;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let at_line_start = line_start;
+        line_start = false;
+        if c == b'\n' {
+            line += 1;
+            line_start = true;
+        }
+        let Some(top) = stack.last_mut() else { break };
+        match top {
+            Frame::Str => match c {
+                b'\\' => i += 1,
+                b'"' | b'\n' => {
+                    stack.pop();
+                }
+                b'$' | b'%' if next == c && b.get(i + 2) == Some(&b'{') => i += 2,
+                b'$' | b'%' if next == b'{' => {
+                    i += 1;
+                    stack.push(Frame::Code {
+                        close: b'}',
+                        counted: false,
+                        body: false,
+                        eq: false,
+                        line,
+                        entries: 0,
+                        content: false,
+                    });
+                }
+                _ => {}
+            },
+            Frame::Heredoc(marker) => {
+                if at_line_start {
+                    let end = b[i..]
+                        .iter()
+                        .position(|&x| x == b'\n')
+                        .map_or(b.len(), |p| i + p);
+                    if b[i..end].trim_ascii() == marker.as_slice() {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                match c {
+                    b'$' | b'%' if next == c && b.get(i + 2) == Some(&b'{') => i += 2,
+                    b'$' | b'%' if next == b'{' => {
+                        i += 1;
+                        stack.push(Frame::Code {
+                            close: b'}',
+                            counted: false,
+                            body: false,
+                            eq: false,
+                            line,
+                            entries: 0,
+                            content: false,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Frame::Code {
+                close,
+                counted,
+                body,
+                eq,
+                line: opened,
+                entries,
+                content,
+            } => match c {
+                b'#' => {
+                    i = b[i..]
+                        .iter()
+                        .position(|&x| x == b'\n')
+                        .map_or(b.len(), |p| i + p);
+                    continue;
+                }
+                b'/' if next == b'/' => {
+                    i = b[i..]
+                        .iter()
+                        .position(|&x| x == b'\n')
+                        .map_or(b.len(), |p| i + p);
+                    continue;
+                }
+                b'/' if next == b'*' => {
+                    let end = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
+                    line += b[i..end].iter().filter(|&&x| x == b'\n').count();
+                    i = end;
+                    continue;
+                }
+                b'\n' | b',' => {
+                    if *counted && *content {
+                        *entries += 1;
+                    }
+                    *content = false;
+                    *eq = false;
+                }
+                b'=' => {
+                    *content = true;
+                    *eq = true;
+                }
+                b'"' => {
+                    *content = true;
+                    stack.push(Frame::Str);
+                }
+                b'<' if next == b'<' => {
+                    *content = true;
+                    let mut j = i + 2;
+                    if b.get(j) == Some(&b'-') {
+                        j += 1;
+                    }
+                    let start = j;
+                    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                        j += 1;
+                    }
+                    if j > start {
+                        let marker = b[start..j].to_vec();
+                        // The body starts on the next line.
+                        let eol = b[j..]
+                            .iter()
+                            .position(|&x| x == b'\n')
+                            .map_or(b.len(), |p| j + p);
+                        stack.push(Frame::Heredoc(marker));
+                        i = eol;
+                        continue;
+                    }
+                }
+                b'{' | b'[' | b'(' => {
+                    *content = true;
+                    // A block's body (a header without `=`) is a list, not an object.
+                    let block = c == b'{' && *body && !*eq;
+                    let (close, counted) = match c {
+                        b'{' => (b'}', !block),
+                        b'[' => (b']', false),
+                        _ => (b')', false),
+                    };
+                    stack.push(Frame::Code {
+                        close,
+                        counted,
+                        body: block,
+                        eq: false,
+                        line,
+                        entries: 0,
+                        content: false,
+                    });
+                }
+                b'}' | b']' | b')' if c == *close => {
+                    if *counted {
+                        let n = *entries + u64::from(*content);
+                        cost = cost.saturating_add(n.saturating_mul(n));
+                        if n > worst.1 {
+                            worst = (*opened, n);
+                        }
+                    }
+                    stack.pop();
+                }
+                b' ' | b'\t' | b'\r' => {}
+                _ => *content = true,
+            },
+        }
+        if cost > limits.object_cost {
+            break;
+        }
+        i += 1;
+    }
+    (cost > limits.object_cost).then(|| {
+        (
+            worst.0,
+            worst.1,
+            format!(
+                "evaluation budget exceeded: objects too large to parse (the largest, here, has {} entries; the sum of their entries squared is over {}) (limit: object parse cost)",
+                worst.1, limits.object_cost
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +462,47 @@ mod tests {
             Err(Exceeded::Spent { first: false, .. })
         ));
         assert!(budget.spent());
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    #[test]
+    fn large_objects_are_found_through_strings_heredocs_and_comments() {
+        let limits = Limits {
+            object_cost: 100,
+            ..DEFAULT_LIMITS
+        };
+        let entries =
+            |n: usize| -> String { (0..n).map(|i| format!("  k{i} = \"v{i}\"\n")).collect() };
+        // 10 entries: 100, at the limit (the `locals` block's body is not an object).
+        let ok = format!("locals {{\n  m = {{\n{}  }}\n}}\n", entries(10));
+        assert_eq!(object_cost(&ok, &limits), None, "{ok}");
+        let big = format!(
+            "# {{ not a brace\nlocals {{\n  s = \"}} ${{ {{a = 1}} }}\"\n  h = <<-EOT\n  }} {{\n  EOT\n  m = {{\n{}  }}\n}}\n",
+            entries(11)
+        );
+        let (line, n, message) = object_cost(&big, &limits).expect("over");
+        assert_eq!((line, n), (7, 11), "{big}");
+        assert!(message.contains("limit: object parse cost"));
+        // Commas separate entries too; a list's items are not an object's.
+        let commas = format!(
+            "x = {{ {} }}\n",
+            (0..11)
+                .map(|i| format!("k{i} = {i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert!(object_cost(&commas, &limits).is_some());
+        let list = format!(
+            "x = [{}]\n",
+            (0..1000)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        assert_eq!(object_cost(&list, &limits), None);
     }
 }

@@ -431,6 +431,19 @@ fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
 
 /// A file parsed once: its tree, or the syntax error with its position.
 fn tf_file(source: Arc<SourceFile>) -> TfFile {
+    // Objects the parser would take minutes over are refused before it sees them.
+    if let Some((line, _, message)) = limits::object_cost(&source.text, &limits::Limits::default())
+    {
+        let at = source.position(u32::try_from(line).unwrap_or(u32::MAX), 0);
+        let error = Problem::new(ProblemKind::Parse, message)
+            .in_file(&*source.name)
+            .at(Range::new(at, at));
+        return TfFile {
+            source,
+            body: None,
+            error: Some(error),
+        };
+    }
     match hcl_edit::parser::parse_body(&source.text) {
         Ok(body) => TfFile {
             source,

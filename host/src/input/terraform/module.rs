@@ -252,6 +252,10 @@ pub struct Instance<'l> {
     locals: RefCell<HashMap<String, Eval>>,
     busy: RefCell<HashSet<String>>,
     children: RefCell<HashMap<String, Option<Rc<Instance<'l>>>>>,
+    /// Configured attributes of this module's resources and data sources, and its outputs,
+    /// once evaluated (each is evaluated once, as Terraform does: a chain of references that
+    /// each name the previous one twice is not evaluated 2^n times).
+    evaluated: RefCell<HashMap<String, Eval>>,
     /// Errors met while evaluating (deduplicated by the caller).
     pub errors: Rc<RefCell<Vec<TfError>>>,
     /// Module directories on the way here (cycle guard); the first is the root's.
@@ -289,6 +293,7 @@ impl<'l> Instance<'l> {
             locals: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            evaluated: RefCell::new(HashMap::new()),
             errors: Rc::new(RefCell::new(Vec::new())),
             path: vec![module.dir.clone()],
             budget: Rc::new(Budget::new(limits)),
@@ -567,16 +572,19 @@ impl<'l> Instance<'l> {
         used += 1;
         let key = format!("{address}.{attr}");
         let env = repeated_env();
-        let value = match block.and_then(|b| b.body.get_attribute(attr)) {
-            Some(a) => {
+        let done = self.evaluated.borrow().get(&key).cloned();
+        let value = match (block.and_then(|b| b.body.get_attribute(attr)), done) {
+            (Some(_), Some(done)) => done?,
+            (Some(a), None) => {
                 if !self.busy.borrow_mut().insert(key.clone()) {
                     return Err(invalid(format!("{key} refers to itself"), at));
                 }
                 let v = self.eval_in(r.file, &a.value, &env);
                 self.busy.borrow_mut().remove(&key);
+                self.evaluated.borrow_mut().insert(key, v.clone());
                 v?
             }
-            None => {
+            (None, _) => {
                 let what = if kind == "data" {
                     "is read when Terraform plans"
                 } else {
@@ -711,6 +719,7 @@ impl<'l> Instance<'l> {
             locals: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            evaluated: RefCell::new(HashMap::new()),
             errors: Rc::clone(&self.errors),
             path,
             budget: Rc::clone(&self.budget),
@@ -768,6 +777,10 @@ impl<'l> Instance<'l> {
                 at,
             ));
         };
+        let key = format!("output.{output}");
+        if let Some(done) = child.evaluated.borrow().get(&key) {
+            return Ok((done.clone()?, used));
+        }
         let value = match child
             .loader
             .block(*decl)
@@ -776,6 +789,7 @@ impl<'l> Instance<'l> {
             Some(a) => child.eval_or_unknown(decl.file, &a.value, &Env::default()),
             None => Node::unknown(format!("module.{name}.{output} has no value"), at),
         };
+        child.evaluated.borrow_mut().insert(key, Ok(value.clone()));
         Ok((value, used))
     }
 
