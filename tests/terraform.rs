@@ -1235,9 +1235,9 @@ fn module_fan_out_is_capped_in_instances_and_depth() {
 
 #[test]
 fn objects_too_large_to_parse_are_refused_before_the_parser_sees_them() {
-    // The HCL parser compares each object key with the ones before it: 20,000 keys took
-    // 20 s. The file is refused at the object's line; the other module is judged.
-    let entries: String = (0..5_000)
+    // The HCL parser compares each object key with the ones before it: 1,000,000 keys would
+    // take about an hour. The file is refused at the object's line; the other module is judged.
+    let entries: String = (0..12_000)
         .map(|i| format!("    k{i} = \"v{i}\"\n"))
         .collect();
     let text = format!(
@@ -1282,5 +1282,23 @@ fn a_chain_of_references_is_evaluated_once_per_attribute() {
     assert_eq!(
         docs["null_resource.r60"].0["triggers"]["v"].as_f64(),
         Some(2f64.powi(60))
+    );
+}
+
+#[test]
+fn a_long_chain_of_locals_is_an_error_not_a_stack_overflow() {
+    // 20,000 locals, each naming the one before: the evaluator's stack used to overflow and
+    // abort the process.
+    let mut text = "locals {\n  a0 = 1\n".to_owned();
+    for i in 1..20_000 {
+        text.push_str(&format!("  a{i} = local.a{} + 1\n", i - 1));
+    }
+    text.push_str("}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b-${local.a19999}\"\n}\n");
+    // The 129th nested reference is refused: local.a19871, on line 19,873.
+    assert_over_budget(
+        &[("main.tf", &text)],
+        "main.tf",
+        19_873,
+        "limit: reference depth",
     );
 }

@@ -35,10 +35,13 @@ pub struct Limits {
     pub block_instances: usize,
     /// Local module calls followed in a chain (a module calling a module ...).
     pub module_depth: usize,
+    /// References being evaluated inside one another (`local.a` whose value names `local.b`
+    /// whose value names ...): each is a level of the evaluator's stack.
+    pub reference_depth: usize,
     /// The parse cost of a file's objects: the sum, over its object expressions, of their
     /// number of entries squared (the HCL parser compares each object key with the keys before it,
-    /// so one object of 100,000 keys costs 10^10 comparisons). One object of 4,000 entries,
-    /// or sixteen of 1,000, is the default.
+    /// so one object of 100,000 keys costs 10^10 comparisons, minutes). One object of 10,000
+    /// entries (about 0.3 s in a release build), or a hundred of 1,000, is the default.
     pub object_cost: u64,
     /// Module instances (followed local module calls, every `for_each` key counted) of one
     /// root module.
@@ -57,7 +60,8 @@ pub const DEFAULT_LIMITS: Limits = Limits {
     range_elements: 1024,
     block_instances: 10_000,
     module_depth: 8,
-    object_cost: 16_000_000,
+    reference_depth: 128,
+    object_cost: 100_000_000,
     module_instances: 1_000,
 };
 
@@ -89,6 +93,7 @@ pub struct Budget {
     used: Cell<u64>,
     modules: Cell<usize>,
     spent: Cell<bool>,
+    nesting: Cell<usize>,
 }
 
 /// A byte count for messages: `4 MiB`, `1536 bytes`.
@@ -189,6 +194,25 @@ impl Budget {
             )));
         }
         Ok(())
+    }
+
+    /// Enter the evaluation of a reference; refused past the reference depth. Every
+    /// successful call is paired with [`Budget::leave`].
+    pub fn enter(&self) -> Result<(), Exceeded> {
+        let n = self.nesting.get() + 1;
+        if n > self.limits.reference_depth {
+            return Err(Exceeded::Value(format!(
+                "evaluation budget exceeded: references nested more than {} deep (limit: reference depth)",
+                self.limits.reference_depth
+            )));
+        }
+        self.nesting.set(n);
+        Ok(())
+    }
+
+    /// Leave the evaluation of a reference.
+    pub fn leave(&self) {
+        self.nesting.set(self.nesting.get().saturating_sub(1));
     }
 
     /// The evaluated bytes so far.

@@ -217,7 +217,9 @@ pub fn load_with(
                 .iter()
                 .filter_map(|p| var_files.get(p).copied().flatten())
                 .collect();
-            evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
+            on_large_stack(|| {
+                evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
+            })
         })
         .collect();
     for (files, more) in results {
@@ -225,6 +227,33 @@ pub fn load_with(
         problems.extend(more);
     }
     (out, problems)
+}
+
+/// The stack a root module's evaluation runs on: the evaluator recurses once per nested
+/// reference, up to [`limits::Limits::reference_depth`] levels, which a debug build's frames
+/// fill in about 16 MiB (a release build's in far less). Only the pages used are memory.
+const EVAL_STACK: usize = 64 * 1024 * 1024;
+
+/// Run `f` on a thread with an [`EVAL_STACK`] stack (inline if no thread can be made).
+fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let job = std::sync::Mutex::new(Some(f));
+    let done = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("stiglint-terraform".to_owned())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(s, || {
+                job.lock().ok().and_then(|mut j| j.take()).map(|f| f())
+            })
+            .ok()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    match (done.flatten(), job.into_inner().ok().flatten()) {
+        (Some(v), _) => v,
+        (None, Some(f)) => f(),
+        // The thread took the job and ended without a value: it panicked, and the panic was
+        // resumed above.
+        (None, None) => unreachable!("the evaluation thread returned no value"),
+    }
 }
 
 /// The loaded input files of one root module, by input index, and its other problems.

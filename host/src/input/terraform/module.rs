@@ -311,6 +311,16 @@ impl<'l> Instance<'l> {
         .eval(expr, env)
     }
 
+    /// [`Self::eval_in`] for the value a reference names (a local, an attribute, an output):
+    /// one level deeper, refused past the reference depth.
+    fn eval_nested(&self, file: u32, expr: &Expression, env: &Env) -> Eval {
+        let at = expr.span().map(|span| Origin { file, span });
+        self.budget.enter().map_err(|e| over_budget(e, at))?;
+        let v = self.eval_in(file, expr, env);
+        self.budget.leave();
+        v
+    }
+
     /// Record an error (deduplicated by the caller).
     fn record(&self, error: EvalError, file: u32) {
         self.errors.borrow_mut().push(TfError {
@@ -504,7 +514,7 @@ impl<'l> Instance<'l> {
             return Err(invalid(format!("local.{name} refers to itself"), at));
         }
         let result = match self.loader.attr(r) {
-            Some(a) => self.eval_in(r.file, &a.value, &Env::default()),
+            Some(a) => self.eval_nested(r.file, &a.value, &Env::default()),
             None => Ok(Node::unknown("local value not found", at)),
         };
         self.busy.borrow_mut().remove(&format!("local.{name}"));
@@ -579,7 +589,7 @@ impl<'l> Instance<'l> {
                 if !self.busy.borrow_mut().insert(key.clone()) {
                     return Err(invalid(format!("{key} refers to itself"), at));
                 }
-                let v = self.eval_in(r.file, &a.value, &env);
+                let v = self.eval_nested(r.file, &a.value, &env);
                 self.busy.borrow_mut().remove(&key);
                 self.evaluated.borrow_mut().insert(key, v.clone());
                 v?
