@@ -815,3 +815,490 @@ fn every_terraform_fixture_agrees_as_plan_json() {
     assert!(compared > 50, "{compared} fixtures compared");
     assert!(with_findings > 30, "{with_findings} fixtures with findings");
 }
+
+/// Run the binary in `dir` with a hang watchdog (no timing assertion: a run that never ends
+/// fails the test instead of hanging it): `(exit code, JSON report, stderr)`.
+fn run_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let stdout = std::fs::File::create(out.path().join("stdout")).expect("stdout");
+    let stderr = std::fs::File::create(out.path().join("stderr")).expect("stderr");
+    let mut child = common::stiglint()
+        .current_dir(dir)
+        .args(["--format", "json"])
+        .args(args)
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn stiglint");
+    let mut waited = std::time::Duration::ZERO;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if waited > std::time::Duration::from_secs(300) {
+            child.kill().expect("kill");
+            panic!("stiglint {args:?} in {} hangs", dir.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += std::time::Duration::from_millis(50);
+    };
+    let text = std::fs::read_to_string(out.path().join("stdout")).expect("read stdout");
+    let report = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let err = std::fs::read_to_string(out.path().join("stderr")).expect("read stderr");
+    (status.code().unwrap_or(-1), report, err)
+}
+
+/// `(control, file, line)` of a JSON report's findings, files as canonical paths (the same
+/// file named from two working directories compares equal).
+fn findings_from(dir: &Path, report: &Value) -> BTreeSet<(String, PathBuf, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let file = dir.join(f["file"].as_str().expect("file"));
+            (
+                f["control"].as_str().expect("control").to_owned(),
+                std::fs::canonicalize(&file).expect("finding's file exists"),
+                f["range"]["start"]["line"].as_u64().expect("line"),
+            )
+        })
+        .collect()
+}
+
+/// `(file, line, message)` of a JSON report's errors.
+fn errors_of(report: &Value) -> Vec<(String, u64, String)> {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap_or("").to_owned(),
+                e["range"]["start"]["line"].as_u64().unwrap_or(0),
+                e["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+const EKS_MODULE: &str = r#"variable "name" {
+  type = string
+}
+
+resource "aws_eks_cluster" "this" {
+  name     = var.name
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+  vpc_config {
+    subnet_ids             = ["subnet-1"]
+    endpoint_public_access = true
+  }
+}
+"#;
+
+#[test]
+fn module_sources_resolve_the_same_from_the_root_and_from_inside_the_tree() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(tmp.path()).expect("canonical");
+    write(
+        &root,
+        "infra/live/prod/main.tf",
+        "module \"eks\" {\n  source = \"../../modules/eks\"\n  name   = \"prod\"\n}\n\nmodule \"local\" {\n  source = \"./../prod/./local\"\n  name   = \"local\"\n}\n",
+    );
+    write(&root, "infra/live/prod/local/main.tf", EKS_MODULE);
+    write(&root, "infra/modules/eks/main.tf", EKS_MODULE);
+    // An absolute path is read from the same directory (`terraform init` copies it).
+    let absolute = root.join("infra/modules/eks");
+    write(
+        &root,
+        "infra/live/abs/main.tf",
+        &format!(
+            "module \"eks\" {{\n  source = \"{}\"\n  name   = \"abs\"\n}}\n",
+            absolute.display()
+        ),
+    );
+
+    let (code, from_root, err) = run_in(&root, &["infra/live/prod"]);
+    assert_eq!(code, 1, "{err}");
+    let inside = root.join("infra/live/prod");
+    let (code, from_inside, err) = run_in(&inside, &["."]);
+    assert_eq!(code, 1, "{err}");
+    let a = findings_from(&root, &from_root);
+    let b = findings_from(&inside, &from_inside);
+    assert_eq!(a, b, "the same findings from the root and from inside");
+    let cat_i: BTreeSet<_> = a
+        .iter()
+        .filter(|(c, _, _)| c == "KUBER-L2-000120" || c == "CNTR-K8-001162")
+        .map(|(c, f, _)| (c.clone(), f.clone()))
+        .collect();
+    // Both modules' clusters, each with its two CAT I findings, in the module's file.
+    assert_eq!(
+        cat_i,
+        BTreeSet::from([
+            (
+                "CNTR-K8-001162".to_owned(),
+                root.join("infra/live/prod/local/main.tf")
+            ),
+            (
+                "CNTR-K8-001162".to_owned(),
+                root.join("infra/modules/eks/main.tf")
+            ),
+            (
+                "KUBER-L2-000120".to_owned(),
+                root.join("infra/live/prod/local/main.tf")
+            ),
+            (
+                "KUBER-L2-000120".to_owned(),
+                root.join("infra/modules/eks/main.tf")
+            ),
+        ])
+    );
+
+    let (code, abs, err) = run_in(&root.join("infra/live/abs"), &["."]);
+    assert_eq!(code, 1, "{err}");
+    let files: BTreeSet<PathBuf> = findings_from(&root.join("infra/live/abs"), &abs)
+        .into_iter()
+        .filter(|(c, _, _)| c == "KUBER-L2-000120")
+        .map(|(_, f, _)| f)
+        .collect();
+    assert_eq!(
+        files,
+        BTreeSet::from([root.join("infra/modules/eks/main.tf")])
+    );
+}
+
+#[test]
+fn a_local_module_that_is_missing_or_empty_is_an_error_at_its_call() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    write(
+        root,
+        "live/main.tf",
+        "module \"gone\" {\n  source = \"../modules/gone\"\n}\n\nmodule \"empty\" {\n  source = \"../modules/empty\"\n}\n\nresource \"aws_eks_cluster\" \"c\" {\n  name = \"c\"\n  vpc_config {\n    endpoint_public_access = true\n  }\n}\n",
+    );
+    std::fs::create_dir_all(root.join("modules/empty")).expect("mkdir");
+    write(root, "modules/empty/README.md", "no terraform here\n");
+    for (cwd, arg, file) in [
+        (root.to_path_buf(), "live", "live/main.tf"),
+        (root.join("live"), ".", "main.tf"),
+    ] {
+        let (code, report, err) = run_in(&cwd, &[arg]);
+        assert_eq!(code, 2, "an error fails the run: {err}");
+        let errors: Vec<_> = errors_of(&report)
+            .into_iter()
+            .map(|(f, l, m)| (f.trim_start_matches("./").to_owned(), l, m))
+            .collect();
+        assert!(
+            errors.iter().any(|(f, line, m)| f == file
+                && *line == 2
+                && m.contains("does not exist")
+                && m.contains("module \"gone\"")),
+            "{errors:#?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|(f, line, m)| f == file && *line == 6 && m.contains("holds no .tf files")),
+            "{errors:#?}"
+        );
+        // The file's own blocks are still judged.
+        assert!(
+            report["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .any(|f| f["control"] == "KUBER-L2-000120"),
+            "{report}"
+        );
+    }
+}
+
+/// A root module that is judged next to each hostile one: its finding must survive.
+const GOOD_TF: &str = "resource \"aws_eks_cluster\" \"good\" {\n  name = \"good\"\n  vpc_config {\n    endpoint_public_access = true\n  }\n}\n";
+
+/// Scan `hostile/` (one root module) next to `good/`: exit 2, the budget error at
+/// `hostile/<file>:<line>` naming `budget`, and `good/`'s finding kept.
+fn assert_over_budget(files: &[(&str, &str)], file: &str, line: u64, budget: &str) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    for (name, text) in files {
+        write(root, &format!("hostile/{name}"), text);
+    }
+    write(root, "good/main.tf", GOOD_TF);
+    let (code, report, err) = run_in(root, &["hostile", "good"]);
+    assert_eq!(code, 2, "{err}");
+    let errors = errors_of(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|(f, l, m)| f == &format!("hostile/{file}") && *l == line && m.contains(budget)),
+        "no error at hostile/{file}:{line} naming {budget:?}: {errors:#?}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["control"] == "KUBER-L2-000120" && f["file"] == "good/main.tf"),
+        "the other module is still judged: {report}"
+    );
+}
+
+#[test]
+fn range_that_never_advances_is_an_error_not_a_hang() {
+    // 1e17 + 1 is 1e17 in a float: the step does not move the number.
+    assert_over_budget(
+        &[(
+            "main.tf",
+            "locals {\n  r = range(1e17, 1e17 + 1000)\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b-${length(local.r)}\"\n}\n",
+        )],
+        "main.tf",
+        2,
+        "does not change",
+    );
+    // More than Terraform's 1024 numbers.
+    assert_over_budget(
+        &[(
+            "main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  tags   = { n = length(range(0, 2000, 0.5)) }\n}\n",
+        )],
+        "main.tf",
+        3,
+        "limit: range elements",
+    );
+}
+
+#[test]
+fn strings_that_grow_exponentially_are_refused_at_the_value_limit() {
+    // Each local repeats the previous one 1,000 times (10 KB, 10 MB, 10 GB ...); `try` does
+    // not hide a budget.
+    assert_over_budget(
+        &[(
+            "main.tf",
+            r#"locals {
+  a = join("", [for i in range(1000) : "xxxxxxxxxx"])
+  b = join("", [for i in range(1000) : local.a])
+  c = join("", [for i in range(1000) : local.b])
+  d = join("", [for i in range(1000) : local.c])
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = try(local.d, "fallback")
+}
+"#,
+        )],
+        "main.tf",
+        4,
+        "limit: bytes per value",
+    );
+    // Doubling through lists, and `replace` of every character by a long string.
+    assert_over_budget(
+        &[(
+            "main.tf",
+            r#"locals {
+  l0 = ["x"]
+  l1 = [local.l0, local.l0, local.l0, local.l0]
+  l2 = [local.l1, local.l1, local.l1, local.l1]
+  l3 = [local.l2, local.l2, local.l2, local.l2]
+  l4 = [local.l3, local.l3, local.l3, local.l3]
+  l5 = [local.l4, local.l4, local.l4, local.l4]
+  l6 = [local.l5, local.l5, local.l5, local.l5]
+  l7 = [local.l6, local.l6, local.l6, local.l6]
+  l8 = [local.l7, local.l7, local.l7, local.l7]
+  l9 = [local.l8, local.l8, local.l8, local.l8]
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+  tags   = { n = length(flatten(local.l9)) }
+}
+"#,
+        )],
+        "main.tf",
+        10,
+        "limit: elements per value",
+    );
+    assert_over_budget(
+        &[(
+            "main.tf",
+            r#"locals {
+  k = join("", [for i in range(1000) : "xxxxxxxxxx"])
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = replace(local.k, "x", local.k)
+}
+"#,
+        )],
+        "main.tf",
+        6,
+        "limit: bytes per value",
+    );
+}
+
+#[test]
+fn for_each_over_too_many_keys_is_an_error_and_the_block_is_judged_once() {
+    assert_over_budget(
+        &[(
+            "main.tf",
+            r#"locals {
+  keys = flatten([for i in range(11) : [for j in range(1000) : "k-${i}-${j}"]])
+}
+
+resource "aws_eks_cluster" "many" {
+  for_each = toset(local.keys)
+  name     = each.key
+  vpc_config {
+    endpoint_public_access = true
+  }
+}
+"#,
+        )],
+        "main.tf",
+        6,
+        "limit: instances per block",
+    );
+}
+
+#[test]
+fn module_fan_out_is_capped_in_instances_and_depth() {
+    // Six calls per module, six levels: 6^6 = 46,656 module instances without a cap.
+    let mut files: Vec<(String, String)> = Vec::new();
+    let calls = |next: &str| -> String {
+        (0..6)
+            .map(|i| format!("module \"c{i}\" {{\n  source = \"../{next}\"\n}}\n"))
+            .collect()
+    };
+    files.push(("main.tf".to_owned(), calls("m0").replace("../", "./")));
+    for d in 0..6 {
+        let mut text = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n".to_owned();
+        if d < 5 {
+            text.push_str(&calls(&format!("m{}", d + 1)));
+        }
+        files.push((format!("m{d}/main.tf"), text));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for (name, text) in &refs {
+        write(tmp.path(), &format!("hostile/{name}"), text);
+    }
+    write(tmp.path(), "good/main.tf", GOOD_TF);
+    let (code, report, err) = run_in(tmp.path(), &["hostile/main.tf", "good"]);
+    assert_eq!(code, 2, "{err}");
+    let errors = errors_of(&report);
+    let capped: Vec<_> = errors
+        .iter()
+        .filter(|(_, _, m)| m.contains("limit: module instances"))
+        .collect();
+    assert_eq!(capped.len(), 1, "reported once: {errors:#?}");
+    assert!(capped[0].0.starts_with("hostile/"), "{capped:?}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["control"] == "KUBER-L2-000120" && f["file"] == "good/main.tf")
+    );
+
+    // A chain deeper than the depth limit: the call past it is an error at its block.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "main.tf",
+        "module \"m\" {\n  source = \"./m0\"\n}\n",
+    );
+    for d in 0..10 {
+        write(
+            tmp.path(),
+            &format!("m{d}/main.tf"),
+            &format!("module \"m\" {{\n  source = \"../m{}\"\n}}\n", d + 1),
+        );
+    }
+    write(
+        tmp.path(),
+        "m10/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {}\n",
+    );
+    let (code, report, err) = run_in(tmp.path(), &["main.tf"]);
+    assert_eq!(code, 2, "{err}");
+    let errors = errors_of(&report);
+    assert!(
+        errors
+            .iter()
+            .any(|(f, l, m)| f == "m7/main.tf" && *l == 1 && m.contains("limit: module depth")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn objects_too_large_to_parse_are_refused_before_the_parser_sees_them() {
+    // The HCL parser compares each object key with the ones before it: 1,000,000 keys would
+    // take about an hour. The file is refused at the object's line; the other module is judged.
+    let entries: String = (0..12_000)
+        .map(|i| format!("    k{i} = \"v{i}\"\n"))
+        .collect();
+    let text = format!(
+        "locals {{\n  m = {{\n{entries}  }}\n}}\n\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = length(local.m)\n}}\n"
+    );
+    assert_over_budget(
+        &[("main.tf", &text)],
+        "main.tf",
+        2,
+        "limit: object parse cost",
+    );
+    // Blocks are not objects: a module with many blocks and attributes is parsed.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let blocks: String = (0..5_000)
+        .map(|i| format!("resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"b{i}\"\n}}\n"))
+        .collect();
+    write(
+        tmp.path(),
+        "main.tf",
+        &format!("locals {{\n{entries}}}\n{blocks}"),
+    );
+    let (docs, _) = documents(tmp.path(), &Variables::default());
+    assert_eq!(docs.len(), 5_000);
+}
+
+#[test]
+fn a_chain_of_references_is_evaluated_once_per_attribute() {
+    // Each attribute names the previous one twice: 2^60 evaluations if none is remembered.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut text = "resource \"null_resource\" \"r0\" {\n  triggers = { v = 1 }\n}\n".to_owned();
+    for k in 1..=60 {
+        text.push_str(&format!(
+            "resource \"null_resource\" \"r{k}\" {{\n  triggers = {{ v = null_resource.r{p}.triggers.v + null_resource.r{p}.triggers.v }}\n}}\n",
+            p = k - 1
+        ));
+    }
+    write(tmp.path(), "main.tf", &text);
+    let (code, report, err) = run_in(tmp.path(), &["."]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(errors_of(&report), Vec::new());
+    let (docs, _) = documents(tmp.path(), &Variables::default());
+    assert_eq!(
+        docs["null_resource.r60"].0["triggers"]["v"].as_f64(),
+        Some(2f64.powi(60))
+    );
+}
+
+#[test]
+fn a_long_chain_of_locals_is_an_error_not_a_stack_overflow() {
+    // 20,000 locals, each naming the one before: the evaluator's stack used to overflow and
+    // abort the process.
+    let mut text = "locals {\n  a0 = 1\n".to_owned();
+    for i in 1..20_000 {
+        text.push_str(&format!("  a{i} = local.a{} + 1\n", i - 1));
+    }
+    text.push_str("}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b-${local.a19999}\"\n}\n");
+    // The 129th nested reference is refused: local.a19871, on line 19,873.
+    assert_over_budget(
+        &[("main.tf", &text)],
+        "main.tf",
+        19_873,
+        "limit: reference depth",
+    );
+}

@@ -11,6 +11,7 @@
 //! by the caller, and `try`/`can` catch them as Terraform does.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl_edit::Span;
@@ -18,6 +19,7 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions;
+use super::limits::{Budget, ELEMENT_BYTES, Exceeded};
 use super::value::{Node, Origin, Val, as_string, type_name};
 
 /// An evaluation error (not an unknown: something Terraform itself would reject).
@@ -31,6 +33,11 @@ pub struct EvalError {
     /// validate` rejects it) rather than these values (a function that fails on a module's
     /// defaults, which `terraform plan` would reject only for these inputs).
     pub invalid: bool,
+    /// An evaluation budget is exceeded: always reported, never caught by `try` or `can`.
+    pub budget: bool,
+    /// A budget error already reported once for this evaluation (the evaluated bytes stay
+    /// spent): not reported again.
+    pub repeat: bool,
 }
 
 /// The result of evaluating an expression.
@@ -42,6 +49,23 @@ pub fn error(message: impl Into<String>, at: Option<Origin>) -> EvalError {
         message: message.into(),
         at,
         invalid: false,
+        budget: false,
+        repeat: false,
+    }
+}
+
+/// An evaluation budget exceeded.
+pub fn over_budget(exceeded: Exceeded, at: Option<Origin>) -> EvalError {
+    let (message, repeat) = match exceeded {
+        Exceeded::Value(m) => (m, false),
+        Exceeded::Spent { first, message } => (message, !first),
+    };
+    EvalError {
+        message,
+        at,
+        invalid: false,
+        budget: true,
+        repeat,
     }
 }
 
@@ -51,6 +75,8 @@ pub fn invalid(message: impl Into<String>, at: Option<Origin>) -> EvalError {
         message: message.into(),
         at,
         invalid: true,
+        budget: false,
+        repeat: false,
     }
 }
 
@@ -71,29 +97,43 @@ pub trait Resolve {
     ) -> Result<(Node, usize), EvalError>;
 }
 
-/// Local names in scope: `count`, `each`, `for` variables, `dynamic` iterators.
+/// Local names in scope: `count`, `each`, `for` variables, `dynamic` iterators. A scope
+/// shares its outer scopes (adding a binding copies no value).
 #[derive(Clone, Default)]
 pub struct Env {
-    bindings: Vec<(String, Node)>,
+    head: Option<Rc<Binding>>,
+}
+
+struct Binding {
+    name: String,
+    value: Node,
+    outer: Option<Rc<Binding>>,
 }
 
 impl Env {
     /// A new scope with one more binding.
     #[must_use]
     pub fn with(&self, name: &str, value: Node) -> Env {
-        let mut e = self.clone();
-        e.bindings.push((name.to_owned(), value));
-        e
+        Env {
+            head: Some(Rc::new(Binding {
+                name: name.to_owned(),
+                value,
+                outer: self.head.clone(),
+            })),
+        }
     }
 
     /// A binding.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Node> {
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        let mut at = self.head.as_deref();
+        while let Some(b) = at {
+            if b.name == name {
+                return Some(&b.value);
+            }
+            at = b.outer.as_deref();
+        }
+        None
     }
 }
 
@@ -101,6 +141,8 @@ impl Env {
 pub struct Evaluator<'a> {
     /// The module's references.
     pub resolve: &'a dyn Resolve,
+    /// The evaluation's budget.
+    pub budget: &'a Budget,
 }
 
 impl Evaluator<'_> {
@@ -111,8 +153,37 @@ impl Evaluator<'_> {
         })
     }
 
+    /// Account for a value an expression built: its size against the budget.
+    pub fn built(&self, node: Node) -> Eval {
+        match self.budget.value(&node) {
+            Ok(()) => Ok(node),
+            Err(e) => Err(over_budget(e, node.at.clone())),
+        }
+    }
+
+    /// Account for `n` bytes of work at `at`.
+    pub fn charge(&self, n: u64, at: Option<&Origin>) -> Result<(), EvalError> {
+        self.budget
+            .charge(n)
+            .map_err(|e| over_budget(e, at.cloned()))
+    }
+
     /// Evaluate an expression.
     pub fn eval(&self, expr: &Expression, env: &Env) -> Eval {
+        let v = self.eval_unmetered(expr, env)?;
+        // What builds a new value is measured; references are measured where they copy.
+        match expr {
+            Expression::Array(_)
+            | Expression::Object(_)
+            | Expression::StringTemplate(_)
+            | Expression::HeredocTemplate(_)
+            | Expression::FuncCall(_)
+            | Expression::ForExpr(_) => self.built(v),
+            _ => Ok(v),
+        }
+    }
+
+    fn eval_unmetered(&self, expr: &Expression, env: &Env) -> Eval {
         let at = self.origin(expr.span());
         match expr {
             Expression::Null(_) => Ok(Node::new(Val::Null, at)),
@@ -120,14 +191,20 @@ impl Evaluator<'_> {
             Expression::Number(n) => Ok(Node::new(Val::Num(n.value().as_f64().unwrap_or(0.0)), at)),
             Expression::String(s) => Ok(Node::new(Val::Str(s.value().clone()), at)),
             Expression::Array(a) => {
+                let mut size = Size::default();
                 let items = a
                     .iter()
-                    .map(|e| self.eval(e, env))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|e| {
+                        let v = self.eval(e, env)?;
+                        self.grows(&mut size, &v, at.as_ref())?;
+                        Ok(v)
+                    })
+                    .collect::<Result<Vec<_>, EvalError>>()?;
                 Ok(Node::new(Val::List(items), at))
             }
             Expression::Object(o) => {
                 let mut map = BTreeMap::new();
+                let mut size = Size::default();
                 for (key, value) in o {
                     let k = match key {
                         ObjectKey::Ident(i) => i.value().as_str().to_owned(),
@@ -151,6 +228,8 @@ impl Evaluator<'_> {
                         }
                     };
                     let v = self.eval(value.expr(), env)?;
+                    size.bytes += k.len() as u64;
+                    self.grows(&mut size, &v, at.as_ref())?;
                     map.insert(k, v);
                 }
                 Ok(Node::new(Val::Map(map), at))
@@ -210,9 +289,15 @@ impl Evaluator<'_> {
         at: Option<Origin>,
     ) -> Eval {
         if let Some(bound) = env.get(root) {
-            return self.traverse(bound.clone(), ops, env, at);
+            let node = self.built(bound.clone())?;
+            return self.traverse(node, ops, env, at);
         }
         let (node, used) = self.resolve.reference(root, ops, env, at.clone())?;
+        // A reference copies the value it names.
+        let node = match self.budget.value(&node) {
+            Ok(()) => node,
+            Err(e) => return Err(over_budget(e, at)),
+        };
         self.traverse(node, &ops[used..], env, at)
     }
 
@@ -338,7 +423,11 @@ impl Evaluator<'_> {
         let mut list = Vec::new();
         let mut map: BTreeMap<String, Node> = BTreeMap::new();
         let mut groups: BTreeMap<String, Vec<Node>> = BTreeMap::new();
+        // The result's size so far: refused as soon as it is over a per-value limit, before
+        // the next element is built.
+        let mut size = Size::default();
         for (k, v) in pairs {
+            self.charge(ELEMENT_BYTES, at.as_ref())?;
             let mut scope = env.with(value_var, v);
             if let Some(kv) = &key_var {
                 scope = scope.with(kv, k);
@@ -358,6 +447,7 @@ impl Evaluator<'_> {
                 }
             }
             let value = self.eval(&f.value_expr, &scope)?;
+            self.grows(&mut size, &value, at.as_ref())?;
             match &f.key_expr {
                 None => list.push(value),
                 Some(key_expr) => {
@@ -414,7 +504,9 @@ impl Evaluator<'_> {
     ) -> Result<Option<Arc<str>>, EvalError> {
         for element in t.iter() {
             match element {
-                Element::Literal(s) => out.push_str(s.value()),
+                Element::Literal(s) => {
+                    self.grow(out, s.value(), t)?;
+                }
                 Element::Interpolation(i) => {
                     let v = self.eval(&i.expr, env)?;
                     match &v.val {
@@ -422,12 +514,18 @@ impl Evaluator<'_> {
                         Val::Null => {
                             return Err(error("cannot interpolate null into a string", v.at));
                         }
-                        other => out.push_str(&as_string(other).ok_or_else(|| {
-                            error(
-                                format!("cannot interpolate a {} into a string", type_name(other)),
-                                v.at.clone(),
-                            )
-                        })?),
+                        other => {
+                            let s = as_string(other).ok_or_else(|| {
+                                error(
+                                    format!(
+                                        "cannot interpolate a {} into a string",
+                                        type_name(other)
+                                    ),
+                                    v.at.clone(),
+                                )
+                            })?;
+                            self.grow(out, &s, t)?;
+                        }
                     }
                 }
                 Element::Directive(d) => match d.as_ref() {
@@ -467,6 +565,7 @@ impl Evaluator<'_> {
                             }
                         };
                         for (k, v) in pairs {
+                            self.charge(ELEMENT_BYTES, self.origin(t.span()).as_ref())?;
                             let mut scope = env.with(fe.value_var.value().as_str(), v);
                             if let Some(kv) = &fe.key_var {
                                 scope = scope.with(kv.value().as_str(), k);
@@ -480,6 +579,39 @@ impl Evaluator<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// The size of a collection being built.
+#[derive(Default)]
+struct Size {
+    bytes: u64,
+    elements: u64,
+}
+
+impl Evaluator<'_> {
+    /// Add an element to a collection being built, refused as soon as the collection is over
+    /// a per-value limit (before the next element is built).
+    fn grows(&self, size: &mut Size, item: &Node, at: Option<&Origin>) -> Result<(), EvalError> {
+        let (b, n) = self
+            .budget
+            .measure(item)
+            .map_err(|e| over_budget(e, at.cloned()))?;
+        size.bytes += b;
+        size.elements += n;
+        self.budget
+            .check_size(size.bytes, size.elements)
+            .map_err(|e| over_budget(e, at.cloned()))
+    }
+
+    /// Append to a rendered template, refused when the string would be over a per-value limit.
+    fn grow(&self, out: &mut String, s: &str, t: &Template) -> Result<(), EvalError> {
+        let len = (out.len() + s.len()) as u64;
+        self.budget
+            .check_size(len + ELEMENT_BYTES, 1)
+            .map_err(|e| over_budget(e, self.origin(t.span())))?;
+        out.push_str(s);
+        Ok(())
     }
 }
 

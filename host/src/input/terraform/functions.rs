@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use hcl_edit::expr::FuncCall;
 
-use super::eval::{Env, Eval, Evaluator, equal, error, to_number};
+use super::eval::{Env, Eval, EvalError, Evaluator, equal, error, over_budget, to_number};
+use super::limits::{Budget, ELEMENT_BYTES};
 use super::value::{Node, Origin, Val, as_string, from_json, type_name};
 
 /// Call a function.
@@ -25,6 +26,8 @@ pub fn call(
             for arg in call.args.iter() {
                 match ev.eval(arg, env) {
                     Ok(v) => return Ok(v),
+                    // A budget is not an error of these values: `try` does not hide it.
+                    Err(e) if e.budget => return Err(e),
                     Err(e) => last = Some(e),
                 }
             }
@@ -41,6 +44,7 @@ pub fn call(
                     Val::Unknown(r) => Node::unknown(r, at),
                     _ => Node::new(Val::Bool(true), at),
                 },
+                Err(e) if e.budget => return Err(e),
                 Err(_) => Node::new(Val::Bool(false), at),
             });
         }
@@ -65,7 +69,7 @@ pub fn call(
             }
         }
     }
-    apply(name, args, at)
+    apply(name, args, at, ev.budget)
 }
 
 fn arity(
@@ -112,7 +116,7 @@ fn strings(node: &Node, what: &str) -> Result<Vec<String>, super::eval::EvalErro
 }
 
 #[allow(clippy::too_many_lines)] // one arm per function: a table, not logic
-fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
+fn apply(name: &str, args: Vec<Node>, at: Option<Origin>, budget: &Budget) -> Eval {
     let ok = |val: Val| Ok(Node::new(val, at.clone()));
     // Functions that only move values around pass unknown elements through; every other
     // function is unknown as soon as an argument is.
@@ -210,14 +214,7 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
             arity(name, &args, 1, &at)?;
             let mut items = list_of(&args[0], &format!("{name}()"))?;
             if name == "toset" {
-                let mut seen: Vec<Node> = Vec::new();
-                items.retain(|i| {
-                    let new = !seen.iter().any(|s| equal(&s.val, &i.val));
-                    if new {
-                        seen.push(i.clone());
-                    }
-                    new
-                });
+                items = distinct(items);
             }
             ok(Val::List(items))
         }
@@ -331,13 +328,7 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
         }
         "distinct" => {
             arity(name, &args, 1, &at)?;
-            let mut out: Vec<Node> = Vec::new();
-            for i in list_of(&args[0], "distinct()")? {
-                if !out.iter().any(|o| equal(&o.val, &i.val)) {
-                    out.push(i);
-                }
-            }
-            ok(Val::List(out))
+            ok(Val::List(distinct(list_of(&args[0], "distinct()")?)))
         }
         "compact" => {
             arity(name, &args, 1, &at)?;
@@ -399,12 +390,23 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
         "join" => {
             arity(name, &args, 2, &at)?;
             let sep = string_of(&args[0], "join()")?;
-            ok(Val::Str(strings(&args[1], "join()")?.join(&sep)))
+            let parts = strings(&args[1], "join()")?;
+            // Measured before it is built: a separator repeated between many parts.
+            let len = parts.iter().map(|p| p.len() as u64).sum::<u64>()
+                + (sep.len() as u64) * (parts.len().saturating_sub(1) as u64);
+            fits(budget, len, 1, &at)?;
+            ok(Val::Str(parts.join(&sep)))
         }
         "split" => {
             arity(name, &args, 2, &at)?;
             let sep = string_of(&args[0], "split()")?;
             let s = string_of(&args[1], "split()")?;
+            let parts = if sep.is_empty() {
+                s.chars().count() + 2
+            } else {
+                s.matches(sep.as_str()).count() + 1
+            };
+            fits(budget, s.len() as u64, parts as u64 + 1, &at)?;
             ok(Val::List(
                 s.split(sep.as_str())
                     .map(|p| Node::new(Val::Str(p.to_owned()), at.clone()))
@@ -469,6 +471,18 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
                     at,
                 ));
             }
+            // Measured before it is built: every match replaced by a long string.
+            let matches = if from.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(from.as_str()).count()
+            };
+            fits(
+                budget,
+                (s.len() as u64).saturating_add((matches as u64).saturating_mul(to.len() as u64)),
+                1,
+                &at,
+            )?;
             ok(Val::Str(s.replace(&from, &to)))
         }
         "substr" => {
@@ -532,25 +546,7 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
                 _ => first.floor(),
             }))
         }
-        "range" => {
-            let n: Vec<f64> = args.iter().filter_map(|a| to_number(&a.val)).collect();
-            let (start, end, step) = match n.as_slice() {
-                [e] => (0.0, *e, 1.0),
-                [s, e] => (*s, *e, 1.0),
-                [s, e, st] => (*s, *e, *st),
-                _ => return Err(error("range() takes 1 to 3 numbers", at)),
-            };
-            if step == 0.0 || ((end - start) / step) > 1024.0 {
-                return Err(error("range(): step 0 or more than 1024 elements", at));
-            }
-            let mut out = Vec::new();
-            let mut v = start;
-            while (step > 0.0 && v < end) || (step < 0.0 && v > end) {
-                out.push(Node::new(Val::Num(v), at.clone()));
-                v += step;
-            }
-            ok(Val::List(out))
-        }
+        "range" => range(&args, at, budget),
         "jsonencode" => {
             arity(name, &args, 1, &at)?;
             ok(Val::Str(args[0].to_json().to_string()))
@@ -563,21 +559,91 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>) -> Eval {
             Ok(from_json(&v, at))
         }
         "setunion" => {
-            let mut out: Vec<Node> = Vec::new();
+            let mut all = Vec::new();
             for a in &args {
-                for i in list_of(a, "setunion()")? {
-                    if !out.iter().any(|o| equal(&o.val, &i.val)) {
-                        out.push(i);
-                    }
-                }
+                all.extend(list_of(a, "setunion()")?);
             }
-            ok(Val::List(out))
+            ok(Val::List(distinct(all)))
         }
         other => Ok(Node::unknown(
             format!("{other}() is not evaluated by stiglint"),
             at,
         )),
     }
+}
+
+/// Refuse a result of `bytes` and `elements` over a per-value limit, before it is built.
+fn fits(budget: &Budget, bytes: u64, elements: u64, at: &Option<Origin>) -> Result<(), EvalError> {
+    budget
+        .check_size(
+            bytes.saturating_add(elements.saturating_mul(ELEMENT_BYTES)),
+            elements,
+        )
+        .map_err(|e| over_budget(e, at.clone()))
+}
+
+/// The distinct elements of a list, first occurrence kept (hashed by their JSON form: a list
+/// of 100,000 elements is not compared pairwise).
+fn distinct(items: Vec<Node>) -> Vec<Node> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|i| seen.insert(canonical(&i.val)))
+        .collect()
+}
+
+/// A value's identity for `distinct`: its JSON text, numbers by value (`1` and `1.0` are
+/// one number), strings apart from numbers (`"1"` is not `1`, as `==` says).
+fn canonical(v: &Val) -> String {
+    Node::new(v.clone(), None).to_json().to_string()
+}
+
+/// Terraform's `range`: start defaults to 0, step to 1 or -1 towards the limit; the sequence
+/// is refused on its 1025th number (Terraform's own limit), and when the step no longer moves
+/// the number (a float too large for it).
+fn range(args: &[Node], at: Option<Origin>, budget: &Budget) -> Eval {
+    let n: Vec<f64> = args
+        .iter()
+        .map(|a| to_number(&a.val))
+        .collect::<Option<_>>()
+        .ok_or_else(|| error("range() needs numbers", at.clone()))?;
+    let (start, limit, step) = match n.as_slice() {
+        [l] => (0.0, *l, if *l >= 0.0 { 1.0 } else { -1.0 }),
+        [s, l] => (*s, *l, if l >= s { 1.0 } else { -1.0 }),
+        [s, l, st] => (*s, *l, *st),
+        _ => return Err(error("range() takes 1 to 3 numbers", at)),
+    };
+    if !(start.is_finite() && limit.is_finite() && step.is_finite()) {
+        return Err(error("range() needs finite numbers", at));
+    }
+    if step == 0.0 {
+        return Err(error("range(): step must not be zero", at));
+    }
+    let max = budget.limits.range_elements;
+    let mut out = Vec::new();
+    let mut v = start;
+    while (step > 0.0 && v < limit) || (step < 0.0 && v > limit) {
+        if out.len() >= max {
+            return Err(over_budget(
+                super::limits::Exceeded::Value(format!(
+                    "evaluation budget exceeded: range() would make more than {max} numbers (limit: range elements, Terraform's own)"
+                )),
+                at,
+            ));
+        }
+        out.push(Node::new(Val::Num(v), at.clone()));
+        let next = v + step;
+        if next == v {
+            return Err(over_budget(
+                super::limits::Exceeded::Value(format!(
+                    "range(): a step of {step} does not change {v} (the numbers are too large for it; stiglint computes with 64-bit floats)"
+                )),
+                at,
+            ));
+        }
+        v = next;
+    }
+    Ok(Node::new(Val::List(out), at))
 }
 
 /// Terraform's `format` for the verbs configurations use (`%s`, `%d`, `%v`, `%q`, `%%`).
@@ -598,4 +664,81 @@ fn format(spec: &str, args: &[Node]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::terraform::limits::Limits;
+
+    fn nums(v: &[f64]) -> Vec<Node> {
+        v.iter().map(|n| Node::new(Val::Num(*n), None)).collect()
+    }
+
+    fn numbers(node: &Node) -> Vec<f64> {
+        match &node.val {
+            Val::List(items) => items
+                .iter()
+                .map(|i| match i.val {
+                    Val::Num(n) => n,
+                    _ => f64::NAN,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn range_follows_terraform_and_stops_at_its_limit() {
+        let budget = Budget::new(Limits::default());
+        let r = |args: &[f64]| range(&nums(args), None, &budget);
+        assert_eq!(numbers(&r(&[3.0]).expect("range")), vec![0.0, 1.0, 2.0]);
+        // The default step goes towards the limit.
+        assert_eq!(
+            numbers(&r(&[3.0, 0.0]).expect("range")),
+            vec![3.0, 2.0, 1.0]
+        );
+        assert_eq!(numbers(&r(&[0.0, 1.0, 0.25]).expect("range")).len(), 4);
+        assert_eq!(numbers(&r(&[0.0, 5.0, -1.0]).expect("range")).len(), 0);
+        assert_eq!(r(&[1024.0]).map(|n| numbers(&n).len()), Ok(1024));
+        let e = r(&[1025.0]).expect_err("1025 numbers");
+        assert!(
+            e.budget && e.message.contains("limit: range elements"),
+            "{e:?}"
+        );
+        let e = r(&[1e17, 1e17 + 1000.0]).expect_err("a step that does not advance");
+        assert!(e.budget && e.message.contains("does not change"), "{e:?}");
+        assert!(r(&[0.0, 1.0, 0.0]).is_err());
+        assert!(r(&[f64::INFINITY]).is_err());
+        let mixed = vec![
+            Node::new(Val::Num(1.0), None),
+            Node::new(Val::Bool(true), None),
+        ];
+        assert!(
+            range(&mixed, None, &budget).is_err(),
+            "not silently range(1)"
+        );
+    }
+
+    #[test]
+    fn distinct_keeps_first_occurrences_and_tells_strings_from_numbers() {
+        let s = |t: &str| Node::new(Val::Str(t.to_owned()), None);
+        let items = vec![
+            s("a"),
+            s("1"),
+            Node::new(Val::Num(1.0), None),
+            s("a"),
+            s("1"),
+        ];
+        let out = distinct(items);
+        assert_eq!(
+            out.iter().map(|n| n.val.clone()).collect::<Vec<_>>(),
+            vec![Val::Str("a".into()), Val::Str("1".into()), Val::Num(1.0)]
+        );
+        // 100,000 elements are not compared pairwise (this would take minutes).
+        let many: Vec<Node> = (0..100_000)
+            .map(|i| s(&format!("k{}", i % 50_000)))
+            .collect();
+        assert_eq!(distinct(many).len(), 50_000);
+    }
 }

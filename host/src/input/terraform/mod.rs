@@ -9,6 +9,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod limits;
 pub mod module;
 pub mod plan;
 pub mod user_data;
@@ -216,7 +217,9 @@ pub fn load_with(
                 .iter()
                 .filter_map(|p| var_files.get(p).copied().flatten())
                 .collect();
-            evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
+            on_large_stack(|| {
+                evaluate_root(loader, dir, members, inputs, &by_path, &files, &vars.values)
+            })
         })
         .collect();
     for (files, more) in results {
@@ -224,6 +227,33 @@ pub fn load_with(
         problems.extend(more);
     }
     (out, problems)
+}
+
+/// The stack a root module's evaluation runs on: the evaluator recurses once per nested
+/// reference, up to [`limits::Limits::reference_depth`] levels, which a debug build's frames
+/// fill in about 16 MiB (a release build's in far less). Only the pages used are memory.
+const EVAL_STACK: usize = 64 * 1024 * 1024;
+
+/// Run `f` on a thread with an [`EVAL_STACK`] stack (inline if no thread can be made).
+fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let job = std::sync::Mutex::new(Some(f));
+    let done = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("stiglint-terraform".to_owned())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(s, || {
+                job.lock().ok().and_then(|mut j| j.take()).map(|f| f())
+            })
+            .ok()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    match (done.flatten(), job.into_inner().ok().flatten()) {
+        (Some(v), _) => v,
+        (None, Some(f)) => f(),
+        // The thread took the job and ended without a value: it panicked, and the panic was
+        // resumed above.
+        (None, None) => unreachable!("the evaluation thread returned no value"),
+    }
 }
 
 /// The loaded input files of one root module, by input index, and its other problems.
@@ -242,8 +272,14 @@ fn evaluate_root(
     let Some(module) = loader.modules.get(dir) else {
         return (Vec::new(), Vec::new());
     };
-    let (values, problems) = root_inputs(loader, var_files, cli);
-    let inst = Instance::new(loader, module, String::new(), values);
+    let (values, mut problems) = root_inputs(loader, var_files, cli);
+    let inst = Instance::new(
+        loader,
+        module,
+        String::new(),
+        values,
+        limits::Limits::default(),
+    );
     let mut docs = Vec::new();
     inst.documents(None, &mut docs);
     let errors = std::mem::take(&mut *inst.errors.borrow_mut());
@@ -289,10 +325,20 @@ fn evaluate_root(
             e.error.at.as_ref().map(|o| o.span.start),
             e.error.message.clone(),
         );
-        if seen.insert(key)
-            && let Some(lf) = files.get_mut(&file)
+        if !seen.insert(key) {
+            continue;
+        }
+        // An error in a file that is not one of this root's inputs (a followed module's file,
+        // a tfvars file) belongs to the input whose module call led there, else to the scan.
+        let problem = eval_problem(loader, &e.error, file);
+        match [Some(file), e.owner, Some(e.file)]
+            .into_iter()
+            .flatten()
+            .find(|f| files.contains_key(f))
+            .and_then(|f| files.get_mut(&f))
         {
-            lf.problems.push(eval_problem(loader, &e.error, file));
+            Some(lf) => lf.problems.push(problem),
+            None => problems.push(problem),
         }
     }
     for (name, r) in &module.duplicates {
@@ -414,6 +460,19 @@ fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
 
 /// A file parsed once: its tree, or the syntax error with its position.
 fn tf_file(source: Arc<SourceFile>) -> TfFile {
+    // Objects the parser would take minutes over are refused before it sees them.
+    if let Some((line, _, message)) = limits::object_cost(&source.text, &limits::Limits::default())
+    {
+        let at = source.position(u32::try_from(line).unwrap_or(u32::MAX), 0);
+        let error = Problem::new(ProblemKind::Parse, message)
+            .in_file(&*source.name)
+            .at(Range::new(at, at));
+        return TfFile {
+            source,
+            body: None,
+            error: Some(error),
+        };
+    }
     match hcl_edit::parser::parse_body(&source.text) {
         Ok(body) => TfFile {
             source,
@@ -604,11 +663,15 @@ fn root_inputs(
 ) -> (BTreeMap<String, Node>, Vec<Problem>) {
     let mut values = BTreeMap::new();
     let mut problems = Vec::new();
+    let budget = limits::Budget::new(limits::Limits::default());
     for &file in var_files {
         let tf = &loader.files[file as usize];
         let Some(body) = &tf.body else { continue };
         let c = Constants { file };
-        let ev = Evaluator { resolve: &c };
+        let ev = Evaluator {
+            resolve: &c,
+            budget: &budget,
+        };
         for a in body.attributes() {
             match ev.eval(&a.value, &Env::default()) {
                 Ok(mut v) => {
@@ -628,9 +691,12 @@ fn root_inputs(
         let node = match hcl_edit::parser::parse_expr(raw) {
             Ok(expr) if !matches!(expr, hcl_edit::expr::Expression::Variable(_)) => {
                 let c = Constants { file: u32::MAX };
-                Evaluator { resolve: &c }
-                    .eval(&expr, &Env::default())
-                    .map_or_else(|_| Node::new(Val::Str(raw.clone()), None), strip_origin)
+                Evaluator {
+                    resolve: &c,
+                    budget: &budget,
+                }
+                .eval(&expr, &Env::default())
+                .map_or_else(|_| Node::new(Val::Str(raw.clone()), None), strip_origin)
             }
             _ => Node::new(Val::Str(raw.clone()), None),
         };

@@ -12,12 +12,10 @@ use hcl_edit::Span;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, invalid};
+use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, invalid, over_budget};
+use super::limits::{Budget, Exceeded, Limits};
 use super::value::{Node, Origin, Val};
 use crate::source::SourceFile;
-
-/// Local module calls are followed this deep.
-const MAX_DEPTH: usize = 8;
 
 /// One parsed `.tf` (or `.tfvars`) file.
 pub struct TfFile {
@@ -154,11 +152,28 @@ impl Loader {
     #[must_use]
     pub fn local_source(&self, from: &Path, block: &Block) -> Option<PathBuf> {
         let source = literal_string(block.body.get_attribute("source")?.value.clone())?;
-        if source.starts_with("./") || source.starts_with("../") {
-            Some(normalize(&from.join(source)))
-        } else {
-            None
-        }
+        local_path(from, &source)
+    }
+}
+
+/// The directory a module source names, when it is a path on this machine: as Terraform
+/// resolves a local source, lexically (`..` removes the previous name, without following
+/// links), relative to the calling module's directory, with `\` read as `/`. Terraform's
+/// local sources start with `./` or `../` (or `.\`, `..\`); an absolute path is copied from
+/// the same directory by `terraform init`, so it is followed too. Anything else (registry,
+/// git, URLs) is not a local path.
+#[must_use]
+pub fn local_path(from: &Path, source: &str) -> Option<PathBuf> {
+    let relative = ["./", "../", ".\\", "..\\"]
+        .iter()
+        .any(|p| source.starts_with(p));
+    if relative {
+        let source = source.replace('\\', "/");
+        Some(normalize(&from.join(source)))
+    } else if Path::new(source).is_absolute() {
+        Some(normalize(Path::new(source)))
+    } else {
+        None
     }
 }
 
@@ -169,22 +184,29 @@ fn literal_string(e: Expression) -> Option<String> {
     }
 }
 
-/// `a/b/../c` → `a/c`, without touching the file system.
+/// `a/b/../c` → `a/c`, without touching the file system (as Go's `path.Clean`, which
+/// Terraform uses): `..` removes the name before it; leading `..`s of a relative path stay
+/// (`../../m`), and `/..` is `/`. The current directory is the empty path.
 #[must_use]
 pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
     for c in p.components() {
         match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
                 }
-            }
-            other => out.push(other),
+                // Above the root is the root.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                // Leading `..`s of a relative path are kept.
+                Some(Component::ParentDir | Component::CurDir) | None => parts.push(c),
+            },
+            other => parts.push(other),
         }
     }
-    out
+    parts.iter().collect()
 }
 
 /// A document a module instance produced.
@@ -214,6 +236,9 @@ pub struct TfError {
     pub error: EvalError,
     /// The file of the block being evaluated when no origin is known.
     pub file: u32,
+    /// The root module's file whose module call led here (`None` in the root module): an
+    /// error in a followed module's file is that file's call's error too.
+    pub owner: Option<u32>,
 }
 
 /// A module with its input values.
@@ -227,10 +252,20 @@ pub struct Instance<'l> {
     locals: RefCell<HashMap<String, Eval>>,
     busy: RefCell<HashSet<String>>,
     children: RefCell<HashMap<String, Option<Rc<Instance<'l>>>>>,
+    /// Configured attributes of this module's resources and data sources, and its outputs,
+    /// once evaluated (each is evaluated once, as Terraform does: a chain of references that
+    /// each name the previous one twice is not evaluated 2^n times).
+    evaluated: RefCell<HashMap<String, Eval>>,
     /// Errors met while evaluating (deduplicated by the caller).
     pub errors: Rc<RefCell<Vec<TfError>>>,
     /// Module directories on the way here (cycle guard); the first is the root's.
     path: Vec<PathBuf>,
+    /// The evaluation budget of the root module, shared by its module instances.
+    budget: Rc<Budget>,
+    /// The root module's file holding the module call that led here.
+    owner: Option<u32>,
+    /// The block being evaluated (`resource aws_s3_bucket.b`), for budget errors.
+    current: RefCell<Option<String>>,
 }
 
 /// The resolver for expressions of one file of an instance.
@@ -247,6 +282,7 @@ impl<'l> Instance<'l> {
         module: &'l ModuleSrc,
         prefix: String,
         inputs: BTreeMap<String, Node>,
+        limits: Limits,
     ) -> Self {
         Self {
             loader,
@@ -257,14 +293,57 @@ impl<'l> Instance<'l> {
             locals: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            evaluated: RefCell::new(HashMap::new()),
             errors: Rc::new(RefCell::new(Vec::new())),
             path: vec![module.dir.clone()],
+            budget: Rc::new(Budget::new(limits)),
+            owner: None,
+            current: RefCell::new(None),
         }
     }
 
     fn eval_in(&self, file: u32, expr: &Expression, env: &Env) -> Eval {
         let scope = FileScope { inst: self, file };
-        Evaluator { resolve: &scope }.eval(expr, env)
+        Evaluator {
+            resolve: &scope,
+            budget: &self.budget,
+        }
+        .eval(expr, env)
+    }
+
+    /// [`Self::eval_in`] for the value a reference names (a local, an attribute, an output):
+    /// one level deeper, refused past the reference depth.
+    fn eval_nested(&self, file: u32, expr: &Expression, env: &Env) -> Eval {
+        let at = expr.span().map(|span| Origin { file, span });
+        self.budget.enter().map_err(|e| over_budget(e, at))?;
+        let v = self.eval_in(file, expr, env);
+        self.budget.leave();
+        v
+    }
+
+    /// Record an error (deduplicated by the caller).
+    fn record(&self, error: EvalError, file: u32) {
+        self.errors.borrow_mut().push(TfError {
+            error,
+            file,
+            owner: self.owner,
+        });
+    }
+
+    /// Record a budget exceeded at `at`, naming the block being evaluated.
+    fn over_budget(&self, message: String, at: Option<Origin>, file: u32) {
+        let e = over_budget(Exceeded::Value(message), at);
+        self.record(self.in_block(e), file);
+    }
+
+    /// A budget error's message names the block being evaluated.
+    fn in_block(&self, mut e: EvalError) -> EvalError {
+        if e.budget
+            && let Some(block) = self.current.borrow().as_deref()
+        {
+            e.message = format!("{} (while evaluating {block})", e.message);
+        }
+        e
     }
 
     /// Evaluate, turning an error into an unknown (and recording it).
@@ -276,8 +355,9 @@ impl<'l> Instance<'l> {
                 // (a module's defaults that `terraform plan` would refuse) is only unknown.
                 let reason = format!("cannot be evaluated: {}", e.message);
                 let at = e.at.clone();
-                if e.invalid {
-                    self.errors.borrow_mut().push(TfError { error: e, file });
+                // A budget exceeded is reported (once, when the evaluated bytes are spent).
+                if e.invalid || (e.budget && !e.repeat) {
+                    self.record(self.in_block(e), file);
                 }
                 Node::unknown(reason, at)
             }
@@ -434,7 +514,7 @@ impl<'l> Instance<'l> {
             return Err(invalid(format!("local.{name} refers to itself"), at));
         }
         let result = match self.loader.attr(r) {
-            Some(a) => self.eval_in(r.file, &a.value, &Env::default()),
+            Some(a) => self.eval_nested(r.file, &a.value, &Env::default()),
             None => Ok(Node::unknown("local value not found", at)),
         };
         self.busy.borrow_mut().remove(&format!("local.{name}"));
@@ -502,16 +582,19 @@ impl<'l> Instance<'l> {
         used += 1;
         let key = format!("{address}.{attr}");
         let env = repeated_env();
-        let value = match block.and_then(|b| b.body.get_attribute(attr)) {
-            Some(a) => {
+        let done = self.evaluated.borrow().get(&key).cloned();
+        let value = match (block.and_then(|b| b.body.get_attribute(attr)), done) {
+            (Some(_), Some(done)) => done?,
+            (Some(a), None) => {
                 if !self.busy.borrow_mut().insert(key.clone()) {
                     return Err(invalid(format!("{key} refers to itself"), at));
                 }
-                let v = self.eval_in(r.file, &a.value, &env);
+                let v = self.eval_nested(r.file, &a.value, &env);
                 self.busy.borrow_mut().remove(&key);
+                self.evaluated.borrow_mut().insert(key, v.clone());
                 v?
             }
-            None => {
+            (None, _) => {
                 let what = if kind == "data" {
                     "is read when Terraform plans"
                 } else {
@@ -553,10 +636,73 @@ impl<'l> Instance<'l> {
         env: &Env,
     ) -> Option<Instance<'l>> {
         let dir = self.loader.local_source(&self.module.dir, block)?;
-        if self.depth >= MAX_DEPTH || self.path.contains(&dir) {
+        let source_at = block
+            .body
+            .get_attribute("source")
+            .and_then(|a| a.span())
+            .map(|span| Origin { file: r.file, span });
+        let shown = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &dir
+        };
+        let module = self
+            .loader
+            .modules
+            .get(&dir)
+            .filter(|m| !m.files.is_empty());
+        let Some(module) = module else {
+            let why = if !dir.exists() {
+                "does not exist"
+            } else if !dir.is_dir() {
+                "is not a directory"
+            } else {
+                "holds no .tf files"
+            };
+            self.record(
+                invalid(
+                    format!(
+                        "the local module {} {why}: module \"{}\" is not followed",
+                        shown.display(),
+                        block.labels.first().map_or("", |l| l.as_str())
+                    ),
+                    source_at,
+                ),
+                r.file,
+            );
+            return None;
+        };
+        if self.path.contains(&dir) {
+            self.record(
+                invalid(
+                    format!(
+                        "module call cycle: {} is already being evaluated on the way here; not followed",
+                        shown.display()
+                    ),
+                    source_at,
+                ),
+                r.file,
+            );
             return None;
         }
-        let module = self.loader.modules.get(&dir)?;
+        let header = header(block, r.file);
+        if self.depth >= self.budget.limits.module_depth {
+            self.over_budget(
+                format!(
+                    "evaluation budget exceeded: module calls nested more than {} deep (limit: module depth); not followed",
+                    self.budget.limits.module_depth
+                ),
+                header,
+                r.file,
+            );
+            return None;
+        }
+        if let Err(message) = self.budget.module_instance() {
+            if let Some(message) = message {
+                self.over_budget(message, header, r.file);
+            }
+            return None;
+        }
         let mut inputs = BTreeMap::new();
         for a in block.body.attributes() {
             let key = a.key.value().as_str();
@@ -583,8 +729,12 @@ impl<'l> Instance<'l> {
             locals: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            evaluated: RefCell::new(HashMap::new()),
             errors: Rc::clone(&self.errors),
             path,
+            budget: Rc::clone(&self.budget),
+            owner: self.owner.or(Some(r.file)),
+            current: RefCell::new(None),
         })
     }
 
@@ -637,6 +787,10 @@ impl<'l> Instance<'l> {
                 at,
             ));
         };
+        let key = format!("output.{output}");
+        if let Some(done) = child.evaluated.borrow().get(&key) {
+            return Ok((done.clone()?, used));
+        }
         let value = match child
             .loader
             .block(*decl)
@@ -645,6 +799,7 @@ impl<'l> Instance<'l> {
             Some(a) => child.eval_or_unknown(decl.file, &a.value, &Env::default()),
             None => Node::unknown(format!("module.{name}.{output} has no value"), at),
         };
+        child.evaluated.borrow_mut().insert(key, Ok(value.clone()));
         Ok((value, used))
     }
 
@@ -663,11 +818,24 @@ impl<'l> Instance<'l> {
             };
             let via = owner.map(|(_, call)| call);
             let owner_file = owner.map_or(r.file, |(f, _)| f);
-            for (suffix, env, skipped) in self.instances(r.file, block) {
+            *self.current.borrow_mut() = Some(format!("{kind} {}", labels.join(".")));
+            for (suffix, env, mut skipped) in self.instances(r.file, block) {
                 let address = format!("{base}{suffix}");
-                let value = skipped
+                let mut value = skipped
                     .is_none()
                     .then(|| self.block_value(r.file, block, &env));
+                // The document as a whole is one value: within the per-value limits.
+                if let Some(v) = &value
+                    && let Err(Exceeded::Value(message)) = self.budget.measure(v)
+                {
+                    self.over_budget(
+                        format!("{message}: the block's evaluated arguments"),
+                        header(block, r.file),
+                        r.file,
+                    );
+                    value = None;
+                    skipped = Some("not judged: its evaluated arguments are over the evaluation budget (see the error)".to_owned());
+                }
                 out.push(TfDoc {
                     owner: owner_file,
                     via,
@@ -685,6 +853,7 @@ impl<'l> Instance<'l> {
                     }
                 }
             }
+            *self.current.borrow_mut() = None;
         }
     }
 
@@ -727,6 +896,18 @@ impl<'l> Instance<'l> {
                     .collect(),
                 _ => return vec![(String::new(), repeated_env(), None)],
             };
+            let max = self.budget.limits.block_instances;
+            if pairs.len() > max {
+                self.over_budget(
+                    format!(
+                        "evaluation budget exceeded: for_each makes {} instances, more than {max} (limit: instances per block); the block is judged once with each.key and each.value unknown",
+                        pairs.len()
+                    ),
+                    each.span().map(|span| Origin { file, span }),
+                    file,
+                );
+                return vec![(String::new(), repeated_env(), None)];
+            }
             if pairs.is_empty() {
                 return vec![(
                     String::new(),
@@ -820,6 +1001,15 @@ impl<'l> Instance<'l> {
         };
         let coll = self.eval_or_unknown(file, &each.value, env);
         let pairs = match super::eval::elements(coll.val) {
+            Ok(pairs) if pairs.len() > self.budget.limits.block_instances => {
+                let message = format!(
+                    "evaluation budget exceeded: dynamic \"{name}\" makes {} blocks, more than {} (limit: instances per block)",
+                    pairs.len(),
+                    self.budget.limits.block_instances
+                );
+                self.over_budget(message.clone(), at.clone(), file);
+                return Err(Node::unknown(message, at));
+            }
             Ok(pairs) => pairs,
             Err(Val::Unknown(r)) => return Err(Node::unknown(r, at)),
             Err(Val::Null) => Vec::new(),
@@ -954,11 +1144,16 @@ impl Resolve for FileScope<'_, '_> {
             }
             "path" => {
                 let what = attr(0).unwrap_or("");
-                let dir = inst.module.dir.display().to_string();
-                let root = inst
-                    .path
-                    .first()
-                    .map_or_else(|| dir.clone(), |p| p.display().to_string());
+                // Terraform's `.` for the current directory.
+                let shown = |p: &Path| {
+                    if p.as_os_str().is_empty() {
+                        ".".to_owned()
+                    } else {
+                        p.display().to_string()
+                    }
+                };
+                let dir = shown(&inst.module.dir);
+                let root = inst.path.first().map_or_else(|| dir.clone(), |p| shown(p));
                 let v = match what {
                     "module" => dir,
                     // Terraform runs in the root module's directory.
@@ -986,5 +1181,54 @@ impl Resolve for FileScope<'_, '_> {
                 Ok((v, used + 1))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_is_lexical_and_keeps_leading_parents() {
+        let n = |p: &str| normalize(Path::new(p));
+        // The bug: `..` popped the `..` it had just pushed.
+        assert_eq!(n("../../modules/eks"), PathBuf::from("../../modules/eks"));
+        assert_eq!(n("./../../a/./b/../c"), PathBuf::from("../../a/c"));
+        assert_eq!(
+            n("infra/live/prod/../../modules/eks"),
+            PathBuf::from("infra/modules/eks")
+        );
+        assert_eq!(n("a/.."), PathBuf::new());
+        assert_eq!(n("a/../.."), PathBuf::from(".."));
+        assert_eq!(n("/a/../../b"), PathBuf::from("/b"));
+        assert_eq!(n("/.."), PathBuf::from("/"));
+    }
+
+    #[test]
+    fn local_module_sources_resolve_as_terraform_resolves_them() {
+        let from = Path::new("");
+        let l = |from: &Path, s: &str| local_path(from, s);
+        assert_eq!(
+            l(from, "../../modules/eks"),
+            Some(PathBuf::from("../../modules/eks"))
+        );
+        assert_eq!(
+            l(Path::new("infra/live/prod"), "../../modules/eks"),
+            Some(PathBuf::from("infra/modules/eks"))
+        );
+        assert_eq!(l(from, "./m"), Some(PathBuf::from("m")));
+        assert_eq!(l(Path::new("x"), "./"), Some(PathBuf::from("x")));
+        assert_eq!(
+            l(Path::new("a/b"), "..\\c\\d"),
+            Some(PathBuf::from("a/c/d"))
+        );
+        assert_eq!(
+            l(Path::new("a"), "/opt/m/../n"),
+            Some(PathBuf::from("/opt/n"))
+        );
+        // Registry, git and URL sources are not paths here.
+        assert_eq!(l(from, "terraform-aws-modules/eks/aws"), None);
+        assert_eq!(l(from, "git::https://example.com/m.git"), None);
+        assert_eq!(l(from, "modules/eks"), None);
     }
 }
