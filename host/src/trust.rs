@@ -275,6 +275,13 @@ pub fn read_entry(path: &Path, max: u64) -> Option<Vec<u8>> {
 
 /// Write a cache entry atomically (a unique temporary file, synced, renamed into place).
 pub fn write_entry(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_entry_with(dir, path, bytes, true)
+}
+
+/// [`write_entry`], syncing the data to disk first or not: an entry lost or torn by a crash is
+/// a miss (its MAC does not verify), so a cache of many small entries need not pay a sync for
+/// each.
+pub fn write_entry_with(dir: &Path, path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".tmp-{}-{n}", std::process::id()));
@@ -285,7 +292,9 @@ pub fn write_entry(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()>
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

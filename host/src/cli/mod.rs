@@ -35,6 +35,10 @@ pub(crate) struct CommonArgs {
     /// precompiled-plugin cache and the per-file result cache are both bypassed).
     #[arg(long, global = true)]
     pub(crate) no_cache: bool,
+    /// Judge every file afresh (the per-file result cache is bypassed; the precompiled-plugin
+    /// cache is still used).
+    #[arg(long, global = true)]
+    pub(crate) no_result_cache: bool,
     /// Wall-clock budget of one plugin call, in milliseconds.
     #[arg(long, value_name = "MS", global = true)]
     pub(crate) plugin_timeout_ms: Option<u64>,
@@ -108,6 +112,7 @@ pub(crate) fn session_options(common: &CommonArgs, config: Config) -> SessionOpt
         config,
         extra_plugins: common.plugins.clone(),
         no_cache: common.no_cache,
+        no_result_cache: common.no_result_cache,
         no_builtin: common.no_builtin_plugins,
         limits,
         today: stiglint::dates::today_utc(),

@@ -276,7 +276,7 @@ impl ResultCache {
                 };
                 if std::fs::create_dir_all(parent).is_ok() {
                     let sealed = d.key.seal(key, &payload);
-                    if trust::write_entry(parent, &path, &sealed).is_ok() {
+                    if trust::write_entry_with(parent, &path, &sealed, false).is_ok() {
                         d.wrote.store(true, Ordering::Relaxed);
                     }
                 }

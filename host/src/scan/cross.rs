@@ -16,8 +16,8 @@ use crate::runtime::{ControlMeta, Scope};
 use crate::source::SourceFile;
 
 use super::judge::{FileOutcome, PluginPlan, absorb};
-use super::locate::{DocIndex, LocationKey, MapResolver, resolve_ahead};
-use super::{Finding, Location, MAX_HARD_FAILURES, Note, ScanSpec};
+use super::locate::{Declared, DocIndex, MapResolver, resolve_ahead};
+use super::{Finding, MAX_HARD_FAILURES, Note, ScanSpec};
 
 /// One `finish` call: a plan, a control, a group, and the group's facts in scan order.
 struct Job {
@@ -46,7 +46,7 @@ pub fn run(
     let mut docs = DocIndex {
         docs: HashMap::default(),
     };
-    let mut located: HashMap<LocationKey, (Location, bool)> = HashMap::default();
+    let mut located = Declared::default();
     let plan_of: HashMap<&str, usize> = plans
         .iter()
         .enumerate()
@@ -155,7 +155,8 @@ pub fn run(
         }
         for l in &outcome.located {
             located.insert(
-                (base + l.document, l.pointer.clone()),
+                base + l.document,
+                l.pointer.clone(),
                 (l.location.clone(), l.exact),
             );
         }

@@ -161,6 +161,31 @@ impl Resolver for FileResolver<'_> {
 /// A pointer of a document (its scan-wide ID).
 pub type LocationKey = (u32, String);
 
+/// The locations facts declared, by document: a document's few pointers are looked up without
+/// allocating a key (a cross-document answer names hundreds of thousands of them).
+#[derive(Default)]
+pub struct Declared(HashMap<u32, Vec<(String, (Location, bool))>>);
+
+impl Declared {
+    /// Keep a location.
+    pub fn insert(&mut self, id: u32, pointer: String, at: (Location, bool)) {
+        let places = self.0.entry(id).or_default();
+        if !places.iter().any(|(p, _)| *p == pointer) {
+            places.push((pointer, at));
+        }
+    }
+
+    /// A location, if declared.
+    #[must_use]
+    pub fn get(&self, id: u32, pointer: &str) -> Option<&(Location, bool)> {
+        self.0
+            .get(&id)?
+            .iter()
+            .find(|(p, _)| p == pointer)
+            .map(|(_, at)| at)
+    }
+}
+
 /// Where each scan-wide document ID comes from: its file and ordinal.
 pub struct DocIndex<'a> {
     /// The documents facts name, by scan-wide ID.
@@ -173,7 +198,7 @@ pub struct MapResolver<'a> {
     /// The documents.
     pub docs: &'a DocIndex<'a>,
     /// Locations facts declared.
-    pub located: &'a HashMap<LocationKey, (Location, bool)>,
+    pub located: &'a Declared,
     /// Locations found by parsing again.
     pub extra: HashMap<LocationKey, (Location, bool)>,
 }
@@ -187,8 +212,10 @@ impl Resolver for MapResolver<'_> {
     }
 
     fn locate(&self, id: u32, pointer: &str) -> Option<(Location, bool)> {
-        let key = (id, pointer.to_owned());
-        if let Some(found) = self.located.get(&key).or_else(|| self.extra.get(&key)) {
+        if let Some(found) = self.located.get(id, pointer) {
+            return Some(found.clone());
+        }
+        if let Some(found) = self.extra.get(&(id, pointer.to_owned())) {
             return Some(found.clone());
         }
         let (_, _, doc) = self.docs.docs.get(&id)?;
@@ -217,7 +244,7 @@ impl Resolver for MapResolver<'_> {
 pub fn resolve_ahead(
     out: &wit::CheckOutput,
     docs: &DocIndex<'_>,
-    located: &HashMap<LocationKey, (Location, bool)>,
+    located: &Declared,
     sources: &[Option<Arc<SourceFile>>],
     alias_limit: usize,
 ) -> HashMap<LocationKey, (Location, bool)> {
@@ -235,7 +262,7 @@ pub fn resolve_ahead(
         );
     let mut by_file: BTreeMap<usize, Vec<(u32, u32, &str)>> = BTreeMap::new();
     for (id, pointer) in wanted {
-        if located.contains_key(&(id, pointer.to_owned())) {
+        if located.get(id, pointer).is_some() {
             continue;
         }
         if let Some((file, ordinal, d)) = docs.docs.get(&id)

@@ -305,6 +305,15 @@ impl FindingBuilder<'_> {
         self
     }
 
+    /// Count related places that are not attached (a finding says "and N more"): cheaper than
+    /// attaching places the host would drop anyway.
+    pub fn more_related(&mut self, n: u32) -> &mut Self {
+        if let Some(f) = self.finding.as_deref_mut() {
+            f.related_total += n;
+        }
+        self
+    }
+
     /// Attach a fix.
     pub fn fix(&mut self, fix: Fix) -> &mut Self {
         if let Some(f) = self.finding.as_deref_mut() {

@@ -4,8 +4,8 @@
 //! and `docker.io/library/nginx` are one repository) must be deployed in one version only. The
 //! version is the digest when the reference has one, else the tag, else `latest`. When a
 //! repository has two versions or more, every image field of it is a finding, with the image
-//! fields of its other versions as related places (ten at most; the message names ten versions
-//! at most). The judgement runs one repository at a time. Containers, init containers and ephemeral
+//! fields of its other versions as related places (the first uses of three other versions, the
+//! rest counted; the message names ten versions at most). The judgement runs one repository at a time. Containers, init containers and ephemeral
 //! containers of every pod-bearing object count.
 //!
 //! **Why.** Two versions of one image usually mean an update that did not reach every
@@ -43,6 +43,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use stiglint_sdk::k8s::ImageRef;
 use stiglint_sdk::prelude::*;
+
+/// Related places a finding names (the first uses of this many other versions).
+const RELATED: usize = 3;
 
 /// See the module documentation.
 #[derive(Default)]
@@ -100,17 +103,31 @@ impl Control for Rule {
                 "Image {repo} is deployed in {} versions ({list}): keep one",
                 versions.len()
             );
-            // Where each version is first used: the related places of every finding (one per
-            // other version, so a repository used thousands of times stays linear).
+            // Where each version is first used: the related places of every finding — the
+            // first uses of up to RELATED other versions, the rest counted — so a finding's
+            // size does not grow with the input (a repository used 100,000 times in 50
+            // versions stays linear, and each answer small).
             let mut first: BTreeMap<&str, (u32, &str)> = BTreeMap::new();
             for (d, p, v) in uses {
                 first.entry(v.as_str()).or_insert((*d, p.as_str()));
             }
+            let shown: Vec<(&str, u32, &str, String)> = first
+                .iter()
+                .take(RELATED + 1)
+                .map(|(v, (d, p))| (*v, *d, *p, format!("{repo} in version {v}")))
+                .collect();
+            let others = (first.len() - 1) as u32;
             for (document, pointer, version) in uses {
                 let mut finding = out.finding_in(*document, pointer, msg.clone());
-                for (v, (d, p)) in first.iter().filter(|(v, _)| **v != version.as_str()) {
-                    finding.related(*d, *p, format!("{repo} in version {v}"));
+                let mut attached = 0;
+                for (_, d, p, m) in shown.iter().filter(|(v, ..)| *v != version.as_str()) {
+                    if attached == RELATED {
+                        break;
+                    }
+                    finding.related(*d, *p, m.clone());
+                    attached += 1;
                 }
+                finding.more_related(others - attached as u32);
             }
         }
     }
