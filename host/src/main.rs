@@ -1,6 +1,6 @@
 //! The `stiglint` command line.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -164,6 +164,10 @@ struct CommonArgs {
     /// Memory cap of one plugin instance, in MiB.
     #[arg(long, value_name = "MIB", global = true)]
     plugin_memory_mb: Option<usize>,
+    /// Largest input file (and standard input) read, in bytes or with a unit (`64M`, `1G`);
+    /// default 64 MiB. A larger file is an error.
+    #[arg(long, value_name = "SIZE", global = true, value_parser = stiglint::config::parse_size)]
+    max_file_size: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -385,6 +389,7 @@ fn session_options(common: &CommonArgs, config: Config) -> SessionOptions {
         no_cache: common.no_cache,
         no_builtin: common.no_builtin_plugins,
         limits,
+        max_file_size: common.max_file_size,
         today: stiglint::dates::today_utc(),
         ..SessionOptions::default()
     }
@@ -497,15 +502,8 @@ fn check(args: CheckArgs) -> Result<u8> {
         args.paths.clone()
     };
     paths.extend(args.trivy_reports.iter().cloned());
-    let stdin = if paths.iter().any(|p| p.as_os_str() == "-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-        Some(Arc::<str>::from(text))
-    } else {
-        None
-    };
+    // Standard input is read by the scan, with the input size cap.
+    let stdin: Option<Arc<str>> = None;
     // Helm charts and kustomizations rendered by the real tools, scanned as files of their own.
     let mut chart_dir_default: Option<PathBuf> = None;
     let mut overlay = stiglint::input::Overlay::new();
@@ -775,15 +773,8 @@ fn waivers(args: &WaiversArgs) -> Result<u8> {
     } else {
         args.paths.clone()
     };
-    let stdin = if paths.iter().any(|p| p.as_os_str() == "-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-        Some(Arc::<str>::from(text))
-    } else {
-        None
-    };
+    // Standard input is read by the scan, with the input size cap.
+    let stdin: Option<Arc<str>> = None;
     let result = session.scan(&paths, stdin.as_ref());
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match args.format {

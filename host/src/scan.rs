@@ -51,6 +51,24 @@ pub struct FileReport {
     /// Documents not checked, with reasons.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_documents: Vec<SkippedDoc>,
+    /// Skipped by the input policy (a link leaving the repository, a file under `/proc`):
+    /// `--strict` fails on it as `--fail-on-skip` does.
+    #[serde(skip)]
+    pub refused: bool,
+}
+
+impl FileReport {
+    /// A path the input policy skipped.
+    #[must_use]
+    pub fn refused(name: String, reason: String) -> Self {
+        Self {
+            name,
+            status: FileStatus::Skipped { reason },
+            documents: 0,
+            skipped_documents: Vec::new(),
+            refused: true,
+        }
+    }
 }
 
 /// A place in a file.
@@ -245,6 +263,10 @@ pub struct ScanSpec<'a> {
     pub plan_sources: Option<&'a std::path::Path>,
     /// Texts that replace files on disk (an editor's buffers).
     pub overlay: Option<&'a input::Overlay>,
+    /// The input policy (links, non-regular files, size cap).
+    pub policy: &'a input::fs::Policy,
+    /// Paths the input policy skipped while finding the inputs: (name, reason).
+    pub skipped: &'a [(String, String)],
     /// Told the number of inputs, then once per input done (a progress bar).
     pub progress: Option<&'a (dyn Progress + Sync)>,
 }
@@ -541,8 +563,8 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         p.start(inputs.len());
     }
     // Terraform is evaluated a module (directory) at a time before the per-file phase.
-    let (mut terraform, tf_problems) =
-        input::terraform::load_with(inputs, spec.terraform, spec.overlay);
+    let (mut terraform, tf_problems, tf_skipped) =
+        input::terraform::load_in(inputs, spec.terraform, spec.overlay, spec.policy);
     let preloaded: Vec<Option<LoadedFile>> =
         (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
     let outcomes: Vec<FileOutcome> = inputs
@@ -593,6 +615,13 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
                 .or_default() += 1;
         }
         located.extend(outcome.located);
+    }
+    // What the input policy skipped is listed with its reason, once.
+    for (name, reason) in spec.skipped.iter().cloned().chain(tf_skipped) {
+        if result.files.iter().all(|f| f.name != name) {
+            result.files.push(FileReport::refused(name, reason));
+            result.sources.push(None);
+        }
     }
 
     // `finish` runs once per scan-scope control, each on its own instance, in parallel: a
@@ -762,6 +791,7 @@ fn scan_file(
             status: FileStatus::Scanned,
             documents: 0,
             skipped_documents: Vec::new(),
+            refused: false,
         },
         source: None,
         findings: Vec::new(),
@@ -776,7 +806,7 @@ fn scan_file(
     let loaded = if let Some(loaded) = preloaded {
         loaded
     } else {
-        let source = match input::read_with(input, stdin, spec.overlay) {
+        let source = match input::read_in(input, stdin, spec.overlay, spec.policy) {
             Ok(s) => s,
             Err(p) => {
                 outcome.report.status = FileStatus::Failed;
@@ -789,6 +819,7 @@ fn scan_file(
             &input::LoadOptions {
                 alias_limit: spec.alias_limit,
                 plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+                policy: Arc::new(spec.policy.clone()),
             },
         )
     };

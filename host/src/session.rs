@@ -40,6 +40,8 @@ pub struct SessionOptions {
     pub limits: Option<Limits>,
     /// Bound on YAML alias expansion.
     pub alias_limit: Option<usize>,
+    /// Per-file input size cap in bytes (overrides the configuration's `max-file-size`).
+    pub max_file_size: Option<u64>,
     /// Precompiled plugin cache directory (default: the user cache directory).
     pub cache_dir: Option<PathBuf>,
     /// Walk directories without honouring `.gitignore`/`.ignore`.
@@ -302,7 +304,14 @@ impl Session {
                 !p.exists()
                     && overlay.is_some_and(|o| o.contains_key(&crate::input::overlay_key(p)))
             });
-        let (mut inputs, mut problems) = crate::input::discover(&on_disk, !self.options.no_ignore);
+        let max_file_size = self
+            .options
+            .max_file_size
+            .or(self.options.config.max_file_size.map(|s| s.0))
+            .unwrap_or(crate::input::fs::DEFAULT_MAX_FILE_SIZE);
+        let policy = crate::input::fs::Policy::new(&on_disk, max_file_size);
+        let found = crate::input::discover_in(&on_disk, !self.options.no_ignore, &policy);
+        let (mut inputs, mut problems) = (found.inputs, found.problems);
         inputs.extend(unsaved.into_iter().map(|p| crate::input::Input {
             name: p.display().to_string(),
             origin: crate::source::Origin::File(p),
@@ -322,6 +331,8 @@ impl Session {
             terraform: &self.options.terraform,
             plan_sources: self.options.plan_sources.as_deref(),
             overlay,
+            policy: &policy,
+            skipped: &found.skipped,
             progress: self
                 .options
                 .progress
