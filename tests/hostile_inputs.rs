@@ -288,3 +288,58 @@ fn oversized_inputs_name_the_option() {
             .any(|f| f.ends_with("small.yaml"))
     );
 }
+
+/// YAML bombs: 20,000 nested sequences, and a file of documents each under the per-document
+/// alias limit that together are a "billion laughs": errors naming file and line, exit 2, the
+/// other files judged.
+#[test]
+fn yaml_bombs_are_errors_at_their_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("app.yaml"), PRIVILEGED).expect("write");
+    std::fs::write(
+        d.join("deep.yaml"),
+        format!("kind: Pod\nspec:\n  x:\n    {}y\n", "- ".repeat(20_000)),
+    )
+    .expect("write");
+    let a = "[*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]";
+    let doc = format!(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b {a}\nc: &c {}\nd: &d {}\ne: [*d, *d, *d, *d, *d, *d, *d]\n",
+        a.replace("*a", "*b"),
+        a.replace("*a", "*c"),
+        a = a
+    );
+    let bomb: String = (0..2000).map(|_| format!("---\n{doc}")).collect();
+    std::fs::write(d.join("bomb.yaml"), bomb).expect("write");
+
+    let out = run_guarded(&mut check(d, &[]), None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report = json(&out);
+    let deep = errors_about(&report, "deep.yaml");
+    assert_eq!(deep.len(), 1, "{:#}", report["errors"]);
+    assert!(
+        deep[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nested"))
+    );
+    assert_eq!(deep[0]["range"]["start"]["line"], 4);
+    let bomb = errors_about(&report, "bomb.yaml");
+    assert_eq!(bomb.len(), 1, "{:#}", report["errors"]);
+    assert!(
+        bomb[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("alias expansion in this file")),
+        "{}",
+        bomb[0]
+    );
+    assert!(
+        bomb[0]["range"]["start"]["line"]
+            .as_u64()
+            .is_some_and(|l| l > 1)
+    );
+    assert!(
+        finding_files(&report)
+            .iter()
+            .any(|f| f.ends_with("app.yaml"))
+    );
+}

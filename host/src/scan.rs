@@ -741,7 +741,10 @@ fn referenced_sources(result: &ScanResult) -> Vec<Arc<SourceFile>> {
     wanted
         .into_iter()
         .filter_map(|name| {
-            let text = std::fs::read_to_string(name).ok()?;
+            // Through the input policy: a file named by a finding is still not read unbounded.
+            let text = input::fs::Policy::default()
+                .read(std::path::Path::new(name))
+                .ok()?;
             Some(Arc::new(SourceFile::new(
                 crate::source::Origin::File(name.into()),
                 name,

@@ -78,6 +78,8 @@ pub struct Policy {
     roots: Vec<Root>,
     /// Per-file input size cap in bytes.
     pub max_file_size: u64,
+    /// YAML alias expansion spent in the scan so far (its clones share it).
+    pub aliases: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Default for Policy {
@@ -85,6 +87,7 @@ impl Default for Policy {
         Self {
             roots: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            aliases: Arc::default(),
         }
     }
 }
@@ -166,6 +169,7 @@ impl Policy {
         Self {
             roots,
             max_file_size,
+            aliases: Arc::default(),
         }
     }
 

@@ -436,7 +436,12 @@ pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
             problems,
         };
     }
-    for parsed in yaml::parse(&source, alias_limit) {
+    let bounds = yaml::Bounds {
+        alias_limit,
+        scan_aliases: Some(&options.policy.aliases),
+        max_bytes: yaml::MAX_FILE_VALUE_BYTES,
+    };
+    for parsed in yaml::parse_bounded(&source, bounds) {
         match parsed {
             Ok(doc) => {
                 let spans = Arc::new(doc.spans);
