@@ -806,6 +806,34 @@ fn scan_file(
         kinds: Vec::new(),
         components: Vec::new(),
     };
+    let options = input::LoadOptions {
+        alias_limit: spec.alias_limit,
+        plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+        policy: Arc::new(spec.policy.clone()),
+    };
+    // A large Terraform plan JSON is read as a stream and judged a part at a time: neither
+    // its text nor all its resources are held at once.
+    if preloaded.is_none()
+        && let Some(stream) = input::terraform::plan::Stream::open(input, spec.overlay, &options)
+    {
+        let mut first = 0;
+        let streamed = stream.run(&mut |part| {
+            let n = part.documents.len();
+            judge(plans, index, next_id, &mut outcome, part, first);
+            first += n;
+        });
+        // Not a plan after all (nothing judged): read as a whole below.
+        if streamed != Ok(input::terraform::plan::Streamed::NotAPlan) {
+            // Its text was not kept: no code frames, no hash in the evidence.
+            outcome.source = None;
+            if let Err(p) = streamed {
+                outcome.problems.push(p);
+                outcome.report.status = FileStatus::Failed;
+            }
+            settle(&mut outcome);
+            return outcome;
+        }
+    }
     let loaded = if let Some(loaded) = preloaded {
         loaded
     } else {
@@ -817,29 +845,55 @@ fn scan_file(
                 return outcome;
             }
         };
-        input::load_with(
-            source,
-            &input::LoadOptions {
-                alias_limit: spec.alias_limit,
-                plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
-                policy: Arc::new(spec.policy.clone()),
-            },
-        )
+        input::load_with(source, &options)
     };
+    judge(plans, index, next_id, &mut outcome, loaded, 0);
+    settle(&mut outcome);
+    outcome
+}
+
+/// A file's status once all its parts are judged: failed (set on the way), else skipped when
+/// it had no documents, else scanned.
+fn settle(outcome: &mut FileOutcome) {
+    if outcome.report.status == FileStatus::Failed {
+        return;
+    }
+    outcome.report.status = if outcome.report.documents == 0 {
+        FileStatus::Skipped {
+            reason: outcome.report.skipped_documents.first().map_or_else(
+                || "no documents (empty file)".to_owned(),
+                |s| s.reason.clone(),
+            ),
+        }
+    } else {
+        FileStatus::Scanned
+    };
+}
+
+/// Judge a loaded file, or one part of a file read as a stream (its documents numbered from
+/// `first`), adding to the file's outcome.
+fn judge(
+    plans: &[PluginPlan<'_>],
+    index: usize,
+    next_id: &AtomicU32,
+    outcome: &mut FileOutcome,
+    loaded: LoadedFile,
+    first: usize,
+) {
     outcome.source = Some(Arc::clone(&loaded.source));
     let base = next_id.fetch_add(loaded.documents.len() as u32, Ordering::Relaxed);
+    let docs_before = outcome.docs.len();
     let ids: Vec<u32> = (0..loaded.documents.len() as u32)
         .map(|i| base + i)
         .collect();
-    outcome.docs = ids
-        .iter()
-        .enumerate()
-        .map(|(ordinal, id)| {
+    outcome
+        .docs
+        .extend(ids.iter().enumerate().map(|(ordinal, id)| {
             (
                 *id,
                 DocRef {
                     file: index,
-                    ordinal,
+                    ordinal: first + ordinal,
                     hints: loaded.documents[ordinal].hints.clone(),
                     template: loaded.documents[ordinal].template.clone(),
                     prefix: loaded.documents[ordinal].prefix.clone(),
@@ -853,34 +907,29 @@ fn scan_file(
                     }),
                 },
             )
-        })
-        .collect();
-    outcome.report.documents = loaded.documents.len();
-    outcome.kinds = loaded
-        .documents
-        .iter()
-        .map(|d| (d.format.name(), d.hints.kind.clone().unwrap_or_default()))
-        .collect();
-    outcome.components = loaded
-        .documents
-        .iter()
-        .filter(|d| d.hints.kind.as_deref() == Some("Pod"))
-        .filter_map(|d| component_of(&d.value))
-        .collect();
-    outcome.report.skipped_documents.clone_from(&loaded.skipped);
+        }));
+    outcome.report.documents += loaded.documents.len();
+    outcome.kinds.extend(
+        loaded
+            .documents
+            .iter()
+            .map(|d| (d.format.name(), d.hints.kind.clone().unwrap_or_default())),
+    );
+    outcome.components.extend(
+        loaded
+            .documents
+            .iter()
+            .filter(|d| d.hints.kind.as_deref() == Some("Pod"))
+            .filter_map(|d| component_of(&d.value)),
+    );
+    outcome
+        .report
+        .skipped_documents
+        .extend(loaded.skipped.iter().cloned());
     outcome.problems.extend(loaded.problems.iter().cloned());
-    outcome.report.status = if !loaded.problems.is_empty() {
-        FileStatus::Failed
-    } else if loaded.documents.is_empty() {
-        FileStatus::Skipped {
-            reason: loaded.skipped.first().map_or_else(
-                || "no documents (empty file)".to_owned(),
-                |s| s.reason.clone(),
-            ),
-        }
-    } else {
-        FileStatus::Scanned
-    };
+    if !loaded.problems.is_empty() {
+        outcome.report.status = FileStatus::Failed;
+    }
 
     for (plan_index, plan) in plans.iter().enumerate() {
         if plan.ids.is_empty() {
@@ -948,12 +997,15 @@ fn scan_file(
     // The cross-document phase can report on the documents facts name: keep their containers'
     // names (for waiver scopes) and nothing more for the others.
     let named: FxHashSet<u32> = outcome.facts.iter().map(|(_, f)| f.document).collect();
-    for (id, doc) in &mut outcome.docs {
+    for (id, doc) in &mut outcome.docs[docs_before..] {
         if named.contains(id) {
-            doc.containers = containers_of(&loaded.documents[doc.ordinal].value);
+            doc.containers = containers_of(&loaded.documents[doc.ordinal - first].value);
+        } else {
+            // Only facts bring a document back in `finish`: the others' spans can go (a
+            // streamed plan's would otherwise add up over the whole plan).
+            doc.kept = None;
         }
     }
-    outcome
 }
 
 fn describe(h: &Hints) -> String {

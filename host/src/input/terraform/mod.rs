@@ -771,7 +771,10 @@ pub fn plan_documents(
 
 /// The span indexes of the blocks of the `.tf` files in `dir`, by address without instance
 /// keys, with every range naming its `.tf` file.
-fn configuration_spans(dir: &Path, policy: &super::fs::Policy) -> HashMap<String, Arc<SpanIndex>> {
+pub(crate) fn configuration_spans(
+    dir: &Path,
+    policy: &super::fs::Policy,
+) -> HashMap<String, Arc<SpanIndex>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HashMap::new();
     };
