@@ -343,3 +343,78 @@ fn yaml_bombs_are_errors_at_their_line() {
             .any(|f| f.ends_with("app.yaml"))
     );
 }
+
+/// A plan of `n` EKS clusters with a public endpoint, as `terraform show -json` writes it (one
+/// line, versions first), padded with tags to about `bytes` per resource.
+fn plan(n: usize, pad: usize) -> String {
+    let mut out = String::from(
+        r#"{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":["#,
+    );
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(
+            r#"{{"address":"aws_eks_cluster.c{i}","mode":"managed","type":"aws_eks_cluster","name":"c{i}","change":{{"actions":["create"],"before":null,"after":{{"name":"c{i}","version":"1.30","vpc_config":[{{"endpoint_public_access":true,"endpoint_private_access":true,"subnet_ids":["a"]}}],"tags":{{"pad":"{}"}}}},"after_unknown":{{"arn":true}}}}}}"#,
+            "x".repeat(pad)
+        ));
+    }
+    out.push_str(r#"],"configuration":{}}"#);
+    out.push('\n');
+    out
+}
+
+/// A plan larger than 8 MiB is read as a stream and judged part by part: every resource is
+/// judged as in a small plan, each finding points into the plan at its resource; with the
+/// default cap lowered below its size it is an error naming the option.
+#[test]
+fn large_plans_are_streamed_and_judged_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("small.json"), plan(1, 100)).expect("write");
+    let n = 3000;
+    std::fs::write(d.join("big.json"), plan(n, 3000)).expect("write");
+    assert!(std::fs::metadata(d.join("big.json")).expect("meta").len() > 8 << 20);
+    let scan = |file: &str, extra: &[&str]| {
+        let mut cmd = stiglint();
+        cmd.args(["check", "--no-config", "--format", "json"])
+            .args(extra)
+            .arg(d.join(file));
+        run_guarded(&mut cmd, None)
+    };
+    let small = json(&scan("small.json", &[]));
+    let per_resource = small["findings"].as_array().expect("findings").len();
+    assert!(per_resource > 0, "{small:#}");
+    let out = scan("big.json", &["--max-file-size", "64M"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let big = json(&out);
+    assert_eq!(big["errors"], serde_json::json!([]));
+    assert_eq!(file(&big, "big.json")["documents"], n);
+    let findings = big["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), n * per_resource);
+    // The last resource's findings point at it, on the plan's one line.
+    let last = findings
+        .iter()
+        .filter(|f| f["object"]["name"] == format!("aws_eks_cluster.c{}", n - 1))
+        .collect::<Vec<_>>();
+    assert_eq!(last.len(), per_resource);
+    assert!(last.iter().all(|f| {
+        f["range"]["start"]["line"] == 1
+            && f["range"]["start"]["column"]
+                .as_u64()
+                .is_some_and(|c| c > 8 << 20)
+    }));
+
+    let out = scan("big.json", &["--max-file-size", "4M"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json(&out);
+    assert!(
+        errors_about(&report, "big.json")
+            .iter()
+            .any(|e| e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--max-file-size"))),
+        "{:#}",
+        report["errors"]
+    );
+}

@@ -35,7 +35,7 @@ pub const MAX_DEPTH: usize = 128;
 pub const MAX_FILE_VALUE_BYTES: usize = 384 << 20;
 
 /// The estimated cost of one node (its JSON value and its span index entry), besides its text.
-const NODE_COST: usize = 96;
+const NODE_COST: usize = 128;
 
 /// The bounds of one parse besides the per-document alias limit.
 #[derive(Clone, Copy, Debug)]

@@ -397,7 +397,7 @@ fn read_dir_files(
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let p = entry.path();
-        if !p.extension().is_some_and(|e| e == ext) {
+        if p.extension().is_none_or(|e| e != ext) {
             continue;
         }
         let regular = entry.file_type().is_ok_and(|t| t.is_file());
