@@ -67,6 +67,11 @@ pub fn resources(plan: &Value) -> Vec<PlanResource> {
 /// A resource of `resource_changes`: its planned values (`change.after`, unknowns from
 /// `change.after_unknown`), or why it has none.
 fn change_resource(rc: &Value, prefix: String) -> PlanResource {
+    change_resource_with(rc, rc["change"]["after"].clone(), prefix)
+}
+
+/// [`change_resource`] with `change.after` taken out of `rc` already (not copied).
+fn change_resource_with(rc: &Value, after: Value, prefix: String) -> PlanResource {
     let change = &rc["change"];
     let actions: Vec<&str> = change["actions"]
         .as_array()
@@ -74,8 +79,8 @@ fn change_resource(rc: &Value, prefix: String) -> PlanResource {
         .unwrap_or_default();
     let value = if actions == ["delete"] {
         Err("the plan destroys it".to_owned())
-    } else if actions == ["no-op"] || actions == ["read"] || !change["after"].is_null() {
-        Ok(merge_unknown(&change["after"], &change["after_unknown"]))
+    } else if actions == ["no-op"] || actions == ["read"] || !after.is_null() {
+        Ok(merge_owned(after, &change["after_unknown"]))
     } else {
         Err(format!("no planned values (actions {actions:?})"))
     };
@@ -120,36 +125,36 @@ fn resource(r: &Value, prefix: String, value: Result<Value, String>) -> PlanReso
     }
 }
 
-/// `after` with every value `after_unknown` marks `true` replaced by an unknown.
-fn merge_unknown(after: &Value, unknown: &Value) -> Value {
+/// `after` with every value `after_unknown` marks `true` replaced by an unknown (`after` is
+/// consumed, not copied).
+fn merge_owned(after: Value, unknown: &Value) -> Value {
     const REASON: &str = "known only after apply (plan JSON after_unknown)";
     match (after, unknown) {
         (_, Value::Bool(true)) => unknown_json(REASON),
-        (Value::Object(a), Value::Object(u)) => {
-            let mut out = a.clone();
+        (Value::Object(mut a), Value::Object(u)) => {
             for (k, uv) in u {
-                let merged = merge_unknown(a.get(k).unwrap_or(&Value::Null), uv);
-                if !merged.is_null() || a.contains_key(k) {
-                    out.insert(k.clone(), merged);
+                let present = a.contains_key(k);
+                let merged = merge_owned(a.remove(k).unwrap_or(Value::Null), uv);
+                if !merged.is_null() || present {
+                    a.insert(k.clone(), merged);
                 }
             }
-            Value::Object(out)
+            Value::Object(a)
         }
-        (Value::Array(a), Value::Array(u)) => {
-            let mut out: Vec<Value> = a.clone();
+        (Value::Array(mut a), Value::Array(u)) => {
             for (i, uv) in u.iter().enumerate() {
-                match out.get_mut(i) {
-                    Some(slot) => *slot = merge_unknown(slot, uv),
-                    None if *uv == Value::Bool(true) => out.push(unknown_json(REASON)),
+                match a.get_mut(i) {
+                    Some(slot) => *slot = merge_owned(std::mem::take(slot), uv),
+                    None if *uv == Value::Bool(true) => a.push(unknown_json(REASON)),
                     None => {}
                 }
             }
-            Value::Array(out)
+            Value::Array(a)
         }
         (Value::Null, Value::Object(u)) if !u.is_empty() => {
-            merge_unknown(&Value::Object(Map::new()), unknown)
+            merge_owned(Value::Object(Map::new()), unknown)
         }
-        _ => after.clone(),
+        (after, _) => after,
     }
 }
 
@@ -397,9 +402,16 @@ fn element_document(e: Element, shared: &Shared<'_>) -> Out {
     let tokens: Vec<&str> = e.path.iter().map(String::as_str).collect();
     let spans = Arc::new(doc.spans.shifted(e.at).under(&tokens));
     let at = format!("/{}", e.path.join("/"));
+    let mut whole = doc.value;
     let r = match e.kind {
-        Kind::Change => change_resource(&doc.value, format!("{at}/change/after")),
-        Kind::Planned => planned_resource(&doc.value, format!("{at}/values")),
+        Kind::Change => {
+            let after = whole
+                .pointer_mut("/change/after")
+                .map(Value::take)
+                .unwrap_or_default();
+            change_resource_with(&whole, after, format!("{at}/change/after"))
+        }
+        Kind::Planned => planned_resource(&whole, format!("{at}/values")),
     };
     let range = spans.get(&r.prefix).unwrap_or_default();
     let value = match r.value {
