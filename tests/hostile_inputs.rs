@@ -405,6 +405,17 @@ fn large_plans_are_streamed_and_judged_whole() {
                 .is_some_and(|c| c > 8 << 20)
     }));
 
+    // Its text is not kept: the text report names the place without a frame.
+    let mut cmd = stiglint();
+    cmd.args(["check", "--no-config", "--max-file-size", "64M"])
+        .arg(d.join("big.json"));
+    let text = stdout(&run_guarded(&mut cmd, None));
+    assert!(
+        text.contains(&format!("note: at {}:1:", d.join("big.json").display())),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+
     let out = scan("big.json", &["--max-file-size", "4M"]);
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
