@@ -80,6 +80,8 @@ pub struct Config {
     /// Sandbox limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Per-file input size cap: bytes, or a size such as `"64MiB"` (default 64 MiB).
+    pub max_file_size: Option<Size>,
     /// Per-control settings: `[controls."KUBER-L2-000010"]`.
     #[serde(default)]
     pub controls: BTreeMap<String, toml::Table>,
@@ -104,6 +106,45 @@ pub struct Config {
     /// The file it came from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// A size in bytes, written as a number of bytes or with a unit (`"64MiB"`, `"1G"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bytes(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bytes(n) => Ok(Size(n)),
+            Raw::Text(t) => parse_size(&t).map(Size).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A size: a number of bytes, or a number with a unit (`K`, `M`, `G`, `KiB`, `MiB`, `GiB`,
+/// `KB`, `MB`, `GB`: all powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (bytes, or a number with K, M or G)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("'{text}': unknown size unit (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
 }
 
 impl Config {

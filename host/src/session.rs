@@ -44,6 +44,8 @@ pub struct SessionOptions {
     pub limits: Option<Limits>,
     /// Bound on YAML alias expansion.
     pub alias_limit: Option<usize>,
+    /// Per-file input size cap in bytes (overrides the configuration's `max-file-size`).
+    pub max_file_size: Option<u64>,
     /// Precompiled plugin cache directory (default: the user cache directory).
     pub cache_dir: Option<PathBuf>,
     /// The key file that authenticates cache entries (default: `$STIGLINT_KEY_FILE`, else
@@ -386,41 +388,52 @@ impl Session {
         stdin: Option<&Arc<str>>,
         overlay: Option<&crate::input::Overlay>,
     ) -> ScanResult {
-        let (inputs, problems) = self.inputs(paths, overlay);
-        self.scan_inputs(&inputs, problems, stdin, overlay)
+        let inputs = self.inputs(paths, overlay);
+        self.scan_inputs(&inputs, stdin, overlay)
     }
 
-    /// The inputs of paths: directories walked, and the buffers an editor has not saved yet.
+    /// The inputs of paths: directories walked under the input policy, and the buffers an
+    /// editor has not saved yet.
     #[must_use]
-    pub fn inputs(
-        &self,
-        paths: &[PathBuf],
-        overlay: Option<&crate::input::Overlay>,
-    ) -> (Vec<crate::input::Input>, Vec<Problem>) {
+    pub fn inputs(&self, paths: &[PathBuf], overlay: Option<&crate::input::Overlay>) -> Inputs {
         // A buffer the editor has not saved yet has no file to find.
         let (unsaved, on_disk): (Vec<PathBuf>, Vec<PathBuf>) =
             paths.iter().cloned().partition(|p| {
                 !p.exists()
                     && overlay.is_some_and(|o| o.contains_key(&crate::input::overlay_key(p)))
             });
-        let (mut inputs, problems) = crate::input::discover(&on_disk, !self.options.no_ignore);
+        let max_file_size = self
+            .options
+            .max_file_size
+            .or(self.options.config.max_file_size.map(|s| s.0))
+            .unwrap_or(crate::input::fs::DEFAULT_MAX_FILE_SIZE);
+        let policy = crate::input::fs::Policy::new(&on_disk, max_file_size);
+        let found = crate::input::discover_in(&on_disk, !self.options.no_ignore, &policy);
+        let mut inputs = found.inputs;
         inputs.extend(unsaved.into_iter().map(|p| crate::input::Input {
             name: p.display().to_string(),
             origin: crate::source::Origin::File(p),
         }));
-        (inputs, problems)
+        Inputs {
+            inputs,
+            problems: found.problems,
+            skipped: found.skipped,
+            policy,
+        }
     }
 
-    /// Scan inputs found before (the language server keeps its workspace's list), with the
-    /// problems finding them met.
+    /// Scan inputs found before (the language server keeps its workspace's list).
     #[must_use]
     pub fn scan_inputs(
         &self,
-        inputs: &[crate::input::Input],
-        mut problems: Vec<Problem>,
+        found: &Inputs,
         stdin: Option<&Arc<str>>,
         overlay: Option<&crate::input::Overlay>,
     ) -> ScanResult {
+        let inputs = &found.inputs;
+        let mut problems = found.problems.clone();
+        // The scan's alias budget starts afresh with every scan.
+        let policy = found.policy.for_scan();
         let control_plugins: Vec<&Plugin> = self
             .plugins
             .iter()
@@ -442,6 +455,8 @@ impl Session {
             terraform: &self.options.terraform,
             plan_sources: self.options.plan_sources.as_deref(),
             overlay,
+            policy: &policy,
+            skipped: &found.skipped,
             progress: self
                 .options
                 .progress
@@ -482,6 +497,20 @@ impl Session {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         result
     }
+}
+
+/// What finding the inputs gave: the inputs, the problems met, the paths the input policy
+/// skipped (name, reason), and the policy they were found under.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    /// The inputs.
+    pub inputs: Vec<crate::input::Input>,
+    /// Paths that cannot be read.
+    pub problems: Vec<Problem>,
+    /// Paths the policy skipped, with the reason.
+    pub skipped: Vec<(String, String)>,
+    /// The policy.
+    pub policy: crate::input::fs::Policy,
 }
 
 /// The per-file result cache the options ask for, or why there is none (a warning: the scan

@@ -48,11 +48,7 @@ pub struct State {
     pub dirty: bool,
     /// The workspace's inputs, found once and again only when files are created or deleted
     /// (or the paths to scan change).
-    inputs: Option<(
-        Vec<PathBuf>,
-        Vec<stiglint::input::Input>,
-        Vec<stiglint::problem::Problem>,
-    )>,
+    inputs: Option<(Vec<PathBuf>, stiglint::session::Inputs)>,
 }
 
 impl State {
@@ -150,15 +146,15 @@ impl State {
                 .filter(|p| !p.starts_with(&self.root) || !p.exists())
                 .cloned(),
         );
-        let fresh = self.inputs.as_ref().is_none_or(|(p, _, _)| *p != paths);
+        let fresh = self.inputs.as_ref().is_none_or(|(p, _)| *p != paths);
         if fresh {
-            let (inputs, problems) = session.inputs(&paths, Some(&overlay));
-            self.inputs = Some((paths, inputs, problems));
+            let found = session.inputs(&paths, Some(&overlay));
+            self.inputs = Some((paths, found));
         }
-        let Some((_, inputs, problems)) = &self.inputs else {
+        let Some((_, found)) = &self.inputs else {
             return;
         };
-        self.last = Some(session.scan_inputs(inputs, problems.clone(), None, Some(&overlay)));
+        self.last = Some(session.scan_inputs(found, None, Some(&overlay)));
     }
 
     /// The text of a file: its buffer, else the disk.

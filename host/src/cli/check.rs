@@ -12,7 +12,7 @@ use stiglint::report::{self, ReportOptions};
 use stiglint::runtime::Severity;
 use stiglint::session::Session;
 
-use super::{CommonArgs, SeverityArg, load_config, session_options, stdin_if_named, write_file};
+use super::{CommonArgs, SeverityArg, load_config, session_options, write_file};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum OutputFormat {
@@ -441,7 +441,8 @@ fn inputs(args: &CheckArgs) -> Result<Inputs> {
         args.paths.clone()
     };
     paths.extend(args.trivy_reports.iter().cloned());
-    let stdin = stdin_if_named(&paths)?;
+    // Standard input is read by the scan, with the input size cap.
+    let stdin: Option<Arc<str>> = None;
     // Helm charts and kustomizations rendered by the real tools, scanned as files of their own.
     let mut chart_dir: Option<PathBuf> = None;
     let mut overlay = stiglint::input::Overlay::new();

@@ -39,6 +39,10 @@ pub(crate) struct CommonArgs {
     /// cache is still used).
     #[arg(long, global = true)]
     pub(crate) no_result_cache: bool,
+    /// Largest input file (and standard input) read, in bytes or with a unit (`64M`, `1G`);
+    /// default 64 MiB. A larger file is an error.
+    #[arg(long, value_name = "SIZE", global = true, value_parser = stiglint::config::parse_size)]
+    pub(crate) max_file_size: Option<u64>,
     /// Wall-clock budget of one plugin call, in milliseconds.
     #[arg(long, value_name = "MS", global = true)]
     pub(crate) plugin_timeout_ms: Option<u64>,
@@ -113,6 +117,7 @@ pub(crate) fn session_options(common: &CommonArgs, config: Config) -> SessionOpt
         extra_plugins: common.plugins.clone(),
         no_cache: common.no_cache,
         no_result_cache: common.no_result_cache,
+        max_file_size: common.max_file_size,
         no_builtin: common.no_builtin_plugins,
         limits,
         today: stiglint::dates::today_utc(),
@@ -150,15 +155,4 @@ pub(crate) fn today(given: Option<&String>) -> Result<String> {
         Some(d) => anyhow::bail!("--today {d}: not a date (YYYY-MM-DD)"),
         None => Ok(stiglint::dates::today_utc()),
     }
-}
-
-/// Standard input's text, when `-` is among the paths.
-pub(crate) fn stdin_if_named(paths: &[PathBuf]) -> Result<Option<std::sync::Arc<str>>> {
-    if !paths.iter().any(|p| p.as_os_str() == "-") {
-        return Ok(None);
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-        .context("cannot read standard input")?;
-    Ok(Some(std::sync::Arc::from(text)))
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -9,7 +10,7 @@ use clap::{Args, ValueEnum};
 use stiglint::report;
 use stiglint::session::Session;
 
-use super::{CommonArgs, load_config, session_options, stdin_if_named, write_file};
+use super::{CommonArgs, load_config, session_options, write_file};
 
 #[derive(Debug, Args)]
 pub(crate) struct WaiversArgs {
@@ -58,7 +59,8 @@ pub(crate) fn run(args: &WaiversArgs) -> Result<u8> {
     } else {
         args.paths.clone()
     };
-    let stdin = stdin_if_named(&paths)?;
+    // Standard input is read by the scan, with the input size cap.
+    let stdin: Option<Arc<str>> = None;
     let result = session.scan(&paths, stdin.as_ref());
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match args.format {

@@ -1,6 +1,7 @@
 //! Inputs: finding the files to scan and loading them into documents with positions.
 //! One module per format; this one finds files and dispatches.
 
+pub mod fs;
 pub mod json;
 pub mod k8s;
 pub mod kubelet;
@@ -88,28 +89,58 @@ pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json", "tf"];
 /// A path that does not exist is a problem, not a silent skip.
 #[must_use]
 pub fn discover(paths: &[PathBuf], respect_ignore: bool) -> (Vec<Input>, Vec<Problem>) {
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
+    let found = discover_in(paths, respect_ignore, &fs::Policy::new(paths, u64::MAX));
+    let mut problems = found.problems;
+    problems.extend(found.skipped.into_iter().map(|(name, reason)| {
+        Problem::new(ProblemKind::Io, format!("skipped: {reason}")).in_file(name)
+    }));
+    (found.inputs, problems)
+}
+
+/// What [`discover_in`] found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// The inputs, sorted per path given.
+    pub inputs: Vec<Input>,
+    /// Paths the input policy skips (a link leaving the repository, a file under `/proc`),
+    /// with the reason: (name, reason).
+    pub skipped: Vec<(String, String)>,
+    /// Paths that cannot be read, and what is not a regular file.
+    pub problems: Vec<Problem>,
+}
+
+/// [`discover`] under an input policy ([`fs::Policy`]): links are followed when they stay in
+/// the repository (a directory link once: a loop is skipped), anything else is listed as
+/// skipped or as a problem — never dropped in silence.
+#[must_use]
+pub fn discover_in(paths: &[PathBuf], respect_ignore: bool, policy: &fs::Policy) -> Discovered {
+    let mut found = Discovered::default();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input {
+            found.inputs.push(Input {
                 origin: Origin::Stdin,
                 name: "<stdin>".to_owned(),
             });
             continue;
         }
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk(path, respect_ignore, &mut inputs, &mut problems),
-            Ok(_) => inputs.push(file_input(path.clone())),
-            Err(e) => problems.push(
-                Problem::new(ProblemKind::Io, format!("cannot read: {e}"))
-                    .in_file(path.display().to_string()),
-            ),
+        let name = path.display().to_string();
+        match policy.check(path) {
+            Ok(fs::Kind::Dir) => {
+                let chain = path.canonicalize().into_iter().collect();
+                walk(path, respect_ignore, policy, chain, &mut found);
+            }
+            Ok(fs::Kind::File) => found.inputs.push(file_input(path.clone())),
+            Err(fs::Refusal::Skipped(reason)) => found.skipped.push((name, reason)),
+            Err(fs::Refusal::Failed(message)) => found
+                .problems
+                .push(Problem::new(ProblemKind::Io, message).in_file(name)),
         }
     }
     let mut seen = std::collections::HashSet::new();
-    inputs.retain(|i| seen.insert(i.origin.clone()));
-    (inputs, problems)
+    found.inputs.retain(|i| seen.insert(i.origin.clone()));
+    let mut seen = std::collections::HashSet::new();
+    found.skipped.retain(|(name, _)| seen.insert(name.clone()));
+    found
 }
 
 fn file_input(path: PathBuf) -> Input {
@@ -120,8 +151,27 @@ fn file_input(path: PathBuf) -> Input {
     }
 }
 
-fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mut Vec<Problem>) {
-    let mut found = Vec::new();
+fn wanted_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        || kubelet::is_flags_file(p)
+}
+
+/// Most directory links followed one inside another (like the kernel's `ELOOP` bound).
+const MAX_LINK_DEPTH: usize = 40;
+
+/// Walk a directory; `chain` holds the canonical directories this walk is inside (the root
+/// and every directory link followed to get here): a link to one of them is a loop.
+fn walk(
+    dir: &Path,
+    respect_ignore: bool,
+    policy: &fs::Policy,
+    chain: Vec<PathBuf>,
+    out: &mut Discovered,
+) {
+    let mut files = Vec::new();
+    let mut links = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
         .git_ignore(respect_ignore)
@@ -137,23 +187,66 @@ fn walk(dir: &Path, respect_ignore: bool, inputs: &mut Vec<Input>, problems: &mu
         match entry {
             Ok(e) => {
                 let p = e.path();
-                let wanted =
-                    e.file_type().is_some_and(|t| t.is_file())
-                        && (p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
-                            EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())
-                        }) || kubelet::is_flags_file(p));
-                if wanted {
-                    found.push(p.to_path_buf());
+                let Some(t) = e.file_type() else { continue };
+                if e.depth() > 0 && t.is_symlink() {
+                    links.push(p.to_path_buf());
+                } else if t.is_file() || t.is_dir() {
+                    if t.is_file() && wanted_name(p) {
+                        files.push(p.to_path_buf());
+                    }
+                } else if wanted_name(p) {
+                    // A FIFO, socket or device with a manifest's name: refused, not read.
+                    out.problems.push(
+                        Problem::new(ProblemKind::Io, "not a regular file")
+                            .in_file(p.display().to_string()),
+                    );
                 }
             }
-            Err(e) => problems.push(
+            Err(e) => out.problems.push(
                 Problem::new(ProblemKind::Io, format!("cannot walk: {e}"))
                     .in_file(dir.display().to_string()),
             ),
         }
     }
-    found.sort();
-    inputs.extend(found.into_iter().map(file_input));
+    files.sort();
+    links.sort();
+    let mut inputs: Vec<Input> = files.into_iter().map(file_input).collect();
+    for link in links {
+        let name = link.display().to_string();
+        match policy.check(&link) {
+            Ok(fs::Kind::File) if wanted_name(&link) => inputs.push(file_input(link)),
+            Ok(fs::Kind::File) => {}
+            Ok(fs::Kind::Dir) => {
+                let Ok(target) = link.canonicalize() else {
+                    continue;
+                };
+                if chain.iter().any(|c| c.starts_with(&target)) || chain.len() > MAX_LINK_DEPTH {
+                    out.skipped.push((
+                        name,
+                        format!(
+                            "symlink loop (to {}, a directory this walk is inside)",
+                            target.display()
+                        ),
+                    ));
+                    continue;
+                }
+                let mut inner = chain.clone();
+                inner.push(target);
+                let before = out.inputs.len();
+                walk(&link, respect_ignore, policy, inner, out);
+                inputs.extend(out.inputs.drain(before..));
+            }
+            // A link under another name (`README`, `Makefile`) is no input either way, unless
+            // it leads to a directory (that may hold some).
+            Err(_) if !wanted_name(&link) && !link.is_dir() => {}
+            Err(fs::Refusal::Skipped(reason)) => out.skipped.push((name, reason)),
+            Err(fs::Refusal::Failed(message)) => out
+                .problems
+                .push(Problem::new(ProblemKind::Io, message).in_file(name)),
+        }
+    }
+    inputs.sort();
+    out.inputs.extend(inputs);
 }
 
 /// One Kubernetes object ready for the plugins.
@@ -222,30 +315,52 @@ pub fn read_with(
     stdin: Option<&Arc<str>>,
     overlay: Option<&Overlay>,
 ) -> Result<Arc<SourceFile>, Problem> {
+    read_in(input, stdin, overlay, &fs::Policy::default())
+}
+
+/// [`read_with`] under an input policy: a file that is not regular is refused, and a file (or
+/// standard input, when `stdin` is not given) larger than the policy's cap is an error that
+/// names the option raising it.
+pub fn read_in(
+    input: &Input,
+    stdin: Option<&Arc<str>>,
+    overlay: Option<&Overlay>,
+    policy: &fs::Policy,
+) -> Result<Arc<SourceFile>, Problem> {
     let buffer = match &input.origin {
         Origin::File(path) => overlay.and_then(|o| o.get(&overlay_key(path))).cloned(),
         Origin::Stdin => None,
     };
     let text: Arc<str> = match (&input.origin, buffer) {
-        (Origin::Stdin, _) => stdin.cloned().unwrap_or_else(|| Arc::from("")),
-        (Origin::File(_), Some(buffer)) => buffer,
-        (Origin::File(path), None) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Problem::new(ProblemKind::Io, format!("cannot read: {e}"))
-                    .in_file(input.name.clone())
-            })?;
-            match String::from_utf8(bytes) {
-                Ok(s) => Arc::from(s),
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    return Err(Problem::new(
-                        ProblemKind::Parse,
-                        format!("not UTF-8 text (invalid byte at offset {at})"),
-                    )
-                    .in_file(input.name.clone()));
-                }
+        (Origin::Stdin, _) => match stdin {
+            Some(text) if text.len() as u64 > policy.max_file_size => {
+                return Err(Problem::new(
+                    ProblemKind::Io,
+                    fs::ReadError::TooLarge {
+                        size: format!("{} bytes", text.len()),
+                        limit: policy.max_file_size,
+                    }
+                    .to_string(),
+                )
+                .in_file(input.name.clone()));
             }
-        }
+            Some(text) => Arc::clone(text),
+            None => policy
+                .stdin()
+                .map_err(|e| Problem::new(ProblemKind::Io, e).in_file(input.name.clone()))?,
+        },
+        (Origin::File(_), Some(buffer)) => buffer,
+        (Origin::File(path), None) => match policy.read(path) {
+            Ok(s) => Arc::from(s),
+            Err(e) => {
+                let kind = if matches!(e, fs::ReadError::NotUtf8(_)) {
+                    ProblemKind::Parse
+                } else {
+                    ProblemKind::Io
+                };
+                return Err(Problem::new(kind, e.to_string()).in_file(input.name.clone()));
+            }
+        },
     };
     Ok(Arc::new(SourceFile::new(
         input.origin.clone(),
@@ -262,6 +377,8 @@ pub struct LoadOptions {
     /// Where the `.tf` sources of a Terraform plan JSON are (default: the plan's directory,
     /// when it holds `.tf` files).
     pub plan_sources: Option<PathBuf>,
+    /// The input policy (links, size cap).
+    pub policy: Arc<fs::Policy>,
 }
 
 /// Parse a source file into Kubernetes objects (or Terraform plan resources).
@@ -271,7 +388,7 @@ pub fn load(source: Arc<SourceFile>, alias_limit: usize) -> LoadedFile {
         source,
         &LoadOptions {
             alias_limit,
-            plan_sources: None,
+            ..LoadOptions::default()
         },
     )
 }
@@ -320,7 +437,12 @@ pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
             problems,
         };
     }
-    let parsed = yaml::parse(&source, alias_limit);
+    let bounds = yaml::Bounds {
+        alias_limit,
+        scan_aliases: Some(&options.policy.aliases),
+        max_bytes: yaml::MAX_FILE_VALUE_BYTES,
+    };
+    let parsed = yaml::parse_bounded(&source, bounds);
     classify(
         &source,
         parsed,
@@ -358,6 +480,7 @@ fn classify(
                         &doc.value,
                         &spans,
                         options.plan_sources.as_deref(),
+                        &options.policy,
                         documents,
                         skipped,
                     );
@@ -427,7 +550,12 @@ pub fn load_part(
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
-    let parsed = yaml::parse_chunks(&source, chunks, options.alias_limit, index);
+    let bounds = yaml::Bounds {
+        alias_limit: options.alias_limit,
+        scan_aliases: Some(&options.policy.aliases),
+        max_bytes: yaml::MAX_FILE_VALUE_BYTES,
+    };
+    let parsed = yaml::parse_chunks(&source, chunks, bounds, index);
     classify(
         &source,
         parsed,

@@ -193,6 +193,86 @@ impl SpanIndex {
         Some((node, true))
     }
 
+    /// The same index for text that starts at `at` in a larger file (a piece read out of a
+    /// stream): every range moves down `at.line - 1` lines and by `at.offset` bytes, and
+    /// those on the piece's first line right by `at.column - 1` columns.
+    #[must_use]
+    pub fn shifted(mut self, at: crate::source::Position) -> Self {
+        let shift = |p: &mut crate::source::Position| {
+            if p.line <= 1 {
+                p.column += at.column.saturating_sub(1);
+            }
+            p.line += at.line.saturating_sub(1);
+            p.offset = p.offset.saturating_add(at.offset);
+        };
+        for n in &mut self.nodes {
+            shift(&mut n.range.start);
+            shift(&mut n.range.end);
+        }
+        self
+    }
+
+    /// The same index nested under a path (`["resource_changes", "3"]`: numeric tokens are
+    /// sequence items), the path's nodes all ranged as the old root.
+    #[must_use]
+    pub fn under(self, path: &[&str]) -> Self {
+        if path.is_empty() || self.nodes.is_empty() {
+            return self;
+        }
+        let range = self.nodes[0].range;
+        let mut out = SpanIndex {
+            nodes: Vec::with_capacity(self.nodes.len() + path.len()),
+            keys: String::new(),
+            files: self.files,
+        };
+        let mut parent = out.root(range);
+        for token in &path[..path.len() - 1] {
+            parent = match token.parse::<usize>() {
+                Ok(i) => out.item(parent, i, range),
+                Err(_) => out.entry(parent, token, range),
+            };
+        }
+        let last = path[path.len() - 1];
+        let base = out.nodes.len() as u32;
+        let key_base = {
+            let key = match last.parse::<u32>() {
+                Ok(i) => Key::Index(i),
+                Err(_) => {
+                    let start = out.keys.len() as u32;
+                    out.keys.push_str(last);
+                    Key::Name {
+                        start,
+                        len: last.len() as u32,
+                    }
+                }
+            };
+            out.nodes.push(Node {
+                parent,
+                key,
+                range,
+                file: self.nodes[0].file,
+            });
+            out.keys.len() as u32
+        };
+        out.keys.push_str(&self.keys);
+        for n in self.nodes.into_iter().skip(1) {
+            out.nodes.push(Node {
+                // Old node `i` is now `base + i` (the old root is the path's last node).
+                parent: n.parent + base,
+                key: match n.key {
+                    Key::Name { start, len } => Key::Name {
+                        start: start + key_base,
+                        len,
+                    },
+                    other => other,
+                },
+                range: n.range,
+                file: n.file,
+            });
+        }
+        out
+    }
+
     /// Number of recorded nodes.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -240,5 +320,35 @@ mod tests {
         );
         assert_eq!(s.resolve("/spec/containers/7"), Some((r(3), false)));
         assert_eq!(s.get("/spec/containers/x"), None);
+    }
+
+    #[test]
+    fn nested_and_shifted() {
+        let mut s = SpanIndex::default();
+        let root = s.root(r(1));
+        let a = s.entry(root, "after", r(2));
+        s.entry(a, "x", r(3));
+        let s = s
+            .shifted(Position {
+                line: 10,
+                column: 5,
+                offset: 100,
+            })
+            .under(&["resource_changes", "3"]);
+        assert_eq!(
+            s.get("/resource_changes/3/after/x").map(|r| r.start.line),
+            Some(12)
+        );
+        let first = s.get("/resource_changes/3").expect("root");
+        assert_eq!(
+            (first.start.line, first.start.column, first.start.offset),
+            (10, 5, 100)
+        );
+        assert_eq!(s.get("/resource_changes").map(|r| r.start.line), Some(10));
+        assert_eq!(
+            s.resolve("/resource_changes/3/after/y")
+                .map(|(r, e)| (r.start.line, e)),
+            Some((11, false))
+        );
     }
 }

@@ -18,6 +18,45 @@ use crate::source::{Position, Range, SourceFile};
 /// Most nodes alias expansion may add to one document.
 pub const DEFAULT_ALIAS_LIMIT: usize = 100_000;
 
+/// Alias expansion of one file may add this many times the per-document limit (2,000
+/// documents each just under the limit are one bomb).
+pub const FILE_ALIAS_FACTOR: usize = 10;
+
+/// Alias expansion of a whole scan may add this many times the per-document limit.
+pub const SCAN_ALIAS_FACTOR: usize = 100;
+
+/// Deepest nesting of collections. Kubernetes objects nest a dozen levels; the plugins'
+/// JSON reader (serde_json) stops at 128, and a value nested thousands of levels deep would
+/// overflow the stack of whatever walks it recursively.
+pub const MAX_DEPTH: usize = 128;
+
+/// Most memory (estimated) the values of one file's documents may take. A 200 MB one-line
+/// flow sequence would need gigabytes as a JSON view and a span index.
+pub const MAX_FILE_VALUE_BYTES: usize = 384 << 20;
+
+/// The estimated cost of one node (its JSON value and its span index entry), besides its text.
+const NODE_COST: usize = 128;
+
+/// The bounds of one parse besides the per-document alias limit.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds<'a> {
+    /// Nodes alias expansion may add to one document.
+    pub alias_limit: usize,
+    /// Alias expansion added so far in the scan, shared by every file of it.
+    pub scan_aliases: Option<&'a std::sync::atomic::AtomicUsize>,
+    /// Most memory (estimated) a file's values may take ([`MAX_FILE_VALUE_BYTES`]).
+    pub max_bytes: usize,
+}
+
+/// What one file has spent, carried from chunk to chunk.
+#[derive(Debug, Default)]
+struct Spent {
+    aliases: usize,
+    bytes: usize,
+    /// The file's budget is gone: stop parsing it.
+    exhausted: bool,
+}
+
 /// One parsed YAML document.
 #[derive(Debug)]
 pub struct YamlDoc {
@@ -49,7 +88,23 @@ fn is_document_marker(line: &str) -> bool {
 /// Parse every document of a YAML or JSON file.
 #[must_use]
 pub fn parse(file: &SourceFile, alias_limit: usize) -> Vec<Result<YamlDoc, ParseError>> {
-    parse_chunks(file, &chunks(file), alias_limit, 0)
+    parse_bounded(
+        file,
+        Bounds {
+            alias_limit,
+            scan_aliases: None,
+            max_bytes: MAX_FILE_VALUE_BYTES,
+        },
+    )
+}
+
+/// [`parse`] with the alias expansion of the whole scan counted too. Nesting is bounded by
+/// [`MAX_DEPTH`], alias expansion per document, per file and per scan, and the memory a
+/// file's values take by [`MAX_FILE_VALUE_BYTES`]: past a file's budget, the rest of the
+/// file is not parsed (one error at the line where it ran out).
+#[must_use]
+pub fn parse_bounded(file: &SourceFile, bounds: Bounds<'_>) -> Vec<Result<YamlDoc, ParseError>> {
+    parse_chunks(file, &chunks(file), bounds, 0)
 }
 
 /// The file cut at its `---` document markers: `(first line, end line)` of each chunk
@@ -71,19 +126,36 @@ pub fn chunks(file: &SourceFile) -> Vec<(u32, u32)> {
     out
 }
 
-/// Parse some chunks of a file (see [`chunks`]); documents are numbered from `index`.
+/// Parse some chunks of a file (see [`chunks`]) under `bounds`; documents are numbered from
+/// `index`. The file budgets are counted over these chunks (a part of a large file, loaded
+/// alone, has its own; the scan's alias budget is shared by all).
 #[must_use]
 pub fn parse_chunks(
     file: &SourceFile,
     chunks: &[(u32, u32)],
-    alias_limit: usize,
+    bounds: Bounds<'_>,
     mut index: usize,
 ) -> Vec<Result<YamlDoc, ParseError>> {
     let mut out = Vec::new();
-    for &(first, end) in chunks {
-        parse_chunk(file, first, end, alias_limit, &mut index, &mut out);
+    let mut spent = Spent::default();
+    for &(first_line, end_line) in chunks {
+        let chunk = Chunk {
+            first_line,
+            end_line,
+        };
+        parse_chunk(file, chunk, bounds, &mut spent, &mut index, &mut out);
+        if spent.exhausted {
+            break;
+        }
     }
     out
+}
+
+/// The lines of one document chunk: `first_line..end_line`.
+#[derive(Clone, Copy)]
+struct Chunk {
+    first_line: u32,
+    end_line: u32,
 }
 
 fn helm_source(file: &SourceFile, from: u32, to: u32) -> Option<String> {
@@ -95,12 +167,16 @@ fn helm_source(file: &SourceFile, from: u32, to: u32) -> Option<String> {
 
 fn parse_chunk(
     file: &SourceFile,
-    first_line: u32,
-    end_line: u32,
-    alias_limit: usize,
+    chunk: Chunk,
+    bounds: Bounds<'_>,
+    spent: &mut Spent,
     index: &mut usize,
     out: &mut Vec<Result<YamlDoc, ParseError>>,
 ) {
+    let Chunk {
+        first_line,
+        end_line,
+    } = chunk;
     let start = file.line_start(first_line);
     let end = file.line_start(end_line);
     let mut text = std::borrow::Cow::Borrowed(&file.text[start..end]);
@@ -113,7 +189,7 @@ fn parse_chunk(
         // Marker indexes count characters: in pure-ASCII text, unchanged, they are byte offsets.
         let byte_base =
             (matches!(text, std::borrow::Cow::Borrowed(_)) && text.is_ascii()).then_some(start);
-        let (docs, error) = parse_text(file, first_line, byte_base, &text, alias_limit);
+        let (docs, error) = parse_text(file, first_line, byte_base, &text, bounds, spent);
         // libyaml (and so go-yaml, kubectl and PyYAML) accepts a multi-line quoted scalar
         // whose continuation lines are indented less than the block; the YAML spec and saphyr
         // do not. Leading blanks of continuation lines are folded away, so indenting those
@@ -158,17 +234,22 @@ fn parse_text(
     first_line: u32,
     byte_base: Option<usize>,
     text: &str,
-    alias_limit: usize,
+    bounds: Bounds<'_>,
+    spent: &mut Spent,
 ) -> (Vec<(Value, SpanIndex)>, Option<ChunkError>) {
-    let mut builder = Builder::new(file, first_line, alias_limit);
+    // A retry (a mended quoted scalar) starts from what the file had spent before the chunk.
+    let before = (spent.aliases, spent.bytes);
+    let mut builder = Builder::new(file, first_line, bounds, spent);
     builder.byte_base = byte_base;
     let mut docs = Vec::new();
+    let mut error = None;
     for event in Parser::new_from_str(text) {
         let step = match event {
             Ok((ev, span)) => builder.event(ev, span),
             Err(e) => {
                 let m = e.marker();
-                return (docs, Some((builder.scan_error(&e), m.line() - 1, m.col())));
+                error = Some((builder.scan_error(&e), m.line() - 1, m.col()));
+                break;
             }
         };
         match step {
@@ -178,10 +259,19 @@ fn parse_text(
                 }
             }
             Ok(None) => {}
-            Err(e) => return (docs, Some((e, 0, 0))),
+            Err(e) => {
+                error = Some((e, 0, 0));
+                break;
+            }
         }
     }
-    (docs, None)
+    let retry = error
+        .as_ref()
+        .is_some_and(|(e, _, _)| e.message == "invalid indentation in quoted scalar");
+    if retry {
+        (spent.aliases, spent.bytes) = before;
+    }
+    (docs, error)
 }
 
 /// The line on which the quoted scalar whose body starts at (line, col) closes.
@@ -261,13 +351,19 @@ struct Builder<'a> {
     spans: SpanIndex,
     anchors: HashMap<usize, Value>,
     expanded: usize,
-    alias_limit: usize,
+    bounds: Bounds<'a>,
+    spent: &'a mut Spent,
 }
 
 type Step = Result<Option<(Value, SpanIndex)>, ParseError>;
 
 impl<'a> Builder<'a> {
-    fn new(file: &'a SourceFile, first_line: u32, alias_limit: usize) -> Self {
+    fn new(
+        file: &'a SourceFile,
+        first_line: u32,
+        bounds: Bounds<'a>,
+        spent: &'a mut Spent,
+    ) -> Self {
         Self {
             file,
             line_offset: first_line - 1,
@@ -276,8 +372,65 @@ impl<'a> Builder<'a> {
             spans: SpanIndex::default(),
             anchors: HashMap::new(),
             expanded: 0,
-            alias_limit,
+            bounds,
+            spent,
         }
+    }
+
+    /// Count a value's memory against the file's budget.
+    fn spend(&mut self, span: &Span, bytes: usize) -> Result<(), ParseError> {
+        self.spent.bytes += bytes;
+        if self.spent.bytes > self.bounds.max_bytes {
+            self.spent.exhausted = true;
+            return Err(self.error(
+                span,
+                format!(
+                    "the file's values would take more than {} MiB of memory; the rest of the \
+                     file is not read",
+                    self.bounds.max_bytes >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Count alias expansion against the document's, the file's and the scan's budgets.
+    fn expand(&mut self, span: &Span, nodes: usize) -> Result<(), ParseError> {
+        let limit = self.bounds.alias_limit;
+        self.expanded += nodes;
+        if self.expanded > limit {
+            return Err(self.error(
+                span,
+                format!("alias expansion exceeds {limit} nodes (a \"billion laughs\" document?)"),
+            ));
+        }
+        self.spent.aliases += nodes;
+        let file_limit = limit.saturating_mul(FILE_ALIAS_FACTOR);
+        if self.spent.aliases > file_limit {
+            self.spent.exhausted = true;
+            return Err(self.error(
+                span,
+                format!(
+                    "alias expansion in this file exceeds {file_limit} nodes (a \"billion \
+                     laughs\" file?); the rest of the file is not read"
+                ),
+            ));
+        }
+        if let Some(scan) = self.bounds.scan_aliases {
+            let scan_limit = limit.saturating_mul(SCAN_ALIAS_FACTOR);
+            let total = scan.fetch_add(nodes, std::sync::atomic::Ordering::Relaxed) + nodes;
+            if total > scan_limit {
+                self.spent.exhausted = true;
+                return Err(self.error(
+                    span,
+                    format!(
+                        "alias expansion in this scan exceeds {scan_limit} nodes; the rest of \
+                         the file is not read"
+                    ),
+                ));
+            }
+        }
+        self.spend(span, nodes.saturating_mul(NODE_COST))
     }
 
     fn pos(&self, m: &Marker) -> Position {
@@ -324,6 +477,7 @@ impl<'a> Builder<'a> {
                 Ok(None)
             }
             Event::Scalar(text, style, anchor, tag) => {
+                self.spend(&span, NODE_COST + text.len())?;
                 if self.awaiting_key() {
                     let range = self.range(&span);
                     let plain = style == ScalarStyle::Plain;
@@ -343,24 +497,22 @@ impl<'a> Builder<'a> {
                 if self.awaiting_key() {
                     return Err(self.error(&span, "an alias cannot be a mapping key here"));
                 }
-                let Some(value) = self.anchors.get(&id) else {
+                let Some(nodes) = self.anchors.get(&id).map(count_nodes) else {
                     return Err(self.error(&span, "alias to an unknown anchor"));
                 };
-                self.expanded += count_nodes(value);
-                if self.expanded > self.alias_limit {
-                    return Err(self.error(
-                        &span,
-                        format!(
-                            "alias expansion exceeds {} nodes (a \"billion laughs\" document?)",
-                            self.alias_limit
-                        ),
-                    ));
-                }
-                let value = value.clone();
+                self.expand(&span, nodes)?;
+                let value = self.anchors.get(&id).cloned().unwrap_or_default();
                 let range = self.range(&span);
                 Ok(self.place_leaf(value, range))
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.error(
+                        &span,
+                        format!("collections nested more than {MAX_DEPTH} levels deep"),
+                    ));
+                }
+                self.spend(&span, NODE_COST)?;
                 if self.awaiting_key() {
                     return Err(
                         self.error(&span, "complex (non-scalar) mapping keys are not supported")
@@ -654,6 +806,109 @@ mod tests {
     use super::*;
     use crate::source::Origin;
     use serde_json::json;
+
+    fn bounded(text: &str, bounds: Bounds<'_>) -> Vec<Result<YamlDoc, ParseError>> {
+        let f = SourceFile::new(Origin::Stdin, "-", text.into());
+        parse_bounded(&f, bounds)
+    }
+
+    fn default_bounds<'a>() -> Bounds<'a> {
+        Bounds {
+            alias_limit: DEFAULT_ALIAS_LIMIT,
+            scan_aliases: None,
+            max_bytes: MAX_FILE_VALUE_BYTES,
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_at_its_line() {
+        // 20,000 nested block sequences, and as many flow sequences: an error, no overflow.
+        let block = format!("kind: Pod\nspec:\n  x:\n    {}y\n", "- ".repeat(20_000));
+        let docs = load(&block);
+        let e = docs[0].as_ref().expect_err("too deep");
+        assert!(e.message.contains("nested more than 128"), "{}", e.message);
+        assert_eq!(e.position.line, 4);
+        let flow = format!(
+            "a: 1\n---\nb: {}{}\n",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        );
+        let docs = load(&flow);
+        assert!(docs[0].is_ok());
+        // (saphyr's own bound on flow collections may say it first.)
+        let e = docs[1].as_ref().expect_err("too deep");
+        assert!(
+            e.message.contains("nested") || e.message.contains("recursion limit"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.position.line, 3);
+        // 128 levels are fine.
+        let ok = format!("a: {}{}\n", "[".repeat(120), "]".repeat(120));
+        assert!(load(&ok)[0].is_ok());
+    }
+
+    #[test]
+    fn alias_budgets_per_file_and_per_scan() {
+        // Each document is under the per-document limit; together they are not.
+        let doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n";
+        let mut text = String::new();
+        for _ in 0..20 {
+            text.push_str("---\n");
+            text.push_str(doc);
+        }
+        let limit = 150; // 99 nodes a document
+        let bounds = Bounds {
+            alias_limit: limit,
+            ..default_bounds()
+        };
+        let docs = bounded(&text, bounds);
+        let errors: Vec<_> = docs.iter().filter_map(|d| d.as_ref().err()).collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "one error, then the file stops: {errors:?}"
+        );
+        assert!(
+            errors[0].message.contains("in this file"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(docs.len(), 16, "15 documents fit in 1,500 nodes");
+        // Document 16 starts on line 46; its alias list on line 48.
+        assert_eq!(errors[0].position.line, 48);
+        // Across files: the scan's budget (100 times the limit) runs out.
+        let scan = std::sync::atomic::AtomicUsize::new(0);
+        let bounds = Bounds {
+            alias_limit: limit,
+            scan_aliases: Some(&scan),
+            ..default_bounds()
+        };
+        let few: String = (0..10).map(|_| format!("---\n{doc}")).collect();
+        let mut failed = None;
+        for i in 0..40 {
+            if bounded(&few, bounds).iter().any(Result::is_err) {
+                failed = Some(i);
+                break;
+            }
+        }
+        assert_eq!(failed, Some(15), "15 files of 990 nodes fit in 15,000");
+    }
+
+    #[test]
+    fn a_file_s_values_are_bounded_in_memory() {
+        let text = format!("a: 1\n---\nb: [{}1]\n---\nc: 2\n", "1, ".repeat(100_000));
+        let bounds = Bounds {
+            max_bytes: 1 << 20,
+            ..default_bounds()
+        };
+        let docs = bounded(&text, bounds);
+        assert_eq!(docs.len(), 2, "the rest of the file is not read");
+        assert!(docs[0].is_ok());
+        let e = docs[1].as_ref().expect_err("too big");
+        assert!(e.message.contains("more than 1 MiB"), "{}", e.message);
+        assert_eq!(e.position.line, 3);
+    }
 
     fn load(text: &str) -> Vec<Result<YamlDoc, ParseError>> {
         let f = SourceFile::new(Origin::Stdin, "-", text.into());

@@ -113,6 +113,7 @@ pub fn exit_code(result: &ScanResult, options: &ReportOptions) -> u8 {
                 .files
                 .iter()
                 .any(|f| matches!(f.status, FileStatus::Skipped { .. })))
+        || (strict && result.files.iter().any(|f| f.refused))
     {
         1
     } else {

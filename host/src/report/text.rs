@@ -78,6 +78,14 @@ fn finding_frame(
         );
     }
     let mut groups = vec![group];
+    if source.is_none() {
+        // No text to frame (a plan read as a stream, a file gone since): the place, at least.
+        let at = f.location.range.start;
+        groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
+            "at {}:{}:{}",
+            f.location.file, at.line, at.column
+        ))));
+    }
     if let Some(t) = &f.template {
         groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
             "rendered from Helm template {}",

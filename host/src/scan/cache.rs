@@ -164,14 +164,15 @@ impl ResultCache {
         input: &Input,
         stdin: Option<&Arc<str>>,
         overlay: Option<&Overlay>,
+        policy: &input::fs::Policy,
     ) -> Result<(Arc<SourceFile>, String), Problem> {
         let Store::Memory(memory) = &self.store else {
-            let source = input::read_with(input, stdin, overlay)?;
+            let source = input::read_in(input, stdin, overlay, policy)?;
             let d = digest(&source.text);
             return Ok((source, d));
         };
         let Origin::File(path) = &input.origin else {
-            let source = input::read_with(input, stdin, overlay)?;
+            let source = input::read_in(input, stdin, overlay, policy)?;
             let d = digest(&source.text);
             return Ok((source, d));
         };
@@ -197,7 +198,7 @@ impl ResultCache {
                 return Ok((Arc::clone(&memo.source), memo.digest.clone()));
             }
         }
-        let source = input::read_with(input, stdin, overlay)?;
+        let source = input::read_in(input, stdin, overlay, policy)?;
         let d = digest(&source.text);
         if let Some(stamp) = stamp {
             memory

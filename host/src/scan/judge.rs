@@ -128,6 +128,7 @@ impl FileOutcome {
                 status: FileStatus::Scanned,
                 documents: 0,
                 skipped_documents: Vec::new(),
+                refused: false,
             },
             findings: Vec::new(),
             notes: Vec::new(),
@@ -159,20 +160,46 @@ pub fn scan_file(
     preloaded: Option<LoadedFile>,
 ) -> (FileOutcome, Option<Arc<SourceFile>>) {
     let mut outcome = FileOutcome::new(input);
+    let options = input::LoadOptions {
+        alias_limit: spec.alias_limit,
+        plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
+        policy: Arc::new(spec.policy.clone()),
+    };
     if let Some(loaded) = preloaded {
         judge(spec, plans, &loaded, &mut outcome);
         return (outcome, Some(Arc::clone(&loaded.source)));
     }
+    // A large Terraform plan JSON is read as a stream and judged a part at a time: neither
+    // its text nor all its resources are held at once (nor cached: a plan's result depends on
+    // its `.tf` sources).
+    if let Some(stream) = input::terraform::plan::Stream::open(input, spec.overlay, &options) {
+        let mut parts = Vec::new();
+        let streamed = stream.run(&mut |part| {
+            let mut judged = FileOutcome::new(input);
+            judge(spec, plans, &part, &mut judged);
+            parts.push(judged);
+        });
+        // Not a plan after all (nothing judged): read as a whole below.
+        if streamed != Ok(input::terraform::plan::Streamed::NotAPlan) {
+            merge(&mut outcome, parts);
+            if let Err(p) = streamed {
+                outcome.problems.push(p);
+                outcome.report.status = FileStatus::Failed;
+            }
+            // Its text was not kept: no code frames, no hash in the evidence.
+            return (outcome, None);
+        }
+    }
     let read = match spec.cache {
         Some((cache, fingerprint)) => {
             cache
-                .read(input, stdin, spec.overlay)
+                .read(input, stdin, spec.overlay, spec.policy)
                 .map(|(source, digest)| {
                     let key = super::cache::key(fingerprint, &source.name, &digest);
                     (source, Some(key))
                 })
         }
-        None => input::read_with(input, stdin, spec.overlay).map(|s| (s, None)),
+        None => input::read_in(input, stdin, spec.overlay, spec.policy).map(|s| (s, None)),
     };
     let (source, key) = match read {
         Ok(read) => read,
@@ -187,10 +214,6 @@ pub fn scan_file(
     {
         return (hit, Some(source));
     }
-    let options = input::LoadOptions {
-        alias_limit: spec.alias_limit,
-        plan_sources: spec.plan_sources.map(std::path::Path::to_path_buf),
-    };
     if let Some(parts) = input::parts(&source, PART) {
         // A large file is streamed: a part at a time is loaded, judged and let go, on all
         // cores, and the parts' results are put together in order.
@@ -414,6 +437,10 @@ fn judge(
     for (ordinal, doc) in outcome.docs.iter_mut().enumerate() {
         if named.contains(&(ordinal as u32)) {
             doc.containers = locate::containers_of(&loaded.documents[ordinal].value);
+        } else {
+            // Only facts bring a document back in `finish`: the others' spans can go (a
+            // streamed plan's would otherwise add up over the whole plan).
+            doc.kept = None;
         }
     }
 }

@@ -164,7 +164,10 @@ pub type LocationKey = (u32, String);
 /// The locations facts declared, by document: a document's few pointers are looked up without
 /// allocating a key (a cross-document answer names hundreds of thousands of them).
 #[derive(Default)]
-pub struct Declared(HashMap<u32, Vec<(String, (Location, bool))>>);
+pub struct Declared(HashMap<u32, Vec<(String, Place)>>);
+
+/// Where a pointer is, and whether it exists itself.
+pub type Place = (Location, bool);
 
 impl Declared {
     /// Keep a location.

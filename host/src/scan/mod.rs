@@ -69,6 +69,24 @@ pub struct FileReport {
     /// Documents not checked, with reasons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_documents: Vec<SkippedDoc>,
+    /// Skipped by the input policy (a link leaving the repository, a file under `/proc`):
+    /// `--strict` fails on it as `--fail-on-skip` does.
+    #[serde(skip)]
+    pub refused: bool,
+}
+
+impl FileReport {
+    /// A path the input policy skipped.
+    #[must_use]
+    pub fn refused(name: String, reason: String) -> Self {
+        Self {
+            name,
+            status: FileStatus::Skipped { reason },
+            documents: 0,
+            skipped_documents: Vec::new(),
+            refused: true,
+        }
+    }
 }
 
 /// A place in a file.
@@ -279,6 +297,10 @@ pub struct ScanSpec<'a> {
     pub plan_sources: Option<&'a std::path::Path>,
     /// Texts that replace files on disk (an editor's buffers).
     pub overlay: Option<&'a input::Overlay>,
+    /// The input policy (links, non-regular files, size cap).
+    pub policy: &'a input::fs::Policy,
+    /// Paths the input policy skipped while finding the inputs: (name, reason).
+    pub skipped: &'a [(String, String)],
     /// Told the number of inputs, then once per input done (a progress bar).
     pub progress: Option<&'a (dyn Progress + Sync)>,
     /// Per-file results, and the fingerprint of everything besides a file's own bytes that
@@ -306,8 +328,8 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         p.start(inputs.len());
     }
     // Terraform is evaluated a module (directory) at a time before the per-file phase.
-    let (mut terraform, tf_problems) =
-        input::terraform::load_with(inputs, spec.terraform, spec.overlay);
+    let (mut terraform, tf_problems, tf_skipped) =
+        input::terraform::load_in(inputs, spec.terraform, spec.overlay, spec.policy);
     let preloaded: Vec<Option<input::LoadedFile>> =
         (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
     let judged: Vec<(FileOutcome, Option<Arc<SourceFile>>)> = inputs
@@ -351,6 +373,13 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             }
         }
         outcomes.push(outcome);
+    }
+    // What the input policy skipped is listed with its reason, once.
+    for (name, reason) in spec.skipped.iter().cloned().chain(tf_skipped) {
+        if result.files.iter().all(|f| f.name != name) {
+            result.files.push(FileReport::refused(name, reason));
+            result.sources.push(None);
+        }
     }
     let declared: Vec<ControlMeta> = result
         .controls
@@ -428,7 +457,10 @@ fn referenced_sources(result: &ScanResult) -> Vec<Arc<SourceFile>> {
     wanted
         .into_iter()
         .filter_map(|name| {
-            let text = std::fs::read_to_string(name).ok()?;
+            // Through the input policy: a file named by a finding is still not read unbounded.
+            let text = input::fs::Policy::default()
+                .read(std::path::Path::new(name))
+                .ok()?;
             Some(Arc::new(SourceFile::new(
                 crate::source::Origin::File(name.into()),
                 name,

@@ -486,6 +486,7 @@ mod tests {
                 id: "CNTR-K8-000290".into(),
                 title: "Privileged containers".into(),
                 severity,
+                enforcement: wit::Enforcement::Deny,
                 stig: Some(wit::StigRef {
                     stig_id: "CNTR-K8-000290".into(),
                     vuln_id: "V-242383".into(),
@@ -507,6 +508,8 @@ mod tests {
                 message: "Container 'app' must not run privileged".into(),
                 fix: None,
                 related: vec![],
+                related_total: 0,
+                enforcement: None,
             },
             uri: "file:///k8s/app.yaml".into(),
             line: 12,

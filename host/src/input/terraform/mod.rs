@@ -63,6 +63,31 @@ pub fn load_with(
     vars: &Variables,
     overlay: Option<&super::Overlay>,
 ) -> (HashMap<usize, LoadedFile>, Vec<Problem>) {
+    let (files, mut problems, skipped) = load_in(
+        inputs,
+        vars,
+        overlay,
+        &super::fs::Policy::new(&[], u64::MAX),
+    );
+    problems.extend(skipped.into_iter().map(|(name, reason)| {
+        Problem::new(ProblemKind::Io, format!("skipped: {reason}")).in_file(name)
+    }));
+    (files, problems)
+}
+
+/// Files the input policy skipped: (name, reason).
+pub type Skipped = Vec<(String, String)>;
+
+/// [`load_with`] under an input policy: every `.tf` file, variable file and local module
+/// directory is read through it; what it skips is returned (name, reason).
+#[must_use]
+pub fn load_in(
+    inputs: &[Input],
+    vars: &Variables,
+    overlay: Option<&super::Overlay>,
+    policy: &super::fs::Policy,
+) -> (HashMap<usize, LoadedFile>, Vec<Problem>, Skipped) {
+    let mut skipped = Skipped::new();
     let mut roots: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (i, input) in inputs.iter().enumerate() {
         if let FileOrigin::File(p) = &input.origin
@@ -73,7 +98,7 @@ pub fn load_with(
         }
     }
     if roots.is_empty() {
-        return (HashMap::new(), Vec::new());
+        return (HashMap::new(), Vec::new(), skipped);
     }
     let mut loader = Loader::default();
     let mut problems = Vec::new();
@@ -85,10 +110,10 @@ pub fn load_with(
         if !seen.insert(dir.clone()) {
             continue;
         }
-        let files = read_dir_files(&dir, "tf", inputs, overlay);
+        let files = read_dir_files(&dir, "tf", inputs, overlay, policy, &mut skipped);
         let parsed: Vec<TfFile> = files
             .par_iter()
-            .map(|(name, p)| parse(name, p, overlay))
+            .map(|(name, p)| parse(name, p, overlay, policy))
             .collect();
         let mut indices = Vec::new();
         for (file, (_, path)) in parsed.into_iter().zip(&files) {
@@ -113,10 +138,14 @@ pub fn load_with(
                 .blocks()
                 .filter(|b| b.ident.value().as_str() == "module")
             {
-                if let Some(child) = loader.local_source(&dir, b)
-                    && child.is_dir()
-                {
-                    queue.push(child);
+                if let Some(child) = loader.local_source(&dir, b) {
+                    match policy.check(&child) {
+                        Ok(super::fs::Kind::Dir) => queue.push(child),
+                        Err(super::fs::Refusal::Skipped(reason)) => {
+                            skipped.push((child.display().to_string(), reason));
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -130,7 +159,17 @@ pub fn load_with(
                 continue;
             }
             let name = path.display().to_string();
-            let index = match std::fs::read_to_string(&path) {
+            let read = match policy.check(&path) {
+                Ok(super::fs::Kind::File) => policy.read(&path).map_err(|e| e.to_string()),
+                Ok(super::fs::Kind::Dir) => Err("a directory".to_owned()),
+                Err(super::fs::Refusal::Failed(message)) => Err(message),
+                Err(super::fs::Refusal::Skipped(reason)) => {
+                    skipped.push((name, reason));
+                    var_files.insert(path, None);
+                    continue;
+                }
+            };
+            let index = match read {
                 Ok(text) => {
                     let source = Arc::new(SourceFile::new(
                         FileOrigin::File(path.clone()),
@@ -143,11 +182,7 @@ pub fn load_with(
                 }
                 Err(e) => {
                     problems.push(
-                        Problem::new(
-                            ProblemKind::Io,
-                            format!("cannot read the variable file: {e}"),
-                        )
-                        .in_file(name),
+                        Problem::new(ProblemKind::Io, format!("variable file: {e}")).in_file(name),
                     );
                     None
                 }
@@ -226,7 +261,7 @@ pub fn load_with(
         out.extend(files);
         problems.extend(more);
     }
-    (out, problems)
+    (out, problems, skipped)
 }
 
 /// The stack a root module's evaluation runs on: the evaluator recurses once per nested
@@ -380,7 +415,8 @@ fn variable_files(dir: &Path, vars: &Variables) -> Vec<PathBuf> {
     auto.sort();
     let mut files = Vec::new();
     let tfvars = normalize(&dir.join("terraform.tfvars"));
-    if tfvars.is_file() {
+    // Any entry of that name (a link, a FIFO) is for the input policy to judge.
+    if tfvars.symlink_metadata().is_ok() {
         files.push(tfvars);
     }
     files.extend(auto);
@@ -393,6 +429,8 @@ fn read_dir_files(
     ext: &str,
     inputs: &[Input],
     overlay: Option<&super::Overlay>,
+    policy: &super::fs::Policy,
+    skipped: &mut Skipped,
 ) -> Vec<(String, PathBuf)> {
     let listing = if dir.as_os_str().is_empty() {
         std::fs::read_dir(".")
@@ -402,12 +440,33 @@ fn read_dir_files(
     let Ok(entries) = listing else {
         return Vec::new();
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == ext))
-        .map(|p| normalize(&p))
-        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != ext) {
+            continue;
+        }
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if regular {
+            files.push(normalize(&p));
+            continue;
+        }
+        // A link is followed when it stays in the repository; a FIFO is read (and refused)
+        // like any file, so that its error is reported.
+        match policy.check(&p) {
+            Ok(super::fs::Kind::File) | Err(super::fs::Refusal::Failed(_)) => {
+                files.push(normalize(&p));
+            }
+            Ok(super::fs::Kind::Dir) => {}
+            Err(super::fs::Refusal::Skipped(reason)) => {
+                let name = inputs
+                    .iter()
+                    .find(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == normalize(&p)))
+                    .map_or_else(|| p.display().to_string(), |i| i.name.clone());
+                skipped.push((name, reason));
+            }
+        }
+    }
     // Buffers not saved yet are files of the module too.
     if let Some(overlay) = overlay {
         let key = super::overlay_key(dir);
@@ -433,11 +492,16 @@ fn read_dir_files(
         .collect()
 }
 
-fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
-    let text: Result<Arc<str>, std::io::Error> =
+fn parse(
+    name: &str,
+    path: &Path,
+    overlay: Option<&super::Overlay>,
+    policy: &super::fs::Policy,
+) -> TfFile {
+    let text: Result<Arc<str>, super::fs::ReadError> =
         match overlay.and_then(|o| o.get(&super::overlay_key(path))) {
             Some(t) => Ok(Arc::clone(t)),
-            None => std::fs::read_to_string(path).map(Arc::from),
+            None => policy.read(path).map(Arc::from),
         };
     match text {
         Ok(text) => tf_file(Arc::new(SourceFile::new(
@@ -453,7 +517,7 @@ fn parse(name: &str, path: &Path, overlay: Option<&super::Overlay>) -> TfFile {
                 Arc::from(""),
             )),
             body: None,
-            error: Some(Problem::new(ProblemKind::Io, format!("cannot read: {e}")).in_file(name)),
+            error: Some(Problem::new(ProblemKind::Io, e.to_string()).in_file(name)),
         },
     }
 }
@@ -723,6 +787,7 @@ pub fn plan_documents(
     plan: &serde_json::Value,
     spans: &Arc<SpanIndex>,
     sources: Option<&Path>,
+    policy: &super::fs::Policy,
     documents: &mut Vec<LoadedDoc>,
     skipped: &mut Vec<SkippedDoc>,
 ) {
@@ -733,7 +798,9 @@ pub fn plan_documents(
             FileOrigin::File(p) => p.parent().map(Path::to_path_buf),
             FileOrigin::Stdin => None,
         });
-    let configured = dir.map(|d| configuration_spans(&d)).unwrap_or_default();
+    let configured = dir
+        .map(|d| configuration_spans(&d, policy))
+        .unwrap_or_default();
     for r in resources {
         let range = spans.get(&r.prefix).unwrap_or_default();
         let value = match r.value {
@@ -770,7 +837,10 @@ pub fn plan_documents(
 
 /// The span indexes of the blocks of the `.tf` files in `dir`, by address without instance
 /// keys, with every range naming its `.tf` file.
-fn configuration_spans(dir: &Path) -> HashMap<String, Arc<SpanIndex>> {
+pub(crate) fn configuration_spans(
+    dir: &Path,
+    policy: &super::fs::Policy,
+) -> HashMap<String, Arc<SpanIndex>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HashMap::new();
     };
@@ -787,7 +857,8 @@ fn configuration_spans(dir: &Path) -> HashMap<String, Arc<SpanIndex>> {
             origin: FileOrigin::File(p),
         })
         .collect();
-    let (loaded, _) = load(&inputs, &Variables::default());
+    // Files the policy refuses are left out: their positions are not shown.
+    let (loaded, _, _) = load_in(&inputs, &Variables::default(), None, policy);
     let mut out = HashMap::new();
     for lf in loaded.into_values() {
         for d in lf.documents {

@@ -40,6 +40,7 @@
 //! running pods show several versions of the same image, this is a finding; NIST SP 800-53
 //! SI-4 d.
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use stiglint_sdk::k8s::ImageRef;
 use stiglint_sdk::prelude::*;
@@ -97,7 +98,7 @@ impl Control for Rule {
                 .collect::<Vec<_>>()
                 .join(", ");
             if versions.len() > 10 {
-                list.push_str(&format!(", and {} more", versions.len() - 10));
+                let _ = write!(list, ", and {} more", versions.len() - 10);
             }
             let msg = format!(
                 "Image {repo} is deployed in {} versions ({list}): keep one",

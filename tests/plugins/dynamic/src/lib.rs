@@ -1,14 +1,14 @@
 //! A plugin whose controls come from its inputs, the way Gatekeeper constraints do: every
-//! ConfigMap with `data.rule` declares the control `TEST-DYN-<rule>` with the enforcement in
+//! `ConfigMap` with `data.rule` declares the control `TEST-DYN-<rule>` with the enforcement in
 //! `data.enforcement` (`deny`, `warn`, `audit`), and reports one finding of it on the
-//! ConfigMap's `data.rule`.
+//! `ConfigMap`'s `data.rule`.
 
 mod controls {
     /// The driver.
     pub mod rules {
         use stiglint_sdk::prelude::*;
 
-        /// Declares a control per rule ConfigMap.
+        /// Declares a control per rule `ConfigMap`.
         #[derive(Default)]
         pub struct Rule;
 

@@ -6,7 +6,12 @@
 #![allow(unsafe_code)]
 
 /// Bindings of the old interface (generated code).
-#[allow(missing_docs, clippy::pedantic, unsafe_code)]
+#[allow(
+    missing_docs,
+    clippy::pedantic,
+    clippy::too_many_arguments,
+    unsafe_code
+)]
 mod bindings {
     wit_bindgen::generate!({
         world: "control-plugin",
