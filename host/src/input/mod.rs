@@ -538,13 +538,13 @@ pub fn parts(source: &SourceFile, per_part: usize) -> Option<Vec<Vec<(u32, u32)>
     Some(chunks.chunks(per_part).map(<[_]>::to_vec).collect())
 }
 
-/// Load some chunks of a YAML file (see [`parts`]): their documents, skips and errors, as if
-/// the file held nothing else. Document numbers start at `index`.
+/// Load the next chunks of a YAML file (see [`parts`]), in order: their documents, skips and
+/// errors (the file's budgets run on in `parse`).
 #[must_use]
 pub fn load_part(
     source: Arc<SourceFile>,
     chunks: &[(u32, u32)],
-    index: usize,
+    parse: &mut yaml::FileParse,
     options: &LoadOptions,
 ) -> LoadedFile {
     let mut documents = Vec::new();
@@ -555,7 +555,7 @@ pub fn load_part(
         scan_aliases: Some(&options.policy.aliases),
         max_bytes: yaml::MAX_FILE_VALUE_BYTES,
     };
-    let parsed = yaml::parse_chunks(&source, chunks, bounds, index);
+    let parsed = parse.parse(&source, chunks, bounds);
     classify(
         &source,
         parsed,

@@ -127,28 +127,63 @@ pub fn chunks(file: &SourceFile) -> Vec<(u32, u32)> {
 }
 
 /// Parse some chunks of a file (see [`chunks`]) under `bounds`; documents are numbered from
-/// `index`. The file budgets are counted over these chunks (a part of a large file, loaded
-/// alone, has its own; the scan's alias budget is shared by all).
+/// `index`.
 #[must_use]
 pub fn parse_chunks(
     file: &SourceFile,
     chunks: &[(u32, u32)],
     bounds: Bounds<'_>,
-    mut index: usize,
+    index: usize,
 ) -> Vec<Result<YamlDoc, ParseError>> {
-    let mut out = Vec::new();
-    let mut spent = Spent::default();
-    for &(first_line, end_line) in chunks {
-        let chunk = Chunk {
-            first_line,
-            end_line,
-        };
-        parse_chunk(file, chunk, bounds, &mut spent, &mut index, &mut out);
-        if spent.exhausted {
-            break;
+    let mut parse = FileParse {
+        index,
+        ..FileParse::default()
+    };
+    parse.parse(file, chunks, bounds)
+}
+
+/// A file parsed a part at a time, in order: the file's alias budget runs on from part to
+/// part, the memory budget counts one part's values (a part is let go once judged), and once a
+/// budget is spent the rest of the file is not read.
+#[derive(Debug, Default)]
+pub struct FileParse {
+    spent: Spent,
+    index: usize,
+}
+
+impl FileParse {
+    /// Parse the next chunks of the file.
+    #[must_use]
+    pub fn parse(
+        &mut self,
+        file: &SourceFile,
+        chunks: &[(u32, u32)],
+        bounds: Bounds<'_>,
+    ) -> Vec<Result<YamlDoc, ParseError>> {
+        let mut out = Vec::new();
+        if self.spent.exhausted {
+            return out;
         }
+        self.spent.bytes = 0;
+        for &(first_line, end_line) in chunks {
+            let chunk = Chunk {
+                first_line,
+                end_line,
+            };
+            parse_chunk(
+                file,
+                chunk,
+                bounds,
+                &mut self.spent,
+                &mut self.index,
+                &mut out,
+            );
+            if self.spent.exhausted {
+                break;
+            }
+        }
+        out
     }
-    out
 }
 
 /// The lines of one document chunk: `first_line..end_line`.

@@ -29,6 +29,9 @@ const SHARD: usize = 128;
 /// documents, not the file.
 const PART: usize = 512;
 
+/// Parts of a large file parsed before they are judged together on all cores.
+const WAVE: usize = 4;
+
 /// One plugin's part in a scan.
 pub struct PluginPlan<'a> {
     /// The plugin.
@@ -215,17 +218,22 @@ pub fn scan_file(
         return (hit, Some(source));
     }
     if let Some(parts) = input::parts(&source, PART) {
-        // A large file is streamed: a part at a time is loaded, judged and let go, on all
-        // cores, and the parts' results are put together in order.
-        let judged: Vec<FileOutcome> = parts
-            .par_iter()
-            .map(|chunks| {
+        // A large file is streamed: a few parts at a time are parsed (in order: the file's
+        // budgets run on from part to part), judged on all cores and let go; the parts'
+        // results are put together in order.
+        let mut parse = input::yaml::FileParse::default();
+        let mut judged = Vec::with_capacity(parts.len());
+        for wave in parts.chunks(WAVE) {
+            let loaded: Vec<LoadedFile> = wave
+                .iter()
+                .map(|chunks| input::load_part(Arc::clone(&source), chunks, &mut parse, &options))
+                .collect();
+            judged.par_extend(loaded.into_par_iter().map(|loaded| {
                 let mut part = FileOutcome::new(input);
-                let loaded = input::load_part(Arc::clone(&source), chunks, 0, &options);
                 judge(spec, plans, &loaded, &mut part);
                 part
-            })
-            .collect();
+            }));
+        }
         merge(&mut outcome, judged);
     } else {
         let loaded = input::load_with(Arc::clone(&source), &options);
