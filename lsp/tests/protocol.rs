@@ -135,6 +135,14 @@ impl Client {
     }
 }
 
+impl Drop for Client {
+    /// A failed test leaves no server behind (one hung on a FIFO would stay forever).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Apply a protocol text edit (ASCII text: UTF-16 columns are bytes).
 fn apply(text: &str, edit: &Value) -> String {
     let offset = |p: &Value| {
@@ -574,6 +582,55 @@ fn requests_after_shutdown_are_invalid() {
     assert_eq!(hover["error"]["code"], -32600, "{hover}");
     let again = c.request("shutdown", &Value::Null);
     assert_eq!(again["error"]["code"], -32600, "{again}");
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// Hover and code actions on a file that is not open read it from disk, whatever it is: a
+/// FIFO blocks the server for good (and `/dev/zero` would take all memory). Found while
+/// writing the fuzz target; reported, not fixed here (`State::text` in state.rs is not the
+/// transport's).
+#[test]
+#[ignore = "reported to the lead: State::text reads non-regular files with no size cap (FIFO hangs the server)"]
+fn hover_on_a_fifo_does_not_hang_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    // Outside the workspace, so the workspace scan does not meet it (that is item 10's).
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let fifo = elsewhere.path().join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let mut c = initialized_client(&root);
+    let hover = c.request(
+        "textDocument/hover",
+        &json!({"textDocument": {"uri": uri(&fifo)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.get("result").is_some() || hover.get("error").is_some());
+    assert_serving(&mut c, &root);
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// A client that sends a request before `initialized`: the server answers it (or refuses it)
+/// and keeps serving. Today `lsp_server::Connection::initialize_finish` (main.rs) takes any
+/// message other than `initialized` as fatal and the server exits 1; reported, not changed
+/// here (the transport passes the message on as it should).
+#[test]
+#[ignore = "reported to the lead: main.rs initialize_finish exits on any message before `initialized`"]
+fn a_request_before_initialized_does_not_end_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    let early = c.request("textDocument/hover", &json!({}));
+    assert!(early.get("error").is_some() || early.get("result").is_some());
+    c.notify("initialized", &json!({}));
+    assert_serving(&mut c, &root);
+    c.request("shutdown", &Value::Null);
     c.notify("exit", &Value::Null);
     assert!(c.child.wait().expect("exit").success());
 }
