@@ -36,7 +36,12 @@ fn server() -> &'static Mutex<Server> {
     })
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // Before the first input (and its timeout): loading the plugins takes seconds.
+    init: {
+        server();
+    },
+    |data: &[u8]| {
     let mut guard = server()
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -23,6 +23,10 @@ fn root() -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // Triage: a stack overflow kills the process before libFuzzer can save the input.
+    if let Some(path) = std::env::var_os("STIGLINT_FUZZ_LAST") {
+        let _ = std::fs::write(path, data);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
