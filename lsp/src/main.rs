@@ -2,14 +2,11 @@
 //! every finding, the control's documentation on hover, quick fixes and "waive here" — from the
 //! same engine, plugins and ranges as the CLI. One protocol method per file in `methods/`.
 
-mod convert;
-mod methods;
-mod state;
-
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use lsp_server::{Connection, Message};
+use lsp_server::Message;
+use stiglint_lsp::{methods, transport};
 
 fn main() -> ExitCode {
     match run() {
@@ -22,7 +19,8 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
-    let (connection, io) = Connection::stdio();
+    // Not `Connection::stdio()`: a client's broken frame is answered, not fatal (transport.rs).
+    let (connection, io) = transport::stdio();
     let (id, params) = connection
         .initialize_start()
         .context("waiting for initialize")?;

@@ -74,6 +74,23 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
+    /// Write bytes as they are (broken frames).
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// The next error response with this id (`null` for a message the server could not
+    /// read an id from).
+    fn error_for(&mut self, id: &Value) -> Value {
+        loop {
+            let m = self.next();
+            if m.get("error").is_some() && m["id"] == *id && m.get("method").is_none() {
+                return m["error"].clone();
+            }
+        }
+    }
+
     fn notify(&mut self, method: &str, params: &Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -115,6 +132,14 @@ impl Client {
                     .unwrap_or_default();
             }
         }
+    }
+}
+
+impl Drop for Client {
+    /// A failed test leaves no server behind (one hung on a FIFO would stay forever).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -646,6 +671,141 @@ spec:
         actions.iter().any(|a| a["isPreferred"] == true),
         "{actions:#?}"
     );
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// Start a server on an empty workspace and initialize it.
+fn initialized_client(root: &Path) -> Client {
+    let mut c = Client::start(root);
+    let init = c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(root), "capabilities": {}}),
+    );
+    assert!(init.get("result").is_some(), "{init}");
+    c.notify("initialized", &json!({}));
+    c
+}
+
+/// A request the server answers whatever the workspace: it is alive and reading frames.
+fn assert_serving(c: &mut Client, root: &Path) {
+    let hover = c.request(
+        "textDocument/hover",
+        &json!({"textDocument": {"uri": uri(&root.join("none.yaml"))},
+                "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.get("result").is_some(), "{hover}");
+}
+
+/// A body that is not JSON, a missing, non-numeric or huge `Content-Length`, a JSON-RPC batch
+/// and a message that is no request: each is answered with -32700 or -32600 (`id: null`),
+/// and the server goes on answering requests.
+#[test]
+fn broken_frames_are_answered_and_the_server_serves_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let mut c = initialized_client(&root);
+    let hover = r#"{"jsonrpc":"2.0","id":99,"method":"textDocument/hover","params":{}}"#;
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    let cases: [(String, i64); 7] = [
+        (frame("{not json"), -32700),
+        (
+            format!("Content-Type: application/json\r\n\r\n{hover}"),
+            -32700,
+        ),
+        (format!("Content-Length: many\r\n\r\n{hover}"), -32700),
+        ("Content-Length: 99999999999\r\n\r\n{}".to_owned(), -32600),
+        (frame(r#"[{"jsonrpc":"2.0","id":1,"method":"x"}]"#), -32600),
+        (frame(r#"{"jsonrpc":"2.0"}"#), -32600),
+        (frame("\u{fffd}{}"), -32700),
+    ];
+    for (bytes, code) in cases {
+        c.send_raw(bytes.as_bytes());
+        let error = c.error_for(&Value::Null);
+        assert_eq!(error["code"], code, "{bytes:?}: {error}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_serving(&mut c, &root);
+    }
+    // Not UTF-8.
+    c.send_raw(b"Content-Length: 4\r\n\r\n\"\xff\xfe\"");
+    assert_eq!(c.error_for(&Value::Null)["code"], -32700);
+    assert_serving(&mut c, &root);
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// After `shutdown`, a request is answered with -32600 (`InvalidRequest`, its own id) and a
+/// notification is ignored; `exit` still ends the server with success.
+#[test]
+fn requests_after_shutdown_are_invalid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let mut c = initialized_client(&root);
+    let shutdown = c.request("shutdown", &Value::Null);
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    c.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": uri(&root.join("a.yaml")), "languageId": "yaml",
+                "version": 1, "text": "kind: Pod\n"}}),
+    );
+    let hover = c.request(
+        "textDocument/hover",
+        &json!({"textDocument": {"uri": uri(&root.join("a.yaml"))},
+                "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(hover["error"]["code"], -32600, "{hover}");
+    let again = c.request("shutdown", &Value::Null);
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// Hover and code actions on a file that is not open read it from disk, whatever it is: a
+/// FIFO blocks the server for good (and `/dev/zero` would take all memory). Found while
+/// writing the fuzz target; reported, not fixed here (`State::text` in state.rs is not the
+/// transport's).
+#[test]
+#[ignore = "reported to the lead: State::text reads non-regular files with no size cap (FIFO hangs the server)"]
+fn hover_on_a_fifo_does_not_hang_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    // Outside the workspace, so the workspace scan does not meet it (that is item 10's).
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let fifo = elsewhere.path().join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let mut c = initialized_client(&root);
+    let hover = c.request(
+        "textDocument/hover",
+        &json!({"textDocument": {"uri": uri(&fifo)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.get("result").is_some() || hover.get("error").is_some());
+    assert_serving(&mut c, &root);
+    c.request("shutdown", &Value::Null);
+    c.notify("exit", &Value::Null);
+    assert!(c.child.wait().expect("exit").success());
+}
+
+/// A client that sends a request before `initialized`: the server answers it (or refuses it)
+/// and keeps serving. Today `lsp_server::Connection::initialize_finish` (main.rs) takes any
+/// message other than `initialized` as fatal and the server exits 1; reported, not changed
+/// here (the transport passes the message on as it should).
+#[test]
+#[ignore = "reported to the lead: main.rs initialize_finish exits on any message before `initialized`"]
+fn a_request_before_initialized_does_not_end_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        &json!({"processId": null, "rootUri": uri(&root), "capabilities": {}}),
+    );
+    let early = c.request("textDocument/hover", &json!({}));
+    assert!(early.get("error").is_some() || early.get("result").is_some());
+    c.notify("initialized", &json!({}));
+    assert_serving(&mut c, &root);
     c.request("shutdown", &Value::Null);
     c.notify("exit", &Value::Null);
     assert!(c.child.wait().expect("exit").success());

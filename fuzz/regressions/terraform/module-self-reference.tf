@@ -1,0 +1,4 @@
+module "eks" {
+  source = "./sub"
+  value  = module.eks.id
+}
