@@ -25,8 +25,11 @@ fn run() -> Result<()> {
         .initialize_start()
         .context("waiting for initialize")?;
     let (answer, mut state) = methods::initialize::handle(params)?;
+    // Answered without waiting for `initialized` (lsp-server's `initialize_finish` would end
+    // the server on any other message first): the loop ignores `initialized` itself.
     connection
-        .initialize_finish(id, answer)
+        .sender
+        .send(Message::Response(lsp_server::Response::new_ok(id, answer)))
         .context("answering initialize")?;
     methods::initialized::register_watchers(&connection)?;
     state.rescan();

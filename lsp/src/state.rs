@@ -163,7 +163,9 @@ impl State {
         self.open
             .get(path)
             .cloned()
-            .or_else(|| std::fs::read_to_string(path).ok())
+            // Through the input policy: a FIFO or a device is refused, a file is read with the
+            // size cap.
+            .or_else(|| stiglint::input::fs::Policy::default().read(path).ok())
     }
 
     /// The absolute path of a file as the scan names it.
