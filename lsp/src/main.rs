@@ -36,9 +36,17 @@ fn run() -> Result<()> {
     loop {
         // Changes that are already waiting are applied together and judged once: a burst of
         // keystrokes costs one scan, and no work is done for a text that is already stale.
-        let message = match connection.receiver.try_recv() {
+        // The reader hands over one message at a time (its memory stays one message), so a
+        // change waits a few milliseconds for the next before the scan starts.
+        let message = match connection
+            .receiver
+            .recv_timeout(std::time::Duration::from_millis(if state.dirty {
+                4
+            } else {
+                0
+            })) {
             Ok(m) => m,
-            Err(crossbeam_channel::TryRecvError::Empty) => {
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
                 if state.flush() {
                     methods::publish(&connection, &state)?;
                 }
@@ -47,7 +55,7 @@ fn run() -> Result<()> {
                     Err(_) => break,
                 }
             }
-            Err(crossbeam_channel::TryRecvError::Disconnected) => break,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
         match message {
             Message::Request(req) => {
