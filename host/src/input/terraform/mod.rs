@@ -97,6 +97,14 @@ pub fn load_in(
             roots.entry(dir).or_default().push(i);
         }
     }
+    // Each input's name by its normalised path, once (looked up for every module file).
+    let names: HashMap<PathBuf, &str> = inputs
+        .iter()
+        .filter_map(|i| match &i.origin {
+            FileOrigin::File(q) => Some((normalize(q), i.name.as_str())),
+            FileOrigin::Stdin => None,
+        })
+        .collect();
     if roots.is_empty() {
         return (HashMap::new(), Vec::new(), skipped);
     }
@@ -110,7 +118,7 @@ pub fn load_in(
         if !seen.insert(dir.clone()) {
             continue;
         }
-        let files = read_dir_files(&dir, "tf", inputs, overlay, policy, &mut skipped);
+        let files = read_dir_files(&dir, "tf", &names, overlay, policy, &mut skipped);
         let parsed: Vec<TfFile> = files
             .par_iter()
             .map(|(name, p)| parse(name, p, overlay, policy))
@@ -119,9 +127,7 @@ pub fn load_in(
         for (file, (_, path)) in parsed.into_iter().zip(&files) {
             // A module file that is not an input of the scan has no account of its own: its
             // error is the scan's (an input's goes to its account below).
-            let is_input = inputs
-                .iter()
-                .any(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == *path));
+            let is_input = names.contains_key(path);
             if !is_input {
                 problems.extend(file.error.clone());
             }
@@ -427,7 +433,7 @@ fn variable_files(dir: &Path, vars: &Variables) -> Vec<PathBuf> {
 fn read_dir_files(
     dir: &Path,
     ext: &str,
-    inputs: &[Input],
+    names: &HashMap<PathBuf, &str>,
     overlay: Option<&super::Overlay>,
     policy: &super::fs::Policy,
     skipped: &mut Skipped,
@@ -459,10 +465,9 @@ fn read_dir_files(
             }
             Ok(super::fs::Kind::Dir) => {}
             Err(super::fs::Refusal::Skipped(reason)) => {
-                let name = inputs
-                    .iter()
-                    .find(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == normalize(&p)))
-                    .map_or_else(|| p.display().to_string(), |i| i.name.clone());
+                let name = names
+                    .get(&normalize(&p))
+                    .map_or_else(|| p.display().to_string(), |n| (*n).to_owned());
                 skipped.push((name, reason));
             }
         }
@@ -483,10 +488,9 @@ fn read_dir_files(
     files
         .into_iter()
         .map(|p| {
-            let name = inputs
-                .iter()
-                .find(|i| matches!(&i.origin, FileOrigin::File(q) if normalize(q) == p))
-                .map_or_else(|| p.display().to_string(), |i| i.name.clone());
+            let name = names
+                .get(&p)
+                .map_or_else(|| p.display().to_string(), |n| (*n).to_owned());
             (name, p)
         })
         .collect()
