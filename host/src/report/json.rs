@@ -45,7 +45,7 @@ struct JsonReport<'a> {
     summary: Summary,
     findings: &'a [Finding],
     notes: &'a [Note],
-    errors: &'a [Problem],
+    errors: Vec<Problem>,
     files: &'a [FileReport],
     /// The waiver register: every waiver and its standing.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -78,7 +78,15 @@ pub fn write(
         summary: Summary::of(result),
         findings: &result.findings,
         notes: &result.notes,
-        errors: &result.problems,
+        // An error about a whole file sits at its line 1, column 1, as in every report.
+        errors: result
+            .problems
+            .iter()
+            .map(|p| Problem {
+                range: p.location_range(),
+                ..p.clone()
+            })
+            .collect(),
         files: &result.files,
         waivers: &result.waivers,
         plugins: result
