@@ -140,7 +140,14 @@ pub fn validate_sarif(path: &std::path::Path) {
 pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
     let venv = repo_root().join("target/tools/venv");
     let python = venv.join("bin/python");
-    if !python.exists() {
+    // Tests run in parallel: one installs while the others wait, and the venv counts as ready
+    // only once junitparser is in it (the marker is written last).
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let ready = venv.join(".junitparser-3.2.0");
+    let guard = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !ready.exists() {
         let ok = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&venv)
@@ -154,7 +161,9 @@ pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
             .expect("pip")
             .success();
         assert!(ok, "pip install junitparser");
+        std::fs::write(&ready, "").expect("junitparser marker");
     }
+    drop(guard);
     let script = r#"
 import json, sys
 from junitparser import JUnitXml
