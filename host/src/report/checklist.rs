@@ -224,7 +224,7 @@ fn severity(rule: &Rule) -> &'static str {
 /// A stable UUID-shaped identifier from a name (checklists are deterministic).
 fn uuid(name: &str) -> String {
     let h = Sha256::digest(name.as_bytes());
-    let hex: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::scan::cache::hex(&h[..16]);
     format!(
         "{}-{}-5{}-8{}-{}",
         &hex[0..8],

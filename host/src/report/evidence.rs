@@ -12,10 +12,7 @@ use super::{ReportOptions, Summary, exit_code};
 use crate::scan::ScanResult;
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::scan::cache::hex(&Sha256::digest(bytes))
 }
 
 #[derive(Serialize)]

@@ -52,7 +52,7 @@ pub fn write(
             h.update(f.location.pointer.as_bytes());
             h.update(b"\0");
             h.update(f.message.as_bytes());
-            let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let fingerprint = crate::scan::cache::hex(&h.finalize());
             Issue {
                 description: format!("{}: {}", f.control, f.message),
                 check_name: f.control.clone(),
@@ -76,7 +76,7 @@ pub fn write(
         let mut h = Sha256::new();
         h.update(b"stiglint-error\0");
         h.update(p.headline().as_bytes());
-        let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = crate::scan::cache::hex(&h.finalize());
         let range = p.location_range();
         Issue {
             description: p.headline(),

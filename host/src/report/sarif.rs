@@ -209,7 +209,7 @@ fn fingerprint(control: &str, loc: &Loc, message: &str) -> String {
         "{control}\0{}\0{}\0{message}",
         loc.file, loc.pointer
     ));
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::scan::cache::hex(&digest[..16])
 }
 
 /// Write the SARIF log.

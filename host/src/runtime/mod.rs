@@ -448,10 +448,7 @@ impl Runtime {
         settings: &dyn Fn(&str) -> String,
         context: &wit::ScanContext,
     ) -> Result<Plugin, RuntimeError> {
-        let sha256: String = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::scan::cache::hex(&Sha256::digest(bytes));
         // A built-in is only trusted (and only looked up in the cache) under a hash compiled
         // into the binary: a corrupted binary section cannot pass as a built-in.
         if source == PluginSource::Builtin && !crate::builtin::BUILTIN_SHA256.contains(&&*sha256) {

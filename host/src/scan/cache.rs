@@ -166,15 +166,17 @@ impl ResultCache {
         overlay: Option<&Overlay>,
         policy: &input::fs::Policy,
     ) -> Result<(Arc<SourceFile>, String), Problem> {
+        let read = || {
+            input::read_in(input, stdin, overlay, policy).map(|source| {
+                let d = digest(&source.text);
+                (source, d)
+            })
+        };
         let Store::Memory(memory) = &self.store else {
-            let source = input::read_in(input, stdin, overlay, policy)?;
-            let d = digest(&source.text);
-            return Ok((source, d));
+            return read();
         };
         let Origin::File(path) = &input.origin else {
-            let source = input::read_in(input, stdin, overlay, policy)?;
-            let d = digest(&source.text);
-            return Ok((source, d));
+            return read();
         };
         // An open buffer is hashed every time (it is small, and its text is at hand).
         let stamp = if overlay.is_some_and(|o| o.contains_key(&input::overlay_key(path))) {
@@ -198,8 +200,7 @@ impl ResultCache {
                 return Ok((Arc::clone(&memo.source), memo.digest.clone()));
             }
         }
-        let source = input::read_in(input, stdin, overlay, policy)?;
-        let d = digest(&source.text);
+        let (source, d) = read()?;
         if let Some(stamp) = stamp {
             memory
                 .texts
