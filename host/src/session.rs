@@ -464,6 +464,7 @@ impl Session {
                 .map(|p| p as &(dyn crate::scan::Progress + Sync)),
         };
         let mut result = scan::run(&spec, inputs, stdin);
+        let mut clock = scan::Clock::new();
         let waiver_plugins: Vec<&Plugin> = self
             .plugins
             .iter()
@@ -488,6 +489,8 @@ impl Session {
         };
         result.waivers =
             crate::waivers::apply(&mut result, &self.waivers, &waiver_plugins, &waiver_options);
+        clock.lap("waive");
+        result.timings.append(&mut clock.laps);
         // Every loaded plugin is accounted for, waiver plugins too.
         result.plugins = self.plugins.iter().map(|p| p.info.clone()).collect();
         problems.extend(self.problems.iter().cloned());

@@ -323,7 +323,18 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         chart_dir: args.chart_dir.clone().or_else(|| chart_dir_default.clone()),
     };
     let code = report::exit_code(&result, &options);
+    let mut clock = stiglint::scan::Clock::new();
     write_reports(&args, &result, &options, specs)?;
+    clock.lap("report");
+    if args.verbose {
+        let laps: Vec<String> = result
+            .timings
+            .iter()
+            .chain(&clock.laps)
+            .map(|(phase, took)| format!("{phase} {:.0} ms", took.as_secs_f64() * 1e3))
+            .collect();
+        let _ = writeln!(anstream::stderr(), "timings: {}", laps.join(", "));
+    }
     // The process ends here: freeing hundreds of thousands of findings one by one only costs
     // time (the operating system takes the memory back at once).
     std::mem::forget(result);

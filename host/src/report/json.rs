@@ -43,7 +43,7 @@ struct JsonReport<'a> {
     exit_code: u8,
     fail_on: &'static str,
     summary: Summary,
-    findings: &'a [Finding],
+    findings: Findings<'a>,
     notes: &'a [Note],
     errors: Vec<Problem>,
     files: &'a [FileReport],
@@ -61,6 +61,38 @@ struct LogLine<'a> {
     message: &'a str,
 }
 
+/// The findings, pretty-printed on all cores a chunk at a time (a scan can have hundreds of
+/// thousands): the same bytes as printing them one by one, without holding them all as text.
+struct Findings<'a>(&'a [Finding]);
+
+/// Findings printed at once: enough to keep every core busy, few enough to hold as text.
+const CHUNK: usize = 4096;
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for chunk in self.0.chunks(CHUNK) {
+            let printed: Vec<Box<serde_json::value::RawValue>> = chunk
+                .par_iter()
+                .map(|f| {
+                    // A finding sits two levels deep in the report (`findings`, its array):
+                    // its lines are indented as the report's printer would. Every newline the
+                    // printer writes is its own (a string's newlines are escaped).
+                    let text = serde_json::to_string_pretty(f)?.replace('\n', "\n    ");
+                    serde_json::value::RawValue::from_string(text)
+                })
+                .collect::<serde_json::Result<_>>()
+                .map_err(S::Error::custom)?;
+            for f in &printed {
+                seq.serialize_element(f)?;
+            }
+        }
+        seq.end()
+    }
+}
+
 /// Write the JSON report.
 pub fn write(
     result: &ScanResult,
@@ -76,7 +108,7 @@ pub fn write(
         exit_code: exit_code(result, options),
         fail_on: options.fail_on.name(),
         summary: Summary::of(result),
-        findings: &result.findings,
+        findings: Findings(&result.findings),
         notes: &result.notes,
         // An error about a whole file sits at its line 1, column 1, as in every report.
         errors: result

@@ -19,6 +19,9 @@ use super::judge::{FileOutcome, PluginPlan, absorb};
 use super::locate::{Declared, DocIndex, MapResolver, resolve_ahead};
 use super::{Finding, MAX_HARD_FAILURES, Note, ScanSpec};
 
+/// Findings of one `finish` answer turned into findings by one task.
+const ABSORB_CHUNK: usize = 4096;
+
 /// One `finish` call: a plan, a control, a group, and the group's facts in scan order.
 struct Job {
     plan: usize,
@@ -195,14 +198,41 @@ pub fn run(
                         .filter(|d| d.plugin == plan.plugin.info.name && d.id == job.control)
                         .cloned()
                         .collect();
-                    absorb(
-                        plan,
-                        out,
-                        &|id| docs.docs.contains_key(&id),
-                        requested,
-                        &mine,
-                        &resolver,
-                    )
+                    // A big group's answer (a finding for every use of an image) is turned
+                    // into findings on all cores, a chunk at a time, in order.
+                    let mut findings = out.findings.into_iter();
+                    let mut parts = vec![wit::CheckOutput {
+                        findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
+                        ..out
+                    }];
+                    while findings.len() > 0 {
+                        parts.push(wit::CheckOutput {
+                            findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
+                            notes: Vec::new(),
+                            facts: Vec::new(),
+                            controls: Vec::new(),
+                        });
+                    }
+                    let absorbed: Vec<_> = parts
+                        .into_par_iter()
+                        .map(|out| {
+                            absorb(
+                                plan,
+                                out,
+                                &|id| docs.docs.contains_key(&id),
+                                requested,
+                                &mine,
+                                &resolver,
+                            )
+                        })
+                        .collect();
+                    let mut all = (Vec::new(), Vec::new(), Vec::new());
+                    for (f, n, p) in absorbed {
+                        all.0.extend(f);
+                        all.1.extend(n);
+                        all.2.extend(p);
+                    }
+                    all
                 }
                 Err(failure) => {
                     let group = if job.group.is_empty() {

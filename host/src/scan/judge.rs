@@ -252,6 +252,20 @@ pub fn scan_file(
 fn merge(outcome: &mut FileOutcome, parts: Vec<FileOutcome>) {
     let mut failed = false;
     let mut first_skip = None;
+    // Room for every part at once: a file's findings are not copied again and again as they
+    // grow.
+    outcome
+        .findings
+        .reserve(parts.iter().map(|p| p.findings.len()).sum());
+    outcome
+        .facts
+        .reserve(parts.iter().map(|p| p.facts.len()).sum());
+    outcome
+        .docs
+        .reserve(parts.iter().map(|p| p.docs.len()).sum());
+    outcome
+        .located
+        .reserve(parts.iter().map(|p| p.located.len()).sum());
     for mut part in parts {
         let base = outcome.docs.len() as u32;
         failed |= part.report.status == FileStatus::Failed;

@@ -83,15 +83,29 @@ pub fn apply(
     let all: Vec<&Record> = inline_records.iter().chain(file_waivers).collect();
     let matchers: Vec<Matchers> = all.iter().map(|r| Matchers::new(&r.scope)).collect();
     let mut claims: Vec<Option<usize>> = Vec::with_capacity(result.findings.len());
-    for f in &result.findings {
-        let meta = find_control(&result.controls, &f.control);
-        let claim = all.iter().zip(&matchers).position(|(r, m)| {
-            control_matches(&r.control, &f.control, meta) && covers(r, m, f, options)
-        });
-        claims.push(claim);
+    // Without waivers no finding has a claim (and the controls need not be looked up).
+    if !all.is_empty() {
+        let controls: std::collections::HashMap<&str, &ControlMeta> = result
+            .controls
+            .iter()
+            .rev()
+            .map(|c| (c.id.as_str(), c))
+            .collect();
+        for f in &result.findings {
+            let meta = controls
+                .get(f.control.as_str())
+                .copied()
+                .or_else(|| find_control(&result.controls, &f.control));
+            let claim = all.iter().zip(&matchers).position(|(r, m)| {
+                control_matches(&r.control, &f.control, meta) && covers(r, m, f, options)
+            });
+            claims.push(claim);
+        }
+    } else {
+        claims.resize(result.findings.len(), None);
     }
     for (f, claim) in result.findings.iter_mut().zip(&claims) {
-        f.waiver = claim.map(|i| judge(all[i].clone(), &options.today));
+        f.waiver = claim.map(|i| Box::new(judge(all[i].clone(), &options.today)));
     }
     review(result, plugins, options);
     for f in &mut result.findings {
@@ -154,29 +168,31 @@ fn review(result: &mut ScanResult, plugins: &[&Plugin], options: &Options) {
                                 origin: Origin::Plugin { name: name.clone() },
                             };
                             let meta = find_control(&result.controls, &f.control);
-                            f.waiver = Some(match granted_for(&record, &f.control, meta) {
-                                Ok(()) => judge(record, &options.today),
-                                Err(why) => {
-                                    // Fail closed: the finding stays open and the run fails.
-                                    let message = format!(
-                                        "granted an invalid waiver for {} ({why}); the finding stays open",
-                                        f.control
-                                    );
-                                    result.problems.push(
-                                        Problem::new(ProblemKind::Plugin, message)
-                                            .from_plugin(name.clone())
-                                            .in_file(&*f.location.file)
-                                            .at(f.location.range),
-                                    );
-                                    Applied {
-                                        verdict: Verdict::Rejected,
-                                        reason: Some(format!(
-                                            "waiver plugin '{name}' granted an invalid waiver ({why})"
-                                        )),
-                                        record,
+                            f.waiver = Some(Box::new(
+                                match granted_for(&record, &f.control, meta) {
+                                    Ok(()) => judge(record, &options.today),
+                                    Err(why) => {
+                                        // Fail closed: the finding stays open and the run fails.
+                                        let message = format!(
+                                            "granted an invalid waiver for {} ({why}); the finding stays open",
+                                            f.control
+                                        );
+                                        result.problems.push(
+                                            Problem::new(ProblemKind::Plugin, message)
+                                                .from_plugin(name.clone())
+                                                .in_file(&*f.location.file)
+                                                .at(f.location.range),
+                                        );
+                                        Applied {
+                                            verdict: Verdict::Rejected,
+                                            reason: Some(format!(
+                                                "waiver plugin '{name}' granted an invalid waiver ({why})"
+                                            )),
+                                            record,
+                                        }
                                     }
-                                }
-                            });
+                                },
+                            ));
                         }
                         wit::Decision::RejectWaiver(reason) => {
                             if let Some(a) = &mut f.waiver {
@@ -345,7 +361,7 @@ fn register(
     let mut granted: Vec<&Applied> = result
         .findings
         .iter()
-        .filter_map(|f| f.waiver.as_ref())
+        .filter_map(|f| f.waiver.as_deref())
         .filter(|a| matches!(a.record.origin, Origin::Plugin { .. }))
         .collect();
     granted.sort_by(|a, b| a.record.expires.cmp(&b.record.expires));
