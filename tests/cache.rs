@@ -234,6 +234,76 @@ fn terraform_variables_and_todays_date_change_warm_results_as_cold_ones() {
 }
 
 #[test]
+fn a_terraform_module_edited_extended_or_given_tfvars_gives_what_a_cold_run_gives() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let tree = tempfile::tempdir().expect("tempdir");
+    let dir = tree.path();
+    write(
+        dir,
+        "infra/main.tf",
+        "module \"cluster\" {\n  source = \"../modules/cluster\"\n  public = var.public\n}\n",
+    );
+    write(
+        dir,
+        "infra/variables.tf",
+        "variable \"public\" {\n  default = false\n}\n",
+    );
+    let cluster = |name: &str, public: &str| {
+        format!(
+            r#"resource "aws_eks_cluster" "{name}" {{
+  name     = "{name}"
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+  version  = "1.33"
+  vpc_config {{
+    subnet_ids              = ["subnet-1"]
+    endpoint_public_access  = {public}
+    endpoint_private_access = true
+  }}
+}}
+"#
+        )
+    };
+    let module = format!(
+        "variable \"public\" {{}}\n{}",
+        cluster("prod", "var.public")
+    );
+    write(dir, "modules/cluster/main.tf", &module);
+    let report = agree(cache.path(), dir, &["infra"]);
+    assert!(!has(&report, "KUBER-L2-000120"), "{report}");
+    // Nothing changed: both Terraform inputs come from the cache, with the module's verdicts.
+    assert_eq!(hits(cache.path(), dir, &["infra"]), 2);
+
+    // The called module (not an input of the scan) is edited.
+    write(
+        dir,
+        "modules/cluster/main.tf",
+        &format!("variable \"public\" {{}}\n{}", cluster("prod", "true")),
+    );
+    let report = agree(cache.path(), dir, &["infra"]);
+    assert!(has(&report, "KUBER-L2-000120"), "{report}");
+
+    // Back as it was, then a `terraform.tfvars` appears beside the root module.
+    write(dir, "modules/cluster/main.tf", &module);
+    assert!(!has(
+        &agree(cache.path(), dir, &["infra"]),
+        "KUBER-L2-000120"
+    ));
+    write(dir, "infra/terraform.tfvars", "public = true\n");
+    let report = agree(cache.path(), dir, &["infra"]);
+    assert!(has(&report, "KUBER-L2-000120"), "{report}");
+
+    // A new file in the module's directory is read by the module too.
+    std::fs::remove_file(dir.join("infra/terraform.tfvars")).expect("rm");
+    assert!(!has(
+        &agree(cache.path(), dir, &["infra"]),
+        "KUBER-L2-000120"
+    ));
+    write(dir, "modules/cluster/extra.tf", &cluster("extra", "true"));
+    let report = agree(cache.path(), dir, &["infra"]);
+    assert!(has(&report, "KUBER-L2-000120"), "{report}");
+}
+
+#[test]
 fn tampered_foreign_and_truncated_entries_are_misses() {
     let cache = tempfile::tempdir().expect("tempdir");
     let tree = tempfile::tempdir().expect("tempdir");
@@ -256,15 +326,17 @@ fn tampered_foreign_and_truncated_entries_are_misses() {
     let results = cache.path().join("cache/results");
     let mut entries: Vec<std::path::PathBuf> = walk(&results);
     entries.sort();
-    assert_eq!(entries.len(), 2, "{entries:?}");
-    // The clean file's entry copied over the bad file's: a swapped entry must not hide the
-    // privileged container.
-    let (a, b) = (
-        std::fs::read(&entries[0]).expect("read"),
-        std::fs::read(&entries[1]).expect("read"),
-    );
-    std::fs::write(&entries[0], &b).expect("swap");
-    std::fs::write(&entries[1], &a).expect("swap");
+    // One entry per file, and one for the cross-document phase.
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    // Each entry's bytes moved to the next entry's place (the clean file's over the bad
+    // file's among them): a swapped entry must not hide the privileged container.
+    let bytes: Vec<Vec<u8>> = entries
+        .iter()
+        .map(|e| std::fs::read(e).expect("read"))
+        .collect();
+    for (i, entry) in entries.iter().enumerate() {
+        std::fs::write(entry, &bytes[(i + 1) % bytes.len()]).expect("swap");
+    }
     assert!(
         scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
         "swapped entries"

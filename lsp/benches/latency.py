@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the language server as an editor sees it, against the CLI on the same input in the same run.
 
-    python3 lsp/benches/latency.py
+    python3 lsp/benches/latency.py [manifest] [workspace] [pods]   (default: all three)
 
 Builds the release binaries and starts `stiglint-lsp` over stdio with a warm plugin cache in
 three workspaces:
@@ -167,13 +167,15 @@ def pct(times, q):
     return times[max(0, int(len(times) * q) - 1)] * 1000
 
 
-def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "stiglint", "-p", "stiglint-lsp"], cwd=ROOT, check=True)
-    subprocess.run([str(CLI), "controls"], env=ENV, stdout=subprocess.DEVNULL)  # warm the plugin cache
-    rows = []
+def wanted(name):
+    names = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return not names or name in names
+
+
+def scenario_manifest(rows):
+    """1. A 2,000-line manifest edited 167 times, a new image tag each time."""
     with tempfile.TemporaryDirectory() as d:
         root = Path(d).resolve()
-        # 1. A 2,000-line manifest edited 167 times, a new image tag each time.
         text = manifest()
         path = root / "apps.yaml"
         path.write_text(text)
@@ -183,8 +185,10 @@ def main():
         lines = text.count("\n")
         rows.append((f"{lines}-line manifest ({n} diagnostics), 167 edits", first, times, rss, cli))
 
+
+def scenario_workspace(rows):
+    """2. The corpus as a workspace (without pod-security-admission): one manifest edited 100 times."""
     with tempfile.TemporaryDirectory() as d:
-        # 2. The corpus as a workspace (without pod-security-admission): one manifest edited 100 times.
         root = Path(d).resolve() / "ws"
         shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("pod-security-admission"))
         files = sum(1 for _ in root.rglob("*") if _.is_file())
@@ -197,8 +201,10 @@ def main():
         first, times, n, rss = session(root, path, text, edits)
         rows.append((f"workspace of {files} files, one manifest edited 100 times", first, times, rss, cli))
 
+
+def scenario_pods(rows):
+    """3. One buffer of 4,000 Pods."""
     with tempfile.TemporaryDirectory() as d:
-        # 3. One buffer of 4,000 Pods.
         root = Path(d).resolve()
         text = pods()
         path = root / "pods.yaml"
@@ -206,6 +212,15 @@ def main():
         cli = cli_median(path, root, runs=3)
         first, times, n, rss = session(root, path, text, [text.replace("pod-0\n", "pod-zero\n", 1)])
         rows.append((f"one buffer of 4,000 Pods ({n} diagnostics)", first, times, rss, cli))
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "stiglint", "-p", "stiglint-lsp"], cwd=ROOT, check=True)
+    subprocess.run([str(CLI), "controls"], env=ENV, stdout=subprocess.DEVNULL)  # warm the plugin cache
+    rows = []
+    for name, scenario in [("manifest", scenario_manifest), ("workspace", scenario_workspace), ("pods", scenario_pods)]:
+        if wanted(name):
+            scenario(rows)
 
     print("| scenario | first diagnostics | didChange → diagnostics p50 / p95 | server RSS | `stiglint check --no-result-cache` of the same (plugin cache warm) |")
     print("|---|---:|---:|---:|---:|")

@@ -8,7 +8,7 @@
 use crate::source::Range;
 
 /// A node's key in its parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Key {
     /// The root.
     Root,
@@ -18,7 +18,7 @@ enum Key {
     Name { start: u32, len: u32 },
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Node {
     parent: u32,
     key: Key,
@@ -36,7 +36,7 @@ struct Node {
 /// * a scalar in a sequence: the scalar;
 /// * a mapping in a sequence (a container): its `name` entry, else its first entry;
 /// * the document root: its `kind` entry, else its first entry.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SpanIndex {
     nodes: Vec<Node>,
     keys: String,

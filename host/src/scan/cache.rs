@@ -2,8 +2,11 @@
 //! computed from: the file's name and bytes, and a *fingerprint* of the rest (stiglint's
 //! version, the interface, every plugin's hash and settings, the selected controls, the scan
 //! context — today's date, `--k8s-version`, `--namespace` — and the loader's options).
-//! Results that depend on other files (Terraform modules and plans, evaluated with their
-//! variables and modules) and results with a plugin failure are never stored. Verdicts that
+//! Terraform results depend on other files (a module's variables, tfvars, the modules it
+//! calls): they are stored together as one unit with what they were read from
+//! ([`super::terraform`]). Plans (judged with their `.tf` sources) and results with a plugin
+//! failure are never stored. The cross-document phase's verdicts are kept too, under the
+//! identities of the files their facts came from ([`super::cross`]). Verdicts that
 //! depend on other documents are not in a file's result at all: they come from the
 //! cross-document phase, which runs over the cached facts every time.
 //!
@@ -28,7 +31,9 @@ use crate::problem::Problem;
 use crate::source::{Origin, SourceFile};
 use crate::trust::{self, CacheKey};
 
+use super::cross::Verdict;
 use super::judge::FileOutcome;
+use super::terraform::Unit;
 
 /// Default bound of the on-disk result cache.
 pub const DEFAULT_MAX_BYTES: u64 = 512 << 20;
@@ -38,6 +43,9 @@ const MAX_ENTRY: u64 = 256 << 20;
 
 /// Entries kept in memory before the least recently used are dropped.
 const MEMORY_ENTRIES: usize = 50_000;
+
+/// Terraform units kept in memory.
+const MEMORY_UNITS: usize = 4;
 
 /// Where per-file results are kept.
 pub struct ResultCache {
@@ -70,6 +78,10 @@ struct Disk {
 struct Memory {
     /// Results by key, with the tick they were last used.
     results: Mutex<rustc_hash::FxHashMap<String, (Arc<FileOutcome>, u64)>>,
+    /// The last Terraform units, newest last.
+    units: Mutex<Vec<(String, Arc<Unit>)>>,
+    /// Cross-document verdicts by group key, with the tick they were last used.
+    verdicts: Mutex<rustc_hash::FxHashMap<String, (Arc<Verdict>, u64)>>,
     /// File texts by path, with the file's stamp and digest.
     texts: Mutex<rustc_hash::FxHashMap<PathBuf, Memo>>,
     tick: AtomicU64,
@@ -110,7 +122,9 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn digest(text: &str) -> String {
+/// A text's digest (SHA-256, hex).
+#[must_use]
+pub fn digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
@@ -172,10 +186,45 @@ impl ResultCache {
                 (source, d)
             })
         };
-        let Store::Memory(memory) = &self.store else {
-            return read();
+        match &input.origin {
+            Origin::File(path) => self.memo(path, &input.name, overlay, read),
+            Origin::Stdin => read(),
+        }
+    }
+
+    /// The digest of a file's text (an editor's buffer, else the disk, through the input
+    /// policy), or why it cannot be read.
+    pub fn digest_path(
+        &self,
+        path: &Path,
+        overlay: Option<&Overlay>,
+        policy: &input::fs::Policy,
+    ) -> Result<String, String> {
+        let name = path.display().to_string();
+        let input = Input {
+            origin: Origin::File(path.to_path_buf()),
+            name: name.clone(),
         };
-        let Origin::File(path) = &input.origin else {
+        let read = || {
+            input::read_in(&input, None, overlay, policy).map(|source| {
+                let d = digest(&source.text);
+                (source, d)
+            })
+        };
+        self.memo(path, &name, overlay, read)
+            .map(|(_, d)| d)
+            .map_err(|p| p.message)
+    }
+
+    /// `read` a file, or (the memory store) reuse its text while its stamp is unchanged.
+    fn memo(
+        &self,
+        path: &Path,
+        name: &str,
+        overlay: Option<&Overlay>,
+        read: impl FnOnce() -> Result<(Arc<SourceFile>, String), Problem>,
+    ) -> Result<(Arc<SourceFile>, String), Problem> {
+        let Store::Memory(memory) = &self.store else {
             return read();
         };
         // An open buffer is hashed every time (it is small, and its text is at hand).
@@ -195,7 +244,7 @@ impl ResultCache {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(memo) = texts.get(path)
                 && memo.stamp == stamp
-                && *memo.source.name == *input.name
+                && *memo.source.name == *name
             {
                 return Ok((Arc::clone(&memo.source), memo.digest.clone()));
             }
@@ -207,7 +256,7 @@ impl ResultCache {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(
-                    path.clone(),
+                    path.to_path_buf(),
                     Memo {
                         stamp,
                         source: Arc::clone(&source),
@@ -220,7 +269,7 @@ impl ResultCache {
 
     /// A stored result, if there is a valid one.
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<FileOutcome> {
+    pub fn get(&self, key: &str) -> Option<Arc<FileOutcome>> {
         match &self.store {
             Store::Memory(m) => {
                 let tick = m.tick.fetch_add(1, Ordering::Relaxed);
@@ -230,25 +279,20 @@ impl ResultCache {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let (outcome, used) = results.get_mut(key)?;
                 *used = tick;
-                Some((**outcome).clone())
+                Some(Arc::clone(outcome))
             }
             Store::Disk(d) => {
-                let path = d.path(key);
-                let sealed = trust::read_entry(&path, MAX_ENTRY)?;
-                let payload = d.key.open(key, &sealed)?;
-                let outcome: FileOutcome = ciborium::from_reader(payload).ok()?;
-                // Used: the eviction keeps it longer (best effort).
-                if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-                    let _ = f.set_modified(std::time::SystemTime::now());
+                let outcome = d.load(key).map(Arc::new);
+                if outcome.is_some() {
+                    d.hits.fetch_add(1, Ordering::Relaxed);
                 }
-                d.hits.fetch_add(1, Ordering::Relaxed);
-                Some(outcome)
+                outcome
             }
         }
     }
 
     /// Store a result (failing to store is not an error: the cache is an optimisation).
-    pub fn put(&self, key: &str, outcome: &FileOutcome) {
+    pub fn put(&self, key: &str, outcome: &Arc<FileOutcome>) {
         match &self.store {
             Store::Memory(m) => {
                 let tick = m.tick.fetch_add(1, Ordering::Relaxed);
@@ -263,26 +307,117 @@ impl ResultCache {
                     let cut = ticks[ticks.len() / 10];
                     results.retain(|_, (_, t)| *t > cut);
                 }
-                results.insert(key.to_owned(), (Arc::new(outcome.clone()), tick));
+                results.insert(key.to_owned(), (Arc::clone(outcome), tick));
             }
-            Store::Disk(d) => {
-                let mut payload = Vec::new();
-                if ciborium::into_writer(outcome, &mut payload).is_err()
-                    || payload.len() as u64 > MAX_ENTRY
-                {
-                    return;
+            Store::Disk(d) => d.store(key, &**outcome),
+        }
+    }
+
+    /// Count results taken from elsewhere than [`ResultCache::get`] (a Terraform unit's).
+    pub fn count_hits(&self, n: usize) {
+        if let Store::Disk(d) = &self.store {
+            d.hits.fetch_add(n as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// A stored Terraform unit, if there is a valid one (its dependencies are checked by the
+    /// caller).
+    #[must_use]
+    pub fn get_unit(&self, key: &str) -> Option<Unit> {
+        match &self.store {
+            Store::Memory(m) => m
+                .units
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, u)| (**u).clone()),
+            Store::Disk(d) => d.load(key),
+        }
+    }
+
+    /// Store a Terraform unit.
+    pub fn put_unit(&self, key: &str, unit: &Unit) {
+        match &self.store {
+            Store::Memory(m) => {
+                let mut units = m
+                    .units
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                units.retain(|(k, _)| k != key);
+                // A workspace has one set of Terraform inputs at a time; a few are kept for
+                // switching back and forth.
+                if units.len() >= MEMORY_UNITS {
+                    units.remove(0);
                 }
-                let path = d.path(key);
-                let Some(parent) = path.parent() else {
-                    return;
-                };
-                if std::fs::create_dir_all(parent).is_ok() {
-                    let sealed = d.key.seal(key, &payload);
-                    if trust::write_entry_with(parent, &path, &sealed, false).is_ok() {
-                        d.wrote.store(true, Ordering::Relaxed);
-                    }
-                }
+                units.push((key.to_owned(), Arc::new(unit.clone())));
             }
+            Store::Disk(d) => d.store(key, unit),
+        }
+    }
+
+    /// Whether it keeps cross-document verdicts a group at a time (the memory store).
+    #[must_use]
+    pub fn keeps_verdicts(&self) -> bool {
+        matches!(self.store, Store::Memory(_))
+    }
+
+    /// Whether it keeps whole cross-document phases (the disk store).
+    #[must_use]
+    pub fn keeps_phases(&self) -> bool {
+        matches!(self.store, Store::Disk(_))
+    }
+
+    /// A cross-document group's verdict (the memory store keeps them one group at a time: an
+    /// edit reruns only the groups its facts are in).
+    #[must_use]
+    pub fn get_verdict(&self, key: &str) -> Option<Arc<Verdict>> {
+        let Store::Memory(m) = &self.store else {
+            return None;
+        };
+        let tick = m.tick.fetch_add(1, Ordering::Relaxed);
+        let mut verdicts = m
+            .verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (verdict, used) = verdicts.get_mut(key)?;
+        *used = tick;
+        Some(Arc::clone(verdict))
+    }
+
+    /// Keep a group's verdict (the memory store).
+    pub fn put_verdict(&self, key: &str, verdict: Arc<Verdict>) {
+        let Store::Memory(m) = &self.store else {
+            return;
+        };
+        let tick = m.tick.fetch_add(1, Ordering::Relaxed);
+        let mut verdicts = m
+            .verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if verdicts.len() >= MEMORY_ENTRIES {
+            let mut ticks: Vec<u64> = verdicts.values().map(|(_, t)| *t).collect();
+            ticks.sort_unstable();
+            let cut = ticks[ticks.len() / 10];
+            verdicts.retain(|_, (_, t)| *t > cut);
+        }
+        verdicts.insert(key.to_owned(), (verdict, tick));
+    }
+
+    /// Every group's verdict of a whole cross-document phase (the disk store keeps them in one
+    /// entry: a run with nothing changed reads it at once).
+    #[must_use]
+    pub fn get_phase(&self, key: &str) -> Option<Vec<Verdict>> {
+        let Store::Disk(d) = &self.store else {
+            return None;
+        };
+        d.load(key)
+    }
+
+    /// Store a whole cross-document phase (the disk store).
+    pub fn put_phase(&self, key: &str, verdicts: &[Verdict]) {
+        if let Store::Disk(d) = &self.store {
+            d.store(key, &verdicts);
         }
     }
 
@@ -351,6 +486,37 @@ impl ResultCache {
 impl Disk {
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(&key[..2.min(key.len())]).join(key)
+    }
+
+    /// An entry, if it is there, sealed with this key and well formed.
+    fn load<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let path = self.path(key);
+        let sealed = trust::read_entry(&path, MAX_ENTRY)?;
+        let payload = self.key.open(key, &sealed)?;
+        let value: T = ciborium::from_reader(payload).ok()?;
+        // Used: the eviction keeps it longer (best effort).
+        if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+        Some(value)
+    }
+
+    /// Seal and write an entry (failing to is not an error: the cache is an optimisation).
+    fn store<T: serde::Serialize>(&self, key: &str, value: &T) {
+        let mut payload = Vec::new();
+        if ciborium::into_writer(value, &mut payload).is_err() || payload.len() as u64 > MAX_ENTRY {
+            return;
+        }
+        let path = self.path(key);
+        let Some(parent) = path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(parent).is_ok() {
+            let sealed = self.key.seal(key, &payload);
+            if trust::write_entry_with(parent, &path, &sealed, false).is_ok() {
+                self.wrote.store(true, Ordering::Relaxed);
+            }
+        }
     }
 }
 

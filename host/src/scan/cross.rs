@@ -34,7 +34,7 @@ struct Job {
 pub fn run(
     spec: &ScanSpec<'_>,
     plans: &[PluginPlan<'_>],
-    outcomes: &[FileOutcome],
+    outcomes: &[Arc<FileOutcome>],
     sources: &[Option<Arc<SourceFile>>],
     declared: &[ControlMeta],
 ) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
@@ -92,6 +92,23 @@ pub fn run(
             )
             .from_plugin(plan.plugin.info.name.clone()),
         );
+    }
+    // With nothing changed, the whole phase's verdicts are read back at once (the disk store):
+    // its key is every file's identity that gave facts, in order.
+    let phase_key = spec.cache.and_then(|(cache, fingerprint)| {
+        cache.keeps_phases().then_some(())?;
+        phase_key(fingerprint, plans, outcomes, declared, &over)
+    });
+    if let (Some((cache, _)), Some(phase)) = (spec.cache, &phase_key)
+        && let Some(verdicts) = cache.get_phase(phase)
+    {
+        let mut out = (Vec::new(), Vec::new(), problems);
+        for v in verdicts {
+            out.0.extend(v.findings);
+            out.1.extend(v.notes);
+            out.2.extend(v.problems);
+        }
+        return out;
     }
     // Every scan-scope control of every plugin that still runs gets at least one call (with no
     // facts, it may still have a word on the scan as a whole).
@@ -181,84 +198,229 @@ pub fn run(
         })
         .collect();
 
-    let answers: Vec<(Vec<Finding>, Vec<Note>, Vec<Problem>)> = jobs
+    // A group's verdict is reused while its facts, and the files they came from, are the
+    // same: the memory store (the language server) a group at a time, the disk store (the
+    // CLI) for the whole phase at once.
+    let keys: Vec<Option<String>> = match spec.cache {
+        Some((cache, fingerprint)) if cache.keeps_verdicts() => jobs
+            .iter()
+            .map(|job| job_key(fingerprint, job, plans, outcomes, &docs, declared))
+            .collect(),
+        _ => vec![None; jobs.len()],
+    };
+    let answers: Vec<Arc<Verdict>> = jobs
         .par_iter()
-        .map(|job| {
-            let plan = &plans[job.plan];
-            let requested = std::slice::from_ref(&job.control);
-            match plan.plugin.finish(&job.facts, requested) {
-                Ok(out) => {
-                    let resolver = MapResolver {
-                        extra: resolve_ahead(&out, &docs, &located, sources, spec.alias_limit),
-                        located: &located,
-                        docs: &docs,
-                    };
-                    let mine: Vec<ControlMeta> = declared
-                        .iter()
-                        .filter(|d| d.plugin == plan.plugin.info.name && d.id == job.control)
-                        .cloned()
-                        .collect();
-                    // A big group's answer (a finding for every use of an image) is turned
-                    // into findings on all cores, a chunk at a time, in order.
-                    let mut findings = out.findings.into_iter();
-                    let mut parts = vec![wit::CheckOutput {
-                        findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
-                        ..out
-                    }];
-                    while findings.len() > 0 {
-                        parts.push(wit::CheckOutput {
-                            findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
-                            notes: Vec::new(),
-                            facts: Vec::new(),
-                            controls: Vec::new(),
-                        });
-                    }
-                    let absorbed: Vec<_> = parts
-                        .into_par_iter()
-                        .map(|out| {
-                            absorb(
-                                plan,
-                                out,
-                                &|id| docs.docs.contains_key(&id),
-                                requested,
-                                &mine,
-                                &resolver,
-                            )
-                        })
-                        .collect();
-                    let mut all = (Vec::new(), Vec::new(), Vec::new());
-                    for (f, n, p) in absorbed {
-                        all.0.extend(f);
-                        all.1.extend(n);
-                        all.2.extend(p);
-                    }
-                    all
-                }
-                Err(failure) => {
-                    let group = if job.group.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", group '{}'", job.group)
-                    };
-                    let problem = Problem::new(
-                        ProblemKind::Plugin,
-                        format!(
-                            "{failure} while judging the scan as a whole (finish, {}{group})",
-                            job.control
-                        ),
-                    )
-                    .from_plugin(plan.plugin.info.name.clone());
-                    (Vec::new(), Vec::new(), vec![problem])
-                }
+        .zip(&keys)
+        .map(|(job, key)| {
+            if let (Some((cache, _)), Some(key)) = (spec.cache, key)
+                && let Some(verdict) = cache.get_verdict(key)
+            {
+                return verdict;
             }
+            let verdict = Arc::new(Verdict::from(judge_group(
+                spec, plans, job, &docs, &located, sources, declared,
+            )));
+            if let (Some((cache, _)), Some(key)) = (spec.cache, key)
+                && verdict.cacheable()
+            {
+                cache.put_verdict(key, Arc::clone(&verdict));
+            }
+            verdict
         })
         .collect();
+    if let (Some((cache, _)), Some(phase)) = (spec.cache, &phase_key)
+        && answers.iter().all(|v| v.cacheable())
+    {
+        let all: Vec<Verdict> = answers.iter().map(|v| (**v).clone()).collect();
+        cache.put_phase(phase, &all);
+    }
     let mut findings = Vec::new();
     let mut notes = Vec::new();
-    for (f, n, p) in answers {
-        findings.extend(f);
-        notes.extend(n);
-        problems.extend(p);
+    for v in answers {
+        findings.extend_from_slice(&v.findings);
+        notes.extend_from_slice(&v.notes);
+        problems.extend_from_slice(&v.problems);
     }
     (findings, notes, problems)
+}
+
+/// What `absorb` made of one group's `finish` answer.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Verdict {
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// Notes.
+    pub notes: Vec<Note>,
+    /// Problems.
+    pub problems: Vec<Problem>,
+}
+
+impl From<(Vec<Finding>, Vec<Note>, Vec<Problem>)> for Verdict {
+    fn from((findings, notes, problems): (Vec<Finding>, Vec<Note>, Vec<Problem>)) -> Self {
+        Self {
+            findings,
+            notes,
+            problems,
+        }
+    }
+}
+
+impl Verdict {
+    /// Whether it may be reused: no plugin failed (a timeout may not happen next time).
+    fn cacheable(&self) -> bool {
+        !self.problems.iter().any(|p| p.kind == ProblemKind::Plugin)
+    }
+}
+
+/// The key of a whole cross-document phase: the fingerprint, the plugins' standing (failed,
+/// over budget), the declared controls, and the identity of every file that gave facts, in
+/// scan order (a file without one makes the phase uncacheable).
+fn phase_key(
+    fingerprint: &str,
+    plans: &[PluginPlan<'_>],
+    outcomes: &[Arc<FileOutcome>],
+    declared: &[ControlMeta],
+    over: &[bool],
+) -> Option<String> {
+    let mut all = String::new();
+    for (plan, over) in plans.iter().zip(over) {
+        let failed = plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES;
+        all.push_str(&format!("{}:{failed}:{over}\0", plan.plugin.info.name));
+    }
+    for d in declared {
+        all.push_str(&format!("{d:?}\0"));
+    }
+    for o in outcomes.iter().filter(|o| !o.facts.is_empty()) {
+        all.push_str(o.identity.as_deref()?);
+        all.push('\0');
+    }
+    Some(super::cache::key(
+        fingerprint,
+        "cross-document phase",
+        &super::cache::digest(&all),
+    ))
+}
+
+/// A group's key: the fingerprint, the plugin, control and group, the controls declared for
+/// it, and each fact by its document and the identity of the file it came from (a file without one — a
+/// Terraform module, a plan, standard input — makes the group uncacheable).
+fn job_key(
+    fingerprint: &str,
+    job: &Job,
+    plans: &[PluginPlan<'_>],
+    outcomes: &[Arc<FileOutcome>],
+    docs: &DocIndex<'_>,
+    declared: &[ControlMeta],
+) -> Option<String> {
+    use sha2::Digest as _;
+    let plugin = &plans[job.plan].plugin.info.name;
+    let mut h = sha2::Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    part(plugin.as_bytes());
+    part(job.control.as_bytes());
+    part(job.group.as_bytes());
+    for d in declared
+        .iter()
+        .filter(|d| d.plugin == *plugin && d.id == job.control)
+    {
+        part(format!("{d:?}").as_bytes());
+    }
+    // A file's identity is a digest of everything its result (its facts among them) was
+    // computed from: each fact is named by it and the fact's document, not by its data.
+    let mut last = None;
+    for fact in &job.facts {
+        let &(file, ordinal, _) = docs.docs.get(&fact.document)?;
+        if last != Some(file) {
+            part(outcomes[file].identity.as_deref()?.as_bytes());
+            last = Some(file);
+        }
+        part(&ordinal.to_le_bytes());
+    }
+    Some(super::cache::key(
+        fingerprint,
+        "cross-document group",
+        &super::cache::hex(&h.finalize()),
+    ))
+}
+
+/// Run one group's `finish` and turn its answer into findings.
+fn judge_group(
+    spec: &ScanSpec<'_>,
+    plans: &[PluginPlan<'_>],
+    job: &Job,
+    docs: &DocIndex<'_>,
+    located: &Declared,
+    sources: &[Option<Arc<SourceFile>>],
+    declared: &[ControlMeta],
+) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
+    let plan = &plans[job.plan];
+    let requested = std::slice::from_ref(&job.control);
+    match plan.plugin.finish(&job.facts, requested) {
+        Ok(out) => {
+            let resolver = MapResolver {
+                extra: resolve_ahead(&out, &docs, &located, sources, spec.alias_limit),
+                located: &located,
+                docs: &docs,
+            };
+            let mine: Vec<ControlMeta> = declared
+                .iter()
+                .filter(|d| d.plugin == plan.plugin.info.name && d.id == job.control)
+                .cloned()
+                .collect();
+            // A big group's answer (a finding for every use of an image) is turned
+            // into findings on all cores, a chunk at a time, in order.
+            let mut findings = out.findings.into_iter();
+            let mut parts = vec![wit::CheckOutput {
+                findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
+                ..out
+            }];
+            while findings.len() > 0 {
+                parts.push(wit::CheckOutput {
+                    findings: findings.by_ref().take(ABSORB_CHUNK).collect(),
+                    notes: Vec::new(),
+                    facts: Vec::new(),
+                    controls: Vec::new(),
+                });
+            }
+            let absorbed: Vec<_> = parts
+                .into_par_iter()
+                .map(|out| {
+                    absorb(
+                        plan,
+                        out,
+                        &|id| docs.docs.contains_key(&id),
+                        requested,
+                        &mine,
+                        &resolver,
+                    )
+                })
+                .collect();
+            let mut all = (Vec::new(), Vec::new(), Vec::new());
+            for (f, n, p) in absorbed {
+                all.0.extend(f);
+                all.1.extend(n);
+                all.2.extend(p);
+            }
+            all
+        }
+        Err(failure) => {
+            let group = if job.group.is_empty() {
+                String::new()
+            } else {
+                format!(", group '{}'", job.group)
+            };
+            let problem = Problem::new(
+                ProblemKind::Plugin,
+                format!(
+                    "{failure} while judging the scan as a whole (finish, {}{group})",
+                    job.control
+                ),
+            )
+            .from_plugin(plan.plugin.info.name.clone());
+            (Vec::new(), Vec::new(), vec![problem])
+        }
+    }
 }

@@ -121,6 +121,11 @@ pub struct FileOutcome {
     pub components: Vec<String>,
     /// Controls declared from its documents (and selected).
     pub declared: Vec<ControlMeta>,
+    /// What identifies it: its result-cache key (a digest of everything it was computed
+    /// from), when it has one. The cross-document phase reuses a group's verdict while the
+    /// files its facts came from keep their identity.
+    #[serde(default)]
+    pub identity: Option<Arc<str>>,
 }
 
 impl FileOutcome {
@@ -142,6 +147,7 @@ impl FileOutcome {
             kinds: Vec::new(),
             components: Vec::new(),
             declared: Vec::new(),
+            identity: None,
         }
     }
 
@@ -161,7 +167,7 @@ pub fn scan_file(
     input: &Input,
     stdin: Option<&Arc<str>>,
     preloaded: Option<LoadedFile>,
-) -> (FileOutcome, Option<Arc<SourceFile>>) {
+) -> (Arc<FileOutcome>, Option<Arc<SourceFile>>) {
     let mut outcome = FileOutcome::new(input);
     let options = input::LoadOptions {
         alias_limit: spec.alias_limit,
@@ -170,7 +176,7 @@ pub fn scan_file(
     };
     if let Some(loaded) = preloaded {
         judge(spec, plans, &loaded, &mut outcome);
-        return (outcome, Some(Arc::clone(&loaded.source)));
+        return (Arc::new(outcome), Some(Arc::clone(&loaded.source)));
     }
     // A large Terraform plan JSON is read as a stream and judged a part at a time: neither
     // its text nor all its resources are held at once (nor cached: a plan's result depends on
@@ -190,7 +196,7 @@ pub fn scan_file(
                 outcome.report.status = FileStatus::Failed;
             }
             // Its text was not kept: no code frames, no hash in the evidence.
-            return (outcome, None);
+            return (Arc::new(outcome), None);
         }
     }
     let read = match spec.cache {
@@ -209,7 +215,7 @@ pub fn scan_file(
         Err(p) => {
             outcome.report.status = FileStatus::Failed;
             outcome.problems.push(p);
-            return (outcome, None);
+            return (Arc::new(outcome), None);
         }
     };
     if let (Some((cache, _)), Some(key)) = (spec.cache, &key)
@@ -239,6 +245,13 @@ pub fn scan_file(
         let loaded = input::load_with(Arc::clone(&source), &options);
         judge(spec, plans, &loaded, &mut outcome);
     }
+    // Only a result that is cached has an identity: one with a plugin failure may come out
+    // differently next time.
+    outcome.identity = key
+        .as_deref()
+        .filter(|_| outcome.cacheable())
+        .map(Arc::from);
+    let outcome = Arc::new(outcome);
     if let (Some((cache, _)), Some(key)) = (spec.cache, &key)
         && outcome.cacheable()
     {

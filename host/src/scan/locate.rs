@@ -30,8 +30,8 @@ pub struct DocRef {
     pub containers: Vec<(String, String)>,
     /// Terraform documents keep their positions (a module's evaluation, or a plan mapped to
     /// its `.tf` sources, is not redone to find a pointer), with their file's name. Such
-    /// results are never cached.
-    #[serde(skip)]
+    /// results are cached only with the Terraform phase as a whole.
+    #[serde(default)]
     pub kept: Option<(Arc<SpanIndex>, Arc<str>)>,
 }
 

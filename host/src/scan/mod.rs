@@ -16,9 +16,10 @@
 //! Every file and every plugin ends up accounted for.
 
 pub mod cache;
-mod cross;
+pub mod cross;
 pub mod judge;
 mod locate;
+pub mod terraform;
 pub mod waiver;
 
 use std::collections::{BTreeMap, HashSet};
@@ -330,23 +331,83 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         p.start(inputs.len());
     }
     let mut clock = Clock::new();
-    // Terraform is evaluated a module (directory) at a time before the per-file phase.
-    let (mut terraform, tf_problems, tf_skipped) =
-        input::terraform::load_in(inputs, spec.terraform, spec.overlay, spec.policy);
+    // Terraform is evaluated a module (directory) at a time before the per-file phase; its
+    // judged results are cached as one unit, with the files they were computed from.
+    let tf_inputs = terraform::inputs(inputs);
+    let unit_key = spec
+        .cache
+        .filter(|_| !tf_inputs.is_empty())
+        .map(|(cache, fingerprint)| (cache, terraform::key(fingerprint, spec, inputs, &tf_inputs)));
+    let hit = unit_key
+        .as_ref()
+        .and_then(|(cache, key)| terraform::lookup(cache, key, spec, inputs, &tf_inputs));
+    let mut cached: Vec<Option<(Arc<FileOutcome>, Option<Arc<SourceFile>>)>> =
+        (0..inputs.len()).map(|_| None).collect();
+    let (mut loaded_tf, tf_problems, tf_skipped, tf_dirs) = match hit {
+        Some((unit, mut sources)) => {
+            if let Some((cache, _)) = &unit_key {
+                cache.count_hits(unit.outcomes.len());
+            }
+            let by_name: rustc_hash::FxHashMap<&str, usize> = tf_inputs
+                .iter()
+                .map(|&i| (inputs[i].name.as_str(), i))
+                .collect();
+            for (name, outcome) in unit.outcomes {
+                if let Some(&i) = by_name.get(name.as_str()) {
+                    cached[i] = Some((Arc::new(outcome), sources.remove(&i)));
+                }
+            }
+            (Default::default(), unit.problems, unit.skipped, None)
+        }
+        None => {
+            let (loaded, problems, skipped, dirs) =
+                input::terraform::load_in(inputs, spec.terraform, spec.overlay, spec.policy);
+            (loaded, problems, skipped, Some(dirs))
+        }
+    };
+    let evaluated: Vec<usize> = (0..inputs.len())
+        .filter(|i| loaded_tf.contains_key(i))
+        .collect();
     let preloaded: Vec<Option<input::LoadedFile>> =
-        (0..inputs.len()).map(|i| terraform.remove(&i)).collect();
+        (0..inputs.len()).map(|i| loaded_tf.remove(&i)).collect();
     clock.lap("terraform");
-    let judged: Vec<(FileOutcome, Option<Arc<SourceFile>>)> = inputs
+    let mut judged: Vec<(Arc<FileOutcome>, Option<Arc<SourceFile>>)> = inputs
         .par_iter()
         .zip(preloaded)
-        .map(|(input, pre)| {
-            let judged = judge::scan_file(spec, &plans, input, stdin, pre);
+        .zip(cached)
+        .map(|((input, pre), cached)| {
+            let judged = match cached {
+                Some(judged) => judged,
+                None => judge::scan_file(spec, &plans, input, stdin, pre),
+            };
             if let Some(p) = spec.progress {
                 p.advance();
             }
             judged
         })
         .collect();
+    if let (Some((cache, key)), Some(dirs)) = (&unit_key, tf_dirs) {
+        let deps = terraform::deps(&dirs, spec, cache);
+        if terraform::cacheable(evaluated.iter().map(|&i| &*judged[i].0)) {
+            // Each result's identity (for the cross-document phase) is the unit's.
+            let unit_identity = cache::key(key, "terraform unit", &format!("{deps:?}"));
+            for &i in &evaluated {
+                if let Some(own) = Arc::get_mut(&mut judged[i].0) {
+                    own.identity = Some(Arc::from(format!("{unit_identity}/{}", inputs[i].name)));
+                }
+            }
+            let unit = terraform::Unit {
+                deps,
+                outcomes: evaluated
+                    .iter()
+                    .map(|&i| (inputs[i].name.clone(), (*judged[i].0).clone()))
+                    .collect(),
+                problems: tf_problems.clone(),
+                skipped: tf_skipped.clone(),
+            };
+            cache.put_unit(key, &unit);
+        }
+    }
     clock.lap("read, parse and judge per file");
     if let Some((cache, _)) = spec.cache {
         cache.evict();
@@ -365,17 +426,28 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     for (mut outcome, source) in judged {
         result.files.push(outcome.report.clone());
         result.sources.push(source);
-        if result.findings.is_empty() {
-            // One big file's findings are taken as they are, not copied.
-            std::mem::swap(&mut result.findings, &mut outcome.findings);
+        // A result only this scan holds gives up its findings; one the cache shares (the
+        // language server's memory) lends copies.
+        if let Some(own) = Arc::get_mut(&mut outcome) {
+            if result.findings.is_empty() {
+                // One big file's findings are taken as they are, not copied.
+                std::mem::swap(&mut result.findings, &mut own.findings);
+            } else {
+                result.findings.append(&mut own.findings);
+            }
+            result.notes.append(&mut own.notes);
+            result.problems.append(&mut own.problems);
         } else {
-            result.findings.append(&mut outcome.findings);
+            result.findings.extend_from_slice(&outcome.findings);
+            result.notes.extend_from_slice(&outcome.notes);
+            result.problems.extend_from_slice(&outcome.problems);
         }
-        result.notes.append(&mut outcome.notes);
-        result.problems.append(&mut outcome.problems);
-        result.components.extend(outcome.components.drain(..));
-        for (format, kind) in outcome.kinds.drain(..) {
-            *result.documents_by_kind.entry((format, kind)).or_default() += 1;
+        result.components.extend(outcome.components.iter().cloned());
+        for (format, kind) in &outcome.kinds {
+            *result
+                .documents_by_kind
+                .entry((format.clone(), kind.clone()))
+                .or_default() += 1;
         }
         for meta in &outcome.declared {
             if !result.controls.iter().any(|c| c.id == meta.id) {

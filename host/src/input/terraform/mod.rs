@@ -63,7 +63,7 @@ pub fn load_with(
     vars: &Variables,
     overlay: Option<&super::Overlay>,
 ) -> (HashMap<usize, LoadedFile>, Vec<Problem>) {
-    let (files, mut problems, skipped) = load_in(
+    let (files, mut problems, skipped, _) = load_in(
         inputs,
         vars,
         overlay,
@@ -79,14 +79,21 @@ pub fn load_with(
 pub type Skipped = Vec<(String, String)>;
 
 /// [`load_with`] under an input policy: every `.tf` file, variable file and local module
-/// directory is read through it; what it skips is returned (name, reason).
+/// directory is read through it; what it skips is returned (name, reason), and so are the
+/// module directories it read (their `.tf` files and variable files are what the result was
+/// computed from, besides `vars`).
 #[must_use]
 pub fn load_in(
     inputs: &[Input],
     vars: &Variables,
     overlay: Option<&super::Overlay>,
     policy: &super::fs::Policy,
-) -> (HashMap<usize, LoadedFile>, Vec<Problem>, Skipped) {
+) -> (
+    HashMap<usize, LoadedFile>,
+    Vec<Problem>,
+    Skipped,
+    Vec<PathBuf>,
+) {
     let mut skipped = Skipped::new();
     let mut roots: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (i, input) in inputs.iter().enumerate() {
@@ -106,7 +113,7 @@ pub fn load_in(
         })
         .collect();
     if roots.is_empty() {
-        return (HashMap::new(), Vec::new(), skipped);
+        return (HashMap::new(), Vec::new(), skipped, Vec::new());
     }
     let mut loader = Loader::default();
     let mut problems = Vec::new();
@@ -267,7 +274,7 @@ pub fn load_in(
         out.extend(files);
         problems.extend(more);
     }
-    (out, problems, skipped)
+    (out, problems, skipped, seen.into_iter().collect())
 }
 
 /// The stack a root module's evaluation runs on: the evaluator recurses once per nested
@@ -862,7 +869,7 @@ pub(crate) fn configuration_spans(
         })
         .collect();
     // Files the policy refuses are left out: their positions are not shown.
-    let (loaded, _, _) = load_in(&inputs, &Variables::default(), None, policy);
+    let (loaded, _, _, _) = load_in(&inputs, &Variables::default(), None, policy);
     let mut out = HashMap::new();
     for lf in loaded.into_values() {
         for d in lf.documents {
