@@ -73,7 +73,11 @@ fn pod_templates_of_unknown_kinds_are_listed_and_strict_fails_on_them() {
     // Nothing judged, so no finding (the privileged container is not seen), but never silent.
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
-    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0), "{report:#}");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
     let notes = report["notes"].as_array().expect("notes");
     let about = |kind: &str, control: &str| {
         notes.iter().find(|n| {
@@ -83,17 +87,27 @@ fn pod_templates_of_unknown_kinds_are_listed_and_strict_fails_on_them() {
                     .is_some_and(|r| r.starts_with(&format!("pod template of unknown kind {kind}")))
         })
     };
-    for control in ["KUBER-L2-000070", "KUBER-L2-000020", "KUBER-L2-000110", "CNTR-K8-001360"] {
+    for control in [
+        "KUBER-L2-000070",
+        "KUBER-L2-000020",
+        "KUBER-L2-000110",
+        "CNTR-K8-001360",
+    ] {
         let n = about("CloneSet (apps.kruise.io/v1alpha1)", control)
             .unwrap_or_else(|| panic!("{control} notes the CloneSet: {notes:#?}"));
         assert_eq!(n["kind"], "not-evaluated");
         assert!(
-            n["reason"].as_str().is_some_and(|r| r.ends_with("not judged (CloneSet 'sample')")),
+            n["reason"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("not judged (CloneSet 'sample')")),
             "{n}"
         );
         // At the template: line 13 is `spec:` under `template:`.
         assert_eq!(n["location"]["range"]["start"]["line"], 13, "{n}");
-        assert!(about("ScaledJob (keda.sh/v1alpha1)", control).is_some(), "{notes:#?}");
+        assert!(
+            about("ScaledJob (keda.sh/v1alpha1)", control).is_some(),
+            "{notes:#?}"
+        );
     }
     // `--strict` fails the run on them.
     let out = check(&["--strict"]);
@@ -145,7 +159,14 @@ spec:
 ",
     );
     let out = run(stiglint()
-        .args(["check", "--no-config", "--format", "json", "--select", "KUBER-L2-000070"])
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--select",
+            "KUBER-L2-000070",
+        ])
         .arg(&file));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
@@ -186,7 +207,14 @@ spec:
 ";
     let file = write(dir.path(), "pod.yaml", text);
     let out = run(stiglint()
-        .args(["check", "--no-config", "--format", "json", "--select", "KUBER-L2-000020"])
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--select",
+            "KUBER-L2-000020",
+        ])
         .arg(&file));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
@@ -200,7 +228,10 @@ spec:
             format!("Container '{name}' must set runAsNonRoot: true")
         );
         let related = &f["related"][0];
-        assert_eq!(related["pointer"], format!("/spec/containers/{}", line / 2 - 5));
+        assert_eq!(
+            related["pointer"],
+            format!("/spec/containers/{}", line / 2 - 5)
+        );
         assert_eq!(related["range"]["start"]["line"], line, "{f}");
         assert!(
             related["message"]
@@ -208,12 +239,24 @@ spec:
                 .is_some_and(|m| m.contains("inherits runAsNonRoot: false")),
             "{f}"
         );
-        assert_eq!(f["fix"]["edits"][0]["pointer"], "/spec/securityContext/runAsNonRoot");
+        assert_eq!(
+            f["fix"]["edits"][0]["pointer"],
+            "/spec/securityContext/runAsNonRoot"
+        );
     }
     let out = run(stiglint()
-        .args(["check", "--no-config", "--fix", "--select", "KUBER-L2-000020"])
+        .args([
+            "check",
+            "--no-config",
+            "--fix",
+            "--select",
+            "KUBER-L2-000020",
+        ])
         .arg(&file));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let fixed = std::fs::read_to_string(&file).expect("read");
-    assert_eq!(fixed, text.replace("runAsNonRoot: false", "runAsNonRoot: true"));
+    assert_eq!(
+        fixed,
+        text.replace("runAsNonRoot: false", "runAsNonRoot: true")
+    );
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::Document;
 use crate::pointer::join;
 
-/// The kind names of every pod-bearing kind: Kubernetes' own, OpenShift's `DeploymentConfig`,
+/// The kind names of every pod-bearing kind: Kubernetes' own, Red Hat's `DeploymentConfig` (`apps.openshift.io`),
 /// Argo Rollouts' `Rollout` and Knative Serving's `Service`, `Configuration` and `Revision`.
 /// A kind filter ([`crate::Meta::pod_kinds`]): Knative's kinds share their names with others
 /// (a core `Service` carries no pod), so [`is_pod_kind`] decides by API group and kind.
@@ -147,7 +147,7 @@ pub fn list_settings(
 /// Where the pod spec sits in each pod-bearing kind, by `apiVersion` and kind:
 ///
 /// * Kubernetes' kinds, by kind alone (as before: a manifest may omit or misspell its group);
-/// * OpenShift `DeploymentConfig` (`apps.openshift.io/v1`, or the legacy `v1`):
+/// * Red Hat's `DeploymentConfig` (`apps.openshift.io/v1`, or the legacy `v1`):
 ///   `spec.template.spec`;
 /// * Argo Rollouts `Rollout` (`argoproj.io`): `spec.template.spec` (a Rollout that names a
 ///   Deployment in `spec.workloadRef` instead carries none: see [`unjudged_pod_template`]);

@@ -361,7 +361,7 @@ pub fn calico_selects(selector: &str, labels: Known<'_>) -> Option<Truth> {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes label selectors, as Cilium's `endpointSelector` uses them.
 
-/// A Kubernetes label selector's answer (`matchLabels` and `matchExpressions`, ANDed); `None`
+/// A Kubernetes label selector's answer (`matchLabels` and `matchExpressions`, all of them); `None`
 /// when it is malformed. Cilium's source prefixes (`k8s:`, `any:`) are read off the keys.
 #[must_use]
 pub fn label_selects(selector: &Value, labels: Known<'_>) -> Option<Truth> {
@@ -493,7 +493,10 @@ fn cilium_rule_denies(rule: &Value) -> bool {
     };
     let lets_nothing_in = |r: &Value| {
         let present: Vec<&Value> = CILIUM_PEERS.iter().filter_map(|f| r.get(*f)).collect();
-        !present.is_empty() && present.iter().all(|v| v.as_array().is_some_and(Vec::is_empty))
+        !present.is_empty()
+            && present
+                .iter()
+                .all(|v| v.as_array().is_some_and(Vec::is_empty))
     };
     default_deny && rule.get("nodeSelector").is_none() && ingress.iter().all(lets_nothing_in)
 }
@@ -649,7 +652,9 @@ mod tests {
             Some(Truth::Unknown)
         );
         assert_eq!(
-            sel(json!({"matchExpressions": [{"key": "io.kubernetes.pod.namespace", "operator": "NotIn", "values": ["kube-system"]}]})),
+            sel(
+                json!({"matchExpressions": [{"key": "io.kubernetes.pod.namespace", "operator": "NotIn", "values": ["kube-system"]}]})
+            ),
             Some(Truth::True)
         );
         assert_eq!(
@@ -665,25 +670,36 @@ mod tests {
 
     #[test]
     fn cilium_rules() {
-        let denies = |spec: Value| {
-            namespaced_denies(
-                Policy::Cilium,
-                &json!({"spec": spec}),
-                "shop",
-            )
-        };
-        assert!(denies(json!({"endpointSelector": {}, "ingress": [{"fromEntities": []}]})));
-        assert!(denies(json!({"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]})));
-        assert!(denies(json!({"endpointSelector": {}, "enableDefaultDeny": {"ingress": true}})));
+        let denies =
+            |spec: Value| namespaced_denies(Policy::Cilium, &json!({"spec": spec}), "shop");
+        assert!(denies(
+            json!({"endpointSelector": {}, "ingress": [{"fromEntities": []}]})
+        ));
+        assert!(denies(
+            json!({"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]})
+        ));
+        assert!(denies(
+            json!({"endpointSelector": {}, "enableDefaultDeny": {"ingress": true}})
+        ));
         // Allow everything: an empty rule, an empty endpoint selector among the peers.
         assert!(!denies(json!({"endpointSelector": {}, "ingress": [{}]})));
-        assert!(!denies(json!({"endpointSelector": {}, "ingress": [{"fromEndpoints": [{}]}]})));
-        assert!(!denies(json!({"endpointSelector": {}, "ingress": [{"toPorts": [{"ports": [{"port": "80"}]}]}]})));
+        assert!(!denies(
+            json!({"endpointSelector": {}, "ingress": [{"fromEndpoints": [{}]}]})
+        ));
+        assert!(!denies(
+            json!({"endpointSelector": {}, "ingress": [{"toPorts": [{"ports": [{"port": "80"}]}]}]})
+        ));
         // No ingress section: not in default deny at ingress; or explicitly off.
         assert!(!denies(json!({"endpointSelector": {}, "ingress": []})));
-        assert!(!denies(json!({"endpointSelector": {}, "egress": [{"toEntities": []}]})));
-        assert!(!denies(json!({"endpointSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingressDeny": [{"fromEntities": ["world"]}]})));
+        assert!(!denies(
+            json!({"endpointSelector": {}, "egress": [{"toEntities": []}]})
+        ));
+        assert!(!denies(
+            json!({"endpointSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingressDeny": [{"fromEntities": ["world"]}]})
+        ));
         // Some pods only.
-        assert!(!denies(json!({"endpointSelector": {"matchLabels": {"app": "web"}}, "ingress": [{"fromEntities": []}]})));
+        assert!(!denies(
+            json!({"endpointSelector": {"matchLabels": {"app": "web"}}, "ingress": [{"fromEntities": []}]})
+        ));
     }
 }

@@ -66,7 +66,6 @@
 use stiglint_sdk::escape_pointer;
 use stiglint_sdk::prelude::*;
 
-
 /// A last word ending in one of these names a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
     "password",
@@ -357,10 +356,13 @@ impl Control for Rule {
             .copied()
             .chain(["ConfigMap"])
             .collect();
-        Meta::stig("CNTR-K8-001161").pod_kinds().kinds(&kinds).remediation(
-            "Move credentials out of ConfigMaps and env literals into Secrets or an external \
+        Meta::stig("CNTR-K8-001161")
+            .pod_kinds()
+            .kinds(&kinds)
+            .remediation(
+                "Move credentials out of ConfigMaps and env literals into Secrets or an external \
              secret store, and rotate them.",
-        )
+            )
     }
 
     fn check(&self, doc: &Document, out: &mut Out) {

@@ -179,9 +179,8 @@ impl Control for Rule {
             if matches!(policy, Policy::CalicoGlobal | Policy::CiliumClusterwide) {
                 // Judged per namespace in `finish`: it belongs to every group.
                 if let Some(kept) = netpol::cluster_wide(policy, &doc.json) {
-                    let all: Vec<String> = (0..BUCKETS)
-                        .map(|b| format!("namespaces-{b:02}"))
-                        .collect();
+                    let all: Vec<String> =
+                        (0..BUCKETS).map(|b| format!("namespaces-{b:02}")).collect();
                     let groups: Vec<&str> = all.iter().map(String::as_str).collect();
                     out.fact_in(&groups, &[], json!({"policy": true, "cluster": kept}));
                 }
@@ -208,12 +207,11 @@ impl Control for Rule {
             .filter(|f| f.data["policy"] == true && f.data.get("namespace").is_some())
             .map(|f| str_of(f, "namespace"))
             .collect();
-        let cluster_wide: Vec<&Value> = facts
-            .iter()
-            .filter_map(|f| f.data.get("cluster"))
-            .collect();
+        let cluster_wide: Vec<&Value> =
+            facts.iter().filter_map(|f| f.data.get("cluster")).collect();
         let workloads: Vec<&Fact> = facts.iter().filter(|f| f.data["policy"] == false).collect();
-        let namespaces: BTreeSet<String> = workloads.iter().map(|f| str_of(f, "namespace")).collect();
+        let namespaces: BTreeSet<String> =
+            workloads.iter().map(|f| str_of(f, "namespace")).collect();
         for namespace in namespaces {
             if cluster_wide
                 .iter()

@@ -59,7 +59,7 @@
 //! kubernetes.io/docs/concepts/architecture/leases/), "Service account admission controller /
 //! root CA publisher" (kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/),
 //! kube-apiserver's `bootstrappolicy/namespace_policy.go` and kubeadm's "Implementation
-//! details" (the `cluster-info` ConfigMap and its RBAC in `kube-public`).
+//! details" (the `cluster-info` `ConfigMap` and its RBAC in `kube-public`).
 use stiglint_sdk::k8s::{is_namespaced_resource, list_settings, namespace_pointer};
 use stiglint_sdk::{ScanContext, prelude::*};
 
@@ -76,14 +76,15 @@ fn created_by_kubernetes(doc: &Document, namespace: &str) -> bool {
         ("Service" | "Endpoints", "default") => core && name == "kubernetes",
         ("EndpointSlice", "default") => group == "discovery.k8s.io" && name == "kubernetes",
         ("ServiceAccount", _) => core && name == "default",
-        ("ConfigMap", "kube-public") => core && (name == "kube-root-ca.crt" || name == "cluster-info"),
+        ("ConfigMap", "kube-public") => {
+            core && (name == "kube-root-ca.crt" || name == "cluster-info")
+        }
         ("ConfigMap", _) => core && name == "kube-root-ca.crt",
         ("Secret", _) => core && default_token(doc),
         ("Lease", "kube-node-lease") => group == "coordination.k8s.io" && node_lease(doc),
         ("Role" | "RoleBinding", "kube-public") => {
-            rbac
-                && (name == "system:controller:bootstrap-signer"
-                    || name == "kubeadm:bootstrap-signer-clusterinfo")
+            rbac && (name == "system:controller:bootstrap-signer"
+                || name == "kubeadm:bootstrap-signer-clusterinfo")
         }
         ("Event", "default") => (core || group == "events.k8s.io") && about_a_node(doc),
         _ => false,
@@ -105,7 +106,11 @@ fn default_token(doc: &Document) -> bool {
 /// A node's heartbeat Lease: named for its node, held by it or owned by it.
 fn node_lease(doc: &Document) -> bool {
     let name = doc.name();
-    let held = doc.json.pointer("/spec/holderIdentity").and_then(Value::as_str) == Some(name);
+    let held = doc
+        .json
+        .pointer("/spec/holderIdentity")
+        .and_then(Value::as_str)
+        == Some(name);
     let owned = doc
         .json
         .pointer("/metadata/ownerReferences")

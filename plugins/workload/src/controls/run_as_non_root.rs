@@ -56,7 +56,10 @@ pub struct Rule;
 
 /// The related place of a finding at a pod-level field: the container that inherits it.
 fn inherits(c: &Container<'_>, what: &str) -> String {
-    format!("{} inherits {what} from the pod's securityContext", c.describe())
+    format!(
+        "{} inherits {what} from the pod's securityContext",
+        c.describe()
+    )
 }
 
 impl Control for Rule {
@@ -84,7 +87,10 @@ impl Control for Rule {
                 continue;
             }
             let non_root = c.effective("runAsNonRoot").filter(|(v, _)| !v.is_null());
-            if non_root.as_ref().is_some_and(|(v, _)| *v == &Value::Bool(true)) || user.is_some()
+            if non_root
+                .as_ref()
+                .is_some_and(|(v, _)| *v == &Value::Bool(true))
+                || user.is_some()
             {
                 continue;
             }

@@ -84,7 +84,8 @@ impl Control for Rule {
     fn check(&self, doc: &Document, out: &mut Out) {
         let namespace = doc.effective_namespace(&self.scan);
         // Knative's `Service` shares its kind name with the core Service, which runs no pod.
-        if !is_pod_bearing(doc) || !SYSTEM_NAMESPACES.contains(&namespace)
+        if !is_pod_bearing(doc)
+            || !SYSTEM_NAMESPACES.contains(&namespace)
             || self
                 .allowed
                 .iter()
