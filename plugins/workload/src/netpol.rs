@@ -481,12 +481,17 @@ const CILIUM_PEERS: &[&str] = &[
 /// A Cilium rule (`spec`, or one of `specs`): default deny at ingress and nothing let in.
 ///
 /// Default deny: `enableDefaultDeny.ingress`, which defaults to true when the rule has
-/// `ingress` or `ingressDeny` rules. Nothing let in: every `ingress` rule names at least one
-/// peer field and every peer field it names is an empty list (Cilium selects no peer from
-/// an empty list; a rule without peers — `{}`, or only `toPorts` — lets every peer in).
+/// `ingress` or `ingressDeny` rules; Cilium enforces it only for a rule with at least one rule
+/// in `ingress`, `ingressDeny`, `egress` or `egressDeny` (1.16 ignores a rule without any, 1.17
+/// refuses it: cilium/cilium#35558). Nothing let in: every `ingress` rule names at least one
+/// peer field and every peer field it names is an empty list (Cilium selects no peer from an
+/// empty list; a rule without peers — `{}`, or only `toPorts` — lets every peer in).
 fn cilium_rule_denies(rule: &Value) -> bool {
     let ingress = list(rule.get("ingress"));
     let deny_rules = list(rule.get("ingressDeny"));
+    let some_rule = ["ingress", "ingressDeny", "egress", "egressDeny"]
+        .iter()
+        .any(|f| !list(rule.get(*f)).is_empty());
     let default_deny = match rule.pointer("/enableDefaultDeny/ingress") {
         Some(Value::Bool(b)) => *b,
         _ => !ingress.is_empty() || !deny_rules.is_empty(),
@@ -498,7 +503,10 @@ fn cilium_rule_denies(rule: &Value) -> bool {
                 .iter()
                 .all(|v| v.as_array().is_some_and(Vec::is_empty))
     };
-    default_deny && rule.get("nodeSelector").is_none() && ingress.iter().all(lets_nothing_in)
+    some_rule
+        && default_deny
+        && rule.get("nodeSelector").is_none()
+        && ingress.iter().all(lets_nothing_in)
 }
 
 /// The rules of a Cilium policy: `spec` and every item of `specs`.
@@ -678,7 +686,13 @@ mod tests {
         assert!(denies(
             json!({"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]})
         ));
-        assert!(denies(
+        assert!(denies(json!({
+            "endpointSelector": {},
+            "enableDefaultDeny": {"ingress": true},
+            "egress": [{"toEntities": ["kube-apiserver"]}]
+        })));
+        // Without any rule Cilium enforces nothing (1.16) or refuses the policy (1.17).
+        assert!(!denies(
             json!({"endpointSelector": {}, "enableDefaultDeny": {"ingress": true}})
         ));
         // Allow everything: an empty rule, an empty endpoint selector among the peers.

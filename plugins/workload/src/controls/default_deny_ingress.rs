@@ -43,8 +43,10 @@
 //!   Rules in `ingressDeny` never let traffic in. A rule without peers (`ingress: [{}]`, or
 //!   `toPorts` alone) lets every peer in, and `fromEndpoints: [{}]` every pod: neither is a
 //!   default deny. `ingress: []` puts nothing into default deny (Cilium: "if omitted or
-//!   empty, this rule does not apply at ingress"). A `nodeSelector` (host) policy does not
-//!   count.
+//!   empty, this rule does not apply at ingress"). `enableDefaultDeny` counts only in a rule
+//!   with at least one rule in `ingress`, `ingressDeny`, `egress` or `egressDeny`: Cilium 1.16
+//!   enforces nothing for a rule without any, 1.17 refuses it (cilium/cilium#35558). A
+//!   `nodeSelector` (host) policy does not count.
 //! * **`CiliumClusterwideNetworkPolicy`**: the same, for every namespace its
 //!   `endpointSelector` selects in full (empty: all; or a `matchExpressions` on
 //!   `io.kubernetes.pod.namespace`, as in Cilium's own `NotIn [kube-system]` example).
