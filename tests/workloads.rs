@@ -109,9 +109,16 @@ fn pod_templates_of_unknown_kinds_are_listed_and_strict_fails_on_them() {
             "{notes:#?}"
         );
     }
-    // `--strict` fails the run on them.
+    // `--strict` fails the run on them, also when only one pod control is selected (the
+    // host sends a pod control every Kubernetes document, whatever its kind).
     let out = check(&["--strict"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = check(&["--strict", "--select", "KUBER-L2-000070"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let notes = report["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(notes.iter().all(|n| n["control"] == "KUBER-L2-000070"), "{notes:#?}");
 }
 
 /// A Rollout that names a Deployment in `workloadRef` (argo-rollouts
