@@ -118,7 +118,10 @@ fn pod_templates_of_unknown_kinds_are_listed_and_strict_fails_on_them() {
     let report = json(&out);
     let notes = report["notes"].as_array().expect("notes");
     assert_eq!(notes.len(), 2, "{notes:#?}");
-    assert!(notes.iter().all(|n| n["control"] == "KUBER-L2-000070"), "{notes:#?}");
+    assert!(
+        notes.iter().all(|n| n["control"] == "KUBER-L2-000070"),
+        "{notes:#?}"
+    );
 }
 
 /// A Rollout that names a Deployment in `workloadRef` (argo-rollouts
