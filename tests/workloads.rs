@@ -271,3 +271,46 @@ spec:
         text.replace("runAsNonRoot: false", "runAsNonRoot: true")
     );
 }
+
+/// Checkov's own fixtures for "the default namespace should not be used" (CKV_K8S_21 in
+/// `../shared/corpus/checkov-fixtures`, labels in its `LABELS.json`): the `default`
+/// ServiceAccounts and the `kubernetes` Service of `default-k8s-service-and-sa-PASSED2.yaml`,
+/// which Kubernetes creates itself, pass; CNTR-K8-000290 fails exactly the objects Checkov
+/// fails.
+#[test]
+fn kubernetes_own_objects_agree_with_checkov_default_namespace() {
+    let checkov = common::corpus().join("checkov-fixtures");
+    let labels: Value = serde_json::from_slice(
+        &std::fs::read(checkov.join("LABELS.json")).expect("checkov LABELS.json"),
+    )
+    .expect("labels");
+    let folder = "tests/kubernetes/checks/example_DefaultNamespace";
+    let want_failed = labels[folder]["expected_summary"]["failed"]
+        .as_u64()
+        .expect("failed count");
+    let mut failed = 0;
+    for entry in std::fs::read_dir(checkov.join(folder)).expect("folder") {
+        let path = entry.expect("entry").path();
+        let out = run(stiglint()
+            .args([
+                "check",
+                "--no-config",
+                "--format",
+                "json",
+                "--select",
+                "CNTR-K8-000290",
+            ])
+            .arg(&path));
+        let n = json(&out)["findings"].as_array().map_or(0, Vec::len) as u64;
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        if name.contains("PASSED") {
+            assert_eq!(n, 0, "{name}: {}", stdout(&out));
+        }
+        failed += n;
+    }
+    assert_eq!(failed, want_failed);
+}
