@@ -242,15 +242,15 @@ pub fn unjudged_pod_template(doc: &Document) -> Option<Unjudged> {
             .is_some_and(Value::is_array)
     })?;
     let api_version = doc.api_version();
-    let kind = if api_version.is_empty() {
-        doc.kind().to_owned()
+    let api_version = if api_version.is_empty() {
+        "no apiVersion"
     } else {
-        format!("{} ({api_version})", doc.kind())
+        api_version
     };
     Some(Unjudged {
         pointer: (*place).to_owned(),
         reason: format!(
-            "pod template of unknown kind {kind}, not judged ({} '{}')",
+            "pod template of unknown kind {}, not judged ({api_version}, '{}')",
             doc.kind(),
             doc.name()
         ),
