@@ -542,6 +542,65 @@ mod tests {
     }
 
     #[test]
+    fn pod_kinds_by_group_and_unjudged_templates() {
+        assert_eq!(
+            pod_spec_pointer("apps/v1", "Deployment"),
+            Some("/spec/template/spec")
+        );
+        assert_eq!(
+            pod_spec_pointer("serving.knative.dev/v1", "Service"),
+            Some("/spec/template/spec")
+        );
+        assert_eq!(
+            pod_spec_pointer("serving.knative.dev/v1", "Revision"),
+            Some("/spec")
+        );
+        assert_eq!(pod_spec_pointer("v1", "Service"), None);
+        assert_eq!(pod_spec_pointer("flagger.app/v1beta1", "Rollout"), None);
+        assert!(is_pod_kind("v1", "DeploymentConfig"));
+        let doc = |api: &str, kind: &str, json: Value| Document {
+            id: 0,
+            uri: String::new(),
+            format: Format::K8s,
+            hints: Hints {
+                api_version: Some(api.into()),
+                kind: Some(kind.into()),
+                ..Hints::default()
+            },
+            json,
+        };
+        let template =
+            json!({"metadata": {"name": "x"}, "spec": {"template": {"spec": {"containers": []}}}});
+        let unknown = unjudged_pod_template(&doc("example.com/v1", "Thing", template.clone()))
+            .expect("unknown kind");
+        assert_eq!(unknown.pointer, "/spec/template/spec");
+        assert!(!unknown.elsewhere);
+        assert!(
+            unknown
+                .reason
+                .starts_with("pod template of unknown kind Thing, not judged")
+        );
+        assert_eq!(
+            unjudged_pod_template(&doc("apps/v1", "Deployment", template)),
+            None
+        );
+        let no_containers = json!({"spec": {"template": {"spec": {"source": {}}}}});
+        assert_eq!(
+            unjudged_pod_template(&doc(
+                "argoproj.io/v1alpha1",
+                "ApplicationSet",
+                no_containers
+            )),
+            None
+        );
+        let by_ref = json!({"metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment", "name": "d"}}});
+        let noted = unjudged_pod_template(&doc("argoproj.io/v1alpha1", "Rollout", by_ref))
+            .expect("workloadRef");
+        assert!(noted.elsewhere);
+        assert_eq!(noted.pointer, "/spec/workloadRef");
+    }
+
+    #[test]
     fn image_refs_normalise() {
         let i = ImageRef::parse("nginx");
         assert_eq!(i.name(), "docker.io/library/nginx");
