@@ -1086,7 +1086,7 @@ fn kustomize_renders_and_helm_fails_closed() {
     let version = std::process::Command::new("kubectl")
         .args(["version", "--client"])
         .output()
-        .expect("kubectl (Debian package kubernetes-client) is installed");
+        .expect("kubectl (Debian package kubernetes-client) is installed: .ci/test installs it");
     let modern = String::from_utf8_lossy(&version.stdout).contains("Kustomize Version: v5");
     let (overlay, rendered) = if modern {
         ("prod", "prod.kubectl-v1.32.4-kustomize-v5.5.0.yaml")
@@ -1281,7 +1281,7 @@ fn control_characters_and_file_level_errors_in_every_report() {
             ])
             .arg(file(xml))
             .output()
-            .expect("python3");
+            .expect("python3 (Debian package python3) is installed: .ci/test installs it");
         assert!(
             parsed.status.success(),
             "{xml}: {}",

@@ -319,10 +319,12 @@ fn pod_objects(dir: &Path) -> usize {
                 .documents
                 .iter()
                 .filter(|d| {
-                    d.hints
-                        .kind
-                        .as_deref()
-                        .is_some_and(|k| stiglint_sdk::k8s::POD_KINDS.contains(&k))
+                    d.hints.kind.as_deref().is_some_and(|k| {
+                        stiglint_sdk::k8s::is_pod_kind(
+                            d.hints.api_version.as_deref().unwrap_or(""),
+                            k,
+                        )
+                    })
                 })
                 .count()
         })

@@ -586,7 +586,7 @@ fn well_formed_xml(path: &Path) {
         ])
         .arg(path)
         .output()
-        .expect("python3");
+        .expect("python3 (Debian package python3) is installed: .ci/test installs it");
     assert!(
         out.status.success(),
         "{} is not well-formed XML: {}",

@@ -43,7 +43,7 @@ fn neovim_shows_diagnostics_and_applies_the_quick_fix() {
         .env("HOME", &root)
         .current_dir(&root)
         .status()
-        .expect("nvim (Debian package neovim) is installed");
+        .expect("nvim (Debian package neovim) is installed: .ci/test installs it");
     assert!(status.success(), "nvim exits cleanly");
     let result: Value =
         serde_json::from_slice(&std::fs::read(&out).expect("the script wrote its result"))

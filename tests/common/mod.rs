@@ -97,7 +97,9 @@ pub fn validate_sarif(path: &std::path::Path) {
             .arg(&tools)
             .arg(SARIF_MULTITOOL)
             .status()
-            .expect("npm is needed to install the SARIF multitool");
+            .expect(
+                "npm (Debian package npm) installs the SARIF multitool: .ci/test installs both",
+            );
         assert!(status.success(), "npm install {SARIF_MULTITOOL} failed");
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -152,9 +154,12 @@ pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
             .args(["-m", "venv"])
             .arg(&venv)
             .status()
-            .expect("python3")
+            .expect("python3 (Debian packages python3, python3-venv) is installed: .ci/test installs it")
             .success();
-        assert!(ok, "python3 -m venv");
+        assert!(
+            ok,
+            "python3 -m venv failed: install the Debian package python3-venv (.ci/test does)"
+        );
         let ok = Command::new(&python)
             .args(["-m", "pip", "install", "--quiet", "junitparser==3.2.0"])
             .status()

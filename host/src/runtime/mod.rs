@@ -282,6 +282,21 @@ impl ControlMeta {
             && (self.kinds.is_empty() || kind.is_some_and(|k| self.kinds.iter().any(|x| x == k)))
     }
 
+    /// Whether the control is sent documents of this format and kind: those it looks at
+    /// ([`Self::applies_to`]) and, for a control that judges pod templates (its kinds list
+    /// `Pod` and `Deployment`, as `stiglint_sdk::Meta::pod_kinds` makes them), every Kubernetes
+    /// document: an object of a kind it does not know may carry a pod template, which the SDK
+    /// notes as *not evaluated* for the control instead of passing it in silence (also under
+    /// `--select` of that control alone).
+    #[must_use]
+    pub fn receives(&self, format: &str, kind: Option<&str>) -> bool {
+        let judges_pods = ["Pod", "Deployment"]
+            .iter()
+            .all(|k| self.kinds.iter().any(|x| x == k));
+        self.applies_to(format, kind)
+            || (judges_pods && format == "k8s" && self.formats.iter().any(|f| f == format))
+    }
+
     /// Whether a selector (an ID, a Vuln ID, or a prefix of an ID) names this control.
     #[must_use]
     pub fn matches(&self, selector: &str) -> bool {

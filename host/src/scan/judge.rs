@@ -385,7 +385,7 @@ fn judge(
                     || plan
                         .controls
                         .iter()
-                        .any(|c| c.applies_to(d.format.name(), d.hints.kind.as_deref()))
+                        .any(|c| c.receives(d.format.name(), d.hints.kind.as_deref()))
             })
             .collect();
         if batch.is_empty() {

@@ -165,6 +165,9 @@ pub struct Meta {
     /// host selects one of the plugin's dynamic prefixes, whether or not its own ID is
     /// selected.
     pub declares: bool,
+    /// It judges pod templates ([`Meta::pod_kinds`]): the SDK notes, for it, every pod template
+    /// it cannot judge ([`crate::k8s::unjudged_pod_template`]), so none passes in silence.
+    pub pods: bool,
     /// How to fix a finding.
     pub remediation: String,
     /// Documentation (Markdown) of a control declared from the inputs; a built-in control's
@@ -193,6 +196,7 @@ impl Meta {
             scope: Scope::Document,
             enforcement: Enforcement::Deny,
             declares: false,
+            pods: false,
             remediation: String::new(),
             docs: String::new(),
         }
@@ -212,6 +216,7 @@ impl Meta {
             scope: Scope::Document,
             enforcement: Enforcement::Deny,
             declares: false,
+            pods: false,
             remediation: String::new(),
             docs: String::new(),
         }
@@ -249,9 +254,14 @@ impl Meta {
         self
     }
 
-    /// Restrict the control to every pod-bearing kind (see [`crate::k8s::POD_KINDS`]).
+    /// Restrict the control to every pod-bearing kind (see [`crate::k8s::POD_KINDS`]) and mark
+    /// it as judging pod templates: an object of another kind that carries a pod template, or
+    /// an Argo Rollout whose pods come from a `workloadRef`, gets a note of this control
+    /// (*not evaluated*, *partly evaluated* for the Rollout) instead of silence. A control
+    /// that looks at more kinds calls [`Meta::kinds`] after this (the mark stays).
     #[must_use]
-    pub fn pod_kinds(self) -> Self {
+    pub fn pod_kinds(mut self) -> Self {
+        self.pods = true;
         self.kinds(crate::k8s::POD_KINDS)
     }
 

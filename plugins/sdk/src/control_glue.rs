@@ -317,6 +317,19 @@ pub fn check(
         let mut out = Out::default();
         for doc in &docs {
             crate::controlplane::begin_document();
+            if let Some(unjudged) = crate::k8s::unjudged_pod_template(doc) {
+                let kind = if unjudged.elsewhere {
+                    NoteKind::Partial
+                } else {
+                    NoteKind::NotEvaluated
+                };
+                for &i in &selected {
+                    if state.metas[i].pods && state.metas[i].formats.contains(&doc.format) {
+                        out.retarget(&state.metas[i].id, doc.id);
+                        out.note(kind, unjudged.pointer.clone(), unjudged.reason.clone());
+                    }
+                }
+            }
             for &i in &selected {
                 let meta = &state.metas[i];
                 if applies(meta, doc) {

@@ -71,6 +71,19 @@ impl Document {
         self.hints.kind.as_deref().unwrap_or("")
     }
 
+    /// `apiVersion`, or `""`.
+    #[must_use]
+    pub fn api_version(&self) -> &str {
+        self.hints.api_version.as_deref().unwrap_or("")
+    }
+
+    /// The API group of `apiVersion`: `apps` for `apps/v1`, `""` for the core group (`v1`)
+    /// and for a document without `apiVersion`.
+    #[must_use]
+    pub fn api_group(&self) -> &str {
+        self.api_version().split_once('/').map_or("", |(g, _)| g)
+    }
+
     /// `metadata.name`, or `""`.
     #[must_use]
     pub fn name(&self) -> &str {

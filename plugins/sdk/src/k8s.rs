@@ -9,7 +9,10 @@ use serde_json::Value;
 use crate::Document;
 use crate::pointer::join;
 
-/// Every kind that carries a pod spec.
+/// The kind names of every pod-bearing kind: Kubernetes' own, Red Hat's `DeploymentConfig` (`apps.openshift.io`),
+/// Argo Rollouts' `Rollout` and Knative Serving's `Service`, `Configuration` and `Revision`.
+/// A kind filter ([`crate::Meta::pod_kinds`]): Knative's kinds share their names with others
+/// (a core `Service` carries no pod), so [`is_pod_kind`] decides by API group and kind.
 pub const POD_KINDS: &[&str] = &[
     "Pod",
     "PodTemplate",
@@ -20,7 +23,17 @@ pub const POD_KINDS: &[&str] = &[
     "ReplicationController",
     "Job",
     "CronJob",
+    "DeploymentConfig",
+    "Rollout",
+    "Service",
+    "Configuration",
+    "Revision",
 ];
+
+/// The API group of Knative Serving (`serving.knative.dev/v1`).
+const KNATIVE_SERVING: &str = "serving.knative.dev";
+/// The API group of Argo Rollouts (`argoproj.io/v1alpha1`).
+const ARGO: &str = "argoproj.io";
 
 /// The namespaces Kubernetes itself uses.
 pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -131,8 +144,18 @@ pub fn list_settings(
     Ok(out)
 }
 
-/// Where the pod spec sits in each pod-bearing kind.
-fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
+/// Where the pod spec sits in each pod-bearing kind, by `apiVersion` and kind:
+///
+/// * Kubernetes' kinds, by kind alone (as before: a manifest may omit or misspell its group);
+/// * Red Hat's `DeploymentConfig` (`apps.openshift.io/v1`, or the legacy `v1`):
+///   `spec.template.spec`;
+/// * Argo Rollouts `Rollout` (`argoproj.io`): `spec.template.spec` (a Rollout that names a
+///   Deployment in `spec.workloadRef` instead carries none: see [`unjudged_pod_template`]);
+/// * Knative Serving (`serving.knative.dev`) `Service` and `Configuration`:
+///   `spec.template.spec`; `Revision`: `spec` (a `RevisionSpec` inlines the pod spec).
+#[must_use]
+pub fn pod_spec_pointer(api_version: &str, kind: &str) -> Option<&'static str> {
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
     Some(match kind {
         "Pod" => "/spec",
         "PodTemplate" => "/template/spec",
@@ -141,9 +164,97 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
         | "DaemonSet"
         | "ReplicaSet"
         | "ReplicationController"
-        | "Job" => "/spec/template/spec",
+        | "Job"
+        | "DeploymentConfig" => "/spec/template/spec",
         "CronJob" => "/spec/jobTemplate/spec/template/spec",
+        "Rollout" if group == ARGO => "/spec/template/spec",
+        "Service" | "Configuration" if group == KNATIVE_SERVING => "/spec/template/spec",
+        "Revision" if group == KNATIVE_SERVING => "/spec",
         _ => return None,
+    })
+}
+
+/// Whether objects of this `apiVersion` and kind carry a pod spec (see [`pod_spec_pointer`]).
+#[must_use]
+pub fn is_pod_kind(api_version: &str, kind: &str) -> bool {
+    pod_spec_pointer(api_version, kind).is_some()
+}
+
+/// Whether a document is of a pod-bearing kind (see [`pod_spec_pointer`]).
+#[must_use]
+pub fn is_pod_bearing(doc: &Document) -> bool {
+    is_pod_kind(doc.api_version(), doc.kind())
+}
+
+/// Where other objects keep a pod template: a workload's `spec.template`, a CronJob-like
+/// `spec.jobTemplate`, a PodTemplate-like `template`.
+const TEMPLATE_PLACES: &[&str] = &[
+    "/spec/template/spec",
+    "/spec/jobTemplate/spec/template/spec",
+    "/template/spec",
+];
+
+/// A pod template the pod-bearing controls cannot judge, with where it is and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unjudged {
+    /// Pointer to the template (or to the reference that stands for it).
+    pub pointer: String,
+    /// Why it is not judged, for a note.
+    pub reason: String,
+    /// The pods are judged elsewhere (a referenced workload), so this is a partial verdict;
+    /// otherwise they are not judged at all.
+    pub elsewhere: bool,
+}
+
+/// A pod template stiglint does not judge in this document:
+///
+/// * an object of a kind that is not pod-bearing ([`is_pod_bearing`]) yet carries a pod
+///   template (`spec.template.spec.containers`, `spec.jobTemplate.spec.template.spec.containers`
+///   or `template.spec.containers`): "pod template of unknown kind K, not judged";
+/// * an Argo `Rollout` without a template that names a workload in `spec.workloadRef`: its
+///   pods are those of the referenced Deployment, judged with that Deployment when it is in the
+///   scan.
+#[must_use]
+pub fn unjudged_pod_template(doc: &Document) -> Option<Unjudged> {
+    if doc.format != crate::Format::K8s {
+        return None;
+    }
+    if is_pod_bearing(doc) {
+        if doc.kind() != "Rollout" || doc.json.pointer("/spec/template").is_some() {
+            return None;
+        }
+        let reference = doc.json.pointer("/spec/workloadRef")?;
+        let field = |f: &str| reference.get(f).and_then(Value::as_str).unwrap_or("?");
+        return Some(Unjudged {
+            pointer: "/spec/workloadRef".to_owned(),
+            reason: format!(
+                "{} takes its pod template from {} '{}' (spec.workloadRef): judged with that object, when it is in the scan",
+                doc.describe(),
+                field("kind"),
+                field("name")
+            ),
+            elsewhere: true,
+        });
+    }
+    let place = TEMPLATE_PLACES.iter().find(|p| {
+        doc.json
+            .pointer(&format!("{p}/containers"))
+            .is_some_and(Value::is_array)
+    })?;
+    let api_version = doc.api_version();
+    let api_version = if api_version.is_empty() {
+        "no apiVersion"
+    } else {
+        api_version
+    };
+    Some(Unjudged {
+        pointer: (*place).to_owned(),
+        reason: format!(
+            "pod template of unknown kind {}, not judged ({api_version}, '{}')",
+            doc.kind(),
+            doc.name()
+        ),
+        elsewhere: false,
     })
 }
 
@@ -193,7 +304,7 @@ impl<'a> PodSpec<'a> {
     /// The pod spec of a document, when its kind carries one and the spec is an object.
     #[must_use]
     pub fn of(doc: &'a Document) -> Option<Self> {
-        let pointer = pod_spec_pointer(doc.kind())?;
+        let pointer = pod_spec_pointer(doc.api_version(), doc.kind())?;
         // Walk the fixed path with `get`: `Value::pointer` allocates for every token, and every
         // control of every document asks for the pod spec.
         let value = pointer
@@ -307,9 +418,14 @@ impl<'a> Container<'a> {
         join(&self.pointer, relative)
     }
 
-    /// `Container 'app'` / `Init container 'setup'`, for messages.
+    /// `Container 'app'` / `Init container 'setup'`, for messages; a container without a name
+    /// (Knative's may omit it) by its place: `Container #0 (no name)`.
     #[must_use]
     pub fn describe(&self) -> String {
+        if self.name().is_empty() {
+            let index = self.pointer.rsplit('/').next().unwrap_or_default();
+            return format!("{} #{index} (no name)", self.kind.label());
+        }
         format!("{} '{}'", self.kind.label(), self.name())
     }
 }
@@ -423,6 +539,65 @@ mod tests {
             "rbac.authorization.k8s.io/v1",
             "ClusterRole"
         )));
+    }
+
+    #[test]
+    fn pod_kinds_by_group_and_unjudged_templates() {
+        assert_eq!(
+            pod_spec_pointer("apps/v1", "Deployment"),
+            Some("/spec/template/spec")
+        );
+        assert_eq!(
+            pod_spec_pointer("serving.knative.dev/v1", "Service"),
+            Some("/spec/template/spec")
+        );
+        assert_eq!(
+            pod_spec_pointer("serving.knative.dev/v1", "Revision"),
+            Some("/spec")
+        );
+        assert_eq!(pod_spec_pointer("v1", "Service"), None);
+        assert_eq!(pod_spec_pointer("flagger.app/v1beta1", "Rollout"), None);
+        assert!(is_pod_kind("v1", "DeploymentConfig"));
+        let doc = |api: &str, kind: &str, json: Value| Document {
+            id: 0,
+            uri: String::new(),
+            format: Format::K8s,
+            hints: Hints {
+                api_version: Some(api.into()),
+                kind: Some(kind.into()),
+                ..Hints::default()
+            },
+            json,
+        };
+        let template =
+            json!({"metadata": {"name": "x"}, "spec": {"template": {"spec": {"containers": []}}}});
+        let unknown = unjudged_pod_template(&doc("example.com/v1", "Thing", template.clone()))
+            .expect("unknown kind");
+        assert_eq!(unknown.pointer, "/spec/template/spec");
+        assert!(!unknown.elsewhere);
+        assert!(
+            unknown
+                .reason
+                .starts_with("pod template of unknown kind Thing, not judged")
+        );
+        assert_eq!(
+            unjudged_pod_template(&doc("apps/v1", "Deployment", template)),
+            None
+        );
+        let no_containers = json!({"spec": {"template": {"spec": {"source": {}}}}});
+        assert_eq!(
+            unjudged_pod_template(&doc(
+                "argoproj.io/v1alpha1",
+                "ApplicationSet",
+                no_containers
+            )),
+            None
+        );
+        let by_ref = json!({"metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment", "name": "d"}}});
+        let noted = unjudged_pod_template(&doc("argoproj.io/v1alpha1", "Rollout", by_ref))
+            .expect("workloadRef");
+        assert!(noted.elsewhere);
+        assert_eq!(noted.pointer, "/spec/workloadRef");
     }
 
     #[test]

@@ -66,20 +66,6 @@
 use stiglint_sdk::escape_pointer;
 use stiglint_sdk::prelude::*;
 
-/// The kinds whose values are searched.
-const KINDS: &[&str] = &[
-    "ConfigMap",
-    "Pod",
-    "PodTemplate",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-];
-
 /// A last word ending in one of these names a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
     "password",
@@ -364,10 +350,19 @@ fn check_config_map(doc: &Document, out: &mut Out) {
 
 impl Control for Rule {
     fn meta(&self) -> Meta {
-        Meta::stig("CNTR-K8-001161").kinds(KINDS).remediation(
-            "Move credentials out of ConfigMaps and env literals into Secrets or an external \
+        // ConfigMaps and every pod-bearing kind.
+        let kinds: Vec<&str> = stiglint_sdk::k8s::POD_KINDS
+            .iter()
+            .copied()
+            .chain(["ConfigMap"])
+            .collect();
+        Meta::stig("CNTR-K8-001161")
+            .pod_kinds()
+            .kinds(&kinds)
+            .remediation(
+                "Move credentials out of ConfigMaps and env literals into Secrets or an external \
              secret store, and rotate them.",
-        )
+            )
     }
 
     fn check(&self, doc: &Document, out: &mut Out) {

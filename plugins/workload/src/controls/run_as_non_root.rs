@@ -7,8 +7,13 @@
 //! * an effective `runAsUser: 0` is a finding, at that `runAsUser` (the container's or the
 //!   pod's);
 //! * otherwise the container must have an effective `runAsNonRoot: true` or an effective
-//!   non-zero `runAsUser`; if it has neither (`runAsNonRoot: false` counts as neither), the
-//!   finding points at the container.
+//!   non-zero `runAsUser`. If it has neither, the finding points at the cause: an effective
+//!   `runAsNonRoot: false` (the container's, or the pod's when the container inherits it),
+//!   else the container (nothing is set).
+//!
+//! A finding at a pod-level field names the container that inherits it as a related place, so
+//! the fix lands where it works: changing the pod's `securityContext` fixes every container
+//! that inherits it.
 //!
 //! **Why.** A process that runs as UID 0 in a container is root on the node's kernel: a
 //! container escape, a writable host mount or a kernel bug then hands over the node. The DISA
@@ -27,6 +32,12 @@
 //!         runAsUser: 1000
 //! ---
 //! spec:
+//!   securityContext:
+//!     runAsNonRoot: false # finding: 'app' inherits it (related: the container 'app')
+//!   containers:
+//!     - name: app
+//! ---
+//! spec:
 //!   containers:
 //!     - name: web         # finding: must set runAsNonRoot: true
 //!       image: nginx
@@ -42,6 +53,14 @@ use stiglint_sdk::prelude::*;
 /// See the module documentation.
 #[derive(Default)]
 pub struct Rule;
+
+/// The related place of a finding at a pod-level field: the container that inherits it.
+fn inherits(c: &Container<'_>, what: &str) -> String {
+    format!(
+        "{} inherits {what} from the pod's securityContext",
+        c.describe()
+    )
+}
 
 impl Control for Rule {
     fn meta(&self) -> Meta {
@@ -60,22 +79,42 @@ impl Control for Rule {
         for c in doc.pod().iter().flat_map(PodSpec::containers) {
             let user = c.effective("runAsUser").filter(|(v, _)| !v.is_null());
             if let Some((_, at)) = user.as_ref().filter(|(v, _)| v.as_i64() == Some(0)) {
-                out.finding(at, format!("{} must not run as UID 0", c.describe()));
+                let message = format!("{} must not run as UID 0", c.describe());
+                let mut finding = out.finding(at, message);
+                if !at.starts_with(&c.pointer) {
+                    finding.related(doc.id, &c.pointer, inherits(&c, "runAsUser: 0"));
+                }
                 continue;
             }
-            let non_root = c
-                .effective("runAsNonRoot")
-                .is_some_and(|(v, _)| v == &Value::Bool(true));
-            if !non_root && user.is_none() {
-                out.finding(
-                    &c.pointer,
-                    format!("{} must set runAsNonRoot: true", c.describe()),
-                )
-                .fix(Fix::set(
-                    "Set runAsNonRoot: true",
-                    c.pointer_to("securityContext/runAsNonRoot"),
-                    json!(true),
-                ));
+            let non_root = c.effective("runAsNonRoot").filter(|(v, _)| !v.is_null());
+            if non_root
+                .as_ref()
+                .is_some_and(|(v, _)| *v == &Value::Bool(true))
+                || user.is_some()
+            {
+                continue;
+            }
+            let message = format!("{} must set runAsNonRoot: true", c.describe());
+            match non_root {
+                // An explicit `runAsNonRoot: false` (or another non-true value) is the cause:
+                // point at it, and fix it there.
+                Some((value, at)) => {
+                    let inherited = !at.starts_with(&c.pointer);
+                    let fix = Fix::set("Set runAsNonRoot: true", &at, json!(true));
+                    let mut finding = out.finding(&at, message);
+                    finding.fix(fix);
+                    if inherited {
+                        let what = format!("runAsNonRoot: {value}");
+                        finding.related(doc.id, &c.pointer, inherits(&c, &what));
+                    }
+                }
+                None => {
+                    out.finding(&c.pointer, message).fix(Fix::set(
+                        "Set runAsNonRoot: true",
+                        c.pointer_to("securityContext/runAsNonRoot"),
+                        json!(true),
+                    ));
+                }
             }
         }
     }

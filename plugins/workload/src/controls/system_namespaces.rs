@@ -40,7 +40,7 @@
 //! **References.** DISA Kubernetes STIG CNTR-K8-001360 (V-242417, CAT II): `kubectl get pods
 //! --all-namespaces` must show no user pods in `kube-system`, `kube-public` or
 //! `kube-node-lease`; NIST SP 800-53 SC-2.
-use stiglint_sdk::k8s::{SYSTEM_NAMESPACES, list_settings, namespace_pointer};
+use stiglint_sdk::k8s::{SYSTEM_NAMESPACES, is_pod_bearing, list_settings, namespace_pointer};
 use stiglint_sdk::{ScanContext, prelude::*};
 
 const SETTING: &str = "allowed-names";
@@ -83,7 +83,9 @@ impl Control for Rule {
 
     fn check(&self, doc: &Document, out: &mut Out) {
         let namespace = doc.effective_namespace(&self.scan);
-        if !SYSTEM_NAMESPACES.contains(&namespace)
+        // Knative's `Service` shares its kind name with the core Service, which runs no pod.
+        if !is_pod_bearing(doc)
+            || !SYSTEM_NAMESPACES.contains(&namespace)
             || self
                 .allowed
                 .iter()

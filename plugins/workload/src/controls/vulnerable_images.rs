@@ -139,6 +139,7 @@ impl Control for Rule {
         )
         .nist(&["RA-5", "SI-2"])
         .formats(&[Format::K8s, Format::Trivy])
+        .pod_kinds()
         .kinds(&kinds)
         .scan_scope()
         .remediation(
