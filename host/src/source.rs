@@ -79,9 +79,27 @@ pub struct SourceFile {
     /// The text.
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Whether the text contains a string, for the strings asked about (looked up once per
+    /// text: the language server asks about every unchanged file on every keystroke).
+    found: std::sync::Mutex<Vec<(&'static str, bool)>>,
 }
 
 impl SourceFile {
+    /// Whether the text contains `needle` (remembered: a text does not change).
+    #[must_use]
+    pub fn contains(&self, needle: &'static str) -> bool {
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&(_, yes)) = found.iter().find(|(n, _)| *n == needle) {
+            return yes;
+        }
+        let yes = self.text.contains(needle);
+        found.push((needle, yes));
+        yes
+    }
+
     /// A source file from its text.
     #[must_use]
     pub fn new(origin: Origin, name: impl Into<Arc<str>>, text: Arc<str>) -> Self {
@@ -93,6 +111,7 @@ impl SourceFile {
                 .map(|(i, _)| (i + 1) as u32),
         );
         Self {
+            found: std::sync::Mutex::default(),
             origin,
             name: name.into(),
             text,

@@ -37,11 +37,11 @@ fn run() -> Result<()> {
         // Changes that are already waiting are applied together and judged once: a burst of
         // keystrokes costs one scan, and no work is done for a text that is already stale.
         // The reader hands over one message at a time (its memory stays one message), so a
-        // change waits a few milliseconds for the next before the scan starts.
+        // change waits two milliseconds for the next before the scan starts.
         let message = match connection
             .receiver
             .recv_timeout(std::time::Duration::from_millis(if state.dirty {
-                4
+                2
             } else {
                 0
             })) {

@@ -115,11 +115,13 @@ pub fn key(fingerprint: &str, name: &str, digest: &str) -> String {
 /// Lowercase hex.
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// A text's digest (SHA-256, hex).
@@ -554,6 +556,12 @@ mod tests {
         assert_eq!(back, range);
         let json = serde_json::to_string(&range).expect("json");
         assert!(!json.contains("offset"), "{json}");
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(super::hex(&[]), "");
     }
 
     #[test]

@@ -22,12 +22,13 @@ use super::{Finding, MAX_HARD_FAILURES, Note, ScanSpec};
 /// Findings of one `finish` answer turned into findings by one task.
 const ABSORB_CHUNK: usize = 4096;
 
-/// One `finish` call: a plan, a control, a group, and the group's facts in scan order.
-struct Job {
+/// One `finish` call: a plan, a control, a group, and the group's facts in scan order, each
+/// named by its file and its index among the file's facts.
+struct Job<'a> {
     plan: usize,
-    control: String,
-    group: String,
-    facts: Vec<wit::Fact>,
+    control: &'a str,
+    group: &'a str,
+    facts: Vec<(usize, usize)>,
 }
 
 /// Run the cross-document controls over the facts of every file.
@@ -46,10 +47,6 @@ pub fn run(
         bases.push(next);
         next += o.docs.len() as u32;
     }
-    let mut docs = DocIndex {
-        docs: HashMap::default(),
-    };
-    let mut located = Declared::default();
     let plan_of: HashMap<&str, usize> = plans
         .iter()
         .enumerate()
@@ -112,13 +109,13 @@ pub fn run(
     }
     // Every scan-scope control of every plugin that still runs gets at least one call (with no
     // facts, it may still have a word on the scan as a whole).
-    let mut groups: BTreeMap<(usize, String, String), Vec<wit::Fact>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, &str, &str), Vec<(usize, usize)>> = BTreeMap::new();
     for (index, plan) in plans.iter().enumerate() {
         if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES || over[index] {
             continue;
         }
         for c in plan.controls.iter().filter(|c| c.scope == Scope::Scan) {
-            groups.insert((index, c.id.clone(), String::new()), Vec::new());
+            groups.insert((index, c.id.as_str(), ""), Vec::new());
         }
     }
     let scan_scope = |plan: usize, control: &str| {
@@ -134,9 +131,7 @@ pub fn run(
             .any(|c| c.id == control && c.scope == Scope::Scan)
     };
     for (file, outcome) in outcomes.iter().enumerate() {
-        let base = bases[file];
-        let mut named = FxHashSet::default();
-        for fact in &outcome.facts {
+        for (index, fact) in outcome.facts.iter().enumerate() {
             let Some(&plan) = plan_of.get(fact.plugin.as_str()) else {
                 continue;
             };
@@ -146,50 +141,29 @@ pub fn run(
             {
                 continue;
             }
-            named.insert(fact.document);
-            let wit_fact = wit::Fact {
-                control: fact.control.clone(),
-                document: base + fact.document,
-                data: fact.data.clone(),
-                pointers: fact.pointers.clone(),
-                groups: fact.groups.clone(),
-            };
             if fact.groups.is_empty() {
                 groups
-                    .entry((plan, fact.control.clone(), String::new()))
+                    .entry((plan, fact.control.as_str(), ""))
                     .or_default()
-                    .push(wit_fact);
-            } else {
-                for group in &fact.groups {
-                    groups
-                        .entry((plan, fact.control.clone(), group.clone()))
-                        .or_default()
-                        .push(wit_fact.clone());
-                }
+                    .push((file, index));
             }
-        }
-        for ordinal in named {
-            if let Some(doc) = outcome.docs.get(ordinal as usize) {
-                docs.docs.insert(base + ordinal, (file, ordinal, doc));
+            for group in &fact.groups {
+                groups
+                    .entry((plan, fact.control.as_str(), group.as_str()))
+                    .or_default()
+                    .push((file, index));
             }
-        }
-        for l in &outcome.located {
-            located.insert(
-                base + l.document,
-                l.pointer.clone(),
-                (l.location.clone(), l.exact),
-            );
         }
     }
     // A control with facts in named groups has no need of its empty default call.
-    let busy: FxHashSet<(usize, String)> = groups
+    let busy: FxHashSet<(usize, &str)> = groups
         .iter()
         .filter(|((_, _, g), f)| !g.is_empty() && !f.is_empty())
-        .map(|((p, c, _), _)| (*p, c.clone()))
+        .map(|((p, c, _), _)| (*p, *c))
         .collect();
-    let jobs: Vec<Job> = groups
+    let jobs: Vec<Job<'_>> = groups
         .into_iter()
-        .filter(|((p, c, g), f)| !(g.is_empty() && f.is_empty() && busy.contains(&(*p, c.clone()))))
+        .filter(|((p, c, g), f)| !(g.is_empty() && f.is_empty() && busy.contains(&(*p, *c))))
         .map(|((plan, control, group), facts)| Job {
             plan,
             control,
@@ -204,21 +178,70 @@ pub fn run(
     let keys: Vec<Option<String>> = match spec.cache {
         Some((cache, fingerprint)) if cache.keeps_verdicts() => jobs
             .iter()
-            .map(|job| job_key(fingerprint, job, plans, outcomes, &docs, declared))
+            .map(|job| job_key(fingerprint, job, plans, outcomes, declared))
             .collect(),
         _ => vec![None; jobs.len()],
     };
+    let known: Vec<Option<Arc<Verdict>>> = match spec.cache {
+        Some((cache, _)) => keys
+            .iter()
+            .map(|k| k.as_deref().and_then(|k| cache.get_verdict(k)))
+            .collect(),
+        None => vec![None; jobs.len()],
+    };
+    // The documents facts name and the places they declared, by scan-wide ID, for the groups
+    // that run: a file's documents follow the previous files' (deterministic: the same inputs
+    // give the same IDs, cached or not).
+    let mut docs = DocIndex {
+        docs: HashMap::default(),
+    };
+    let mut located = Declared::default();
+    let mut bases = Vec::with_capacity(outcomes.len());
+    if known.iter().any(Option::is_none) {
+        let mut next = 0u32;
+        for (file, outcome) in outcomes.iter().enumerate() {
+            let base = next;
+            bases.push(base);
+            next += outcome.docs.len() as u32;
+            let named: FxHashSet<u32> = outcome.facts.iter().map(|f| f.document).collect();
+            for ordinal in named {
+                if let Some(doc) = outcome.docs.get(ordinal as usize) {
+                    docs.docs.insert(base + ordinal, (file, ordinal, doc));
+                }
+            }
+            for l in &outcome.located {
+                located.insert(
+                    base + l.document,
+                    l.pointer.clone(),
+                    (l.location.clone(), l.exact),
+                );
+            }
+        }
+    }
     let answers: Vec<Arc<Verdict>> = jobs
         .par_iter()
         .zip(&keys)
-        .map(|(job, key)| {
-            if let (Some((cache, _)), Some(key)) = (spec.cache, key)
-                && let Some(verdict) = cache.get_verdict(key)
-            {
+        .zip(known)
+        .map(|((job, key), known)| {
+            if let Some(verdict) = known {
                 return verdict;
             }
+            let facts: Vec<wit::Fact> = job
+                .facts
+                .iter()
+                .map(|&(file, index)| {
+                    let fact = &outcomes[file].facts[index];
+                    wit::Fact {
+                        control: fact.control.clone(),
+                        document: bases[file] + fact.document,
+                        data: fact.data.clone(),
+                        pointers: fact.pointers.clone(),
+                        groups: fact.groups.clone(),
+                    }
+                })
+                .collect();
             let verdict = Arc::new(Verdict::from(judge_group(
-                spec, plans, job, &docs, &located, sources, declared,
+                spec, plans, job, &facts, &docs, &located, sources, declared,
             )));
             if let (Some((cache, _)), Some(key)) = (spec.cache, key)
                 && verdict.cacheable()
@@ -306,10 +329,9 @@ fn phase_key(
 /// Terraform module, a plan, standard input — makes the group uncacheable).
 fn job_key(
     fingerprint: &str,
-    job: &Job,
+    job: &Job<'_>,
     plans: &[PluginPlan<'_>],
     outcomes: &[Arc<FileOutcome>],
-    docs: &DocIndex<'_>,
     declared: &[ControlMeta],
 ) -> Option<String> {
     use sha2::Digest as _;
@@ -329,15 +351,14 @@ fn job_key(
         part(format!("{d:?}").as_bytes());
     }
     // A file's identity is a digest of everything its result (its facts among them) was
-    // computed from: each fact is named by it and the fact's document, not by its data.
+    // computed from: each fact is named by it and its index, not by its data.
     let mut last = None;
-    for fact in &job.facts {
-        let &(file, ordinal, _) = docs.docs.get(&fact.document)?;
+    for &(file, index) in &job.facts {
         if last != Some(file) {
             part(outcomes[file].identity.as_deref()?.as_bytes());
             last = Some(file);
         }
-        part(&ordinal.to_le_bytes());
+        part(&(index as u64).to_le_bytes());
     }
     Some(super::cache::key(
         fingerprint,
@@ -347,23 +368,25 @@ fn job_key(
 }
 
 /// Run one group's `finish` and turn its answer into findings.
+#[allow(clippy::too_many_arguments)] // the phase's indexes, built once for every group
 fn judge_group(
     spec: &ScanSpec<'_>,
     plans: &[PluginPlan<'_>],
-    job: &Job,
+    job: &Job<'_>,
+    facts: &[wit::Fact],
     docs: &DocIndex<'_>,
     located: &Declared,
     sources: &[Option<Arc<SourceFile>>],
     declared: &[ControlMeta],
 ) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
     let plan = &plans[job.plan];
-    let requested = std::slice::from_ref(&job.control);
-    match plan.plugin.finish(&job.facts, requested) {
+    let requested = &[job.control.to_owned()];
+    match plan.plugin.finish(facts, requested) {
         Ok(out) => {
             let resolver = MapResolver {
-                extra: resolve_ahead(&out, &docs, &located, sources, spec.alias_limit),
-                located: &located,
-                docs: &docs,
+                extra: resolve_ahead(&out, docs, located, sources, spec.alias_limit),
+                located,
+                docs,
             };
             let mine: Vec<ControlMeta> = declared
                 .iter()

@@ -320,6 +320,9 @@ pub trait Progress: std::fmt::Debug {
     fn advance(&self);
 }
 
+/// A file's result, and its source when it was read.
+type Judged = (Arc<FileOutcome>, Option<Arc<SourceFile>>);
+
 /// Run a scan.
 pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> ScanResult {
     let plans: Vec<PluginPlan<'_>> = spec
@@ -341,8 +344,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     let hit = unit_key
         .as_ref()
         .and_then(|(cache, key)| terraform::lookup(cache, key, spec, inputs, &tf_inputs));
-    let mut cached: Vec<Option<(Arc<FileOutcome>, Option<Arc<SourceFile>>)>> =
-        (0..inputs.len()).map(|_| None).collect();
+    let mut cached: Vec<Option<Judged>> = (0..inputs.len()).map(|_| None).collect();
     let (mut loaded_tf, tf_problems, tf_skipped, tf_dirs) = match hit {
         Some((unit, mut sources)) => {
             if let Some((cache, _)) = &unit_key {
@@ -371,7 +373,7 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     let preloaded: Vec<Option<input::LoadedFile>> =
         (0..inputs.len()).map(|i| loaded_tf.remove(&i)).collect();
     clock.lap("terraform");
-    let mut judged: Vec<(Arc<FileOutcome>, Option<Arc<SourceFile>>)> = inputs
+    let mut judged: Vec<Judged> = inputs
         .par_iter()
         .zip(preloaded)
         .zip(cached)
@@ -423,6 +425,17 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         ..ScanResult::default()
     };
     let mut outcomes = Vec::with_capacity(judged.len());
+    // Documents by (format, kind), counted without a key of their own each.
+    let mut kinds: rustc_hash::FxHashMap<(&str, &str), usize> = rustc_hash::FxHashMap::default();
+    for (outcome, _) in &judged {
+        for (format, kind) in &outcome.kinds {
+            *kinds.entry((format.as_str(), kind.as_str())).or_default() += 1;
+        }
+    }
+    result.documents_by_kind = kinds
+        .into_iter()
+        .map(|((format, kind), n)| ((format.to_owned(), kind.to_owned()), n))
+        .collect();
     for (mut outcome, source) in judged {
         result.files.push(outcome.report.clone());
         result.sources.push(source);
@@ -443,12 +456,6 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
             result.problems.extend_from_slice(&outcome.problems);
         }
         result.components.extend(outcome.components.iter().cloned());
-        for (format, kind) in &outcome.kinds {
-            *result
-                .documents_by_kind
-                .entry((format.clone(), kind.clone()))
-                .or_default() += 1;
-        }
         for meta in &outcome.declared {
             if !result.controls.iter().any(|c| c.id == meta.id) {
                 result.controls.push(meta.clone());
@@ -552,6 +559,12 @@ pub struct Clock {
     last: std::time::Instant,
     /// Each phase and how long it took.
     pub laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Clock {

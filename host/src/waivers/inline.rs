@@ -30,7 +30,7 @@ pub struct InlineError {
 pub fn scan(source: &Arc<SourceFile>) -> (Vec<Record>, Vec<InlineError>) {
     let mut records = Vec::new();
     let mut errors = Vec::new();
-    if !source.text.contains(MARKER) {
+    if !source.contains(MARKER) {
         return (records, errors);
     }
     let yaml = !source.name.ends_with(".tf");
