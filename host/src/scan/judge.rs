@@ -630,6 +630,8 @@ pub fn absorb(
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut problems = Vec::new();
+    // The same fix (control, edits, document prefix) is kept once.
+    let mut fixes: rustc_hash::FxHashMap<String, Arc<FixOut>> = rustc_hash::FxHashMap::default();
     let invalid = |m: String| {
         Problem::new(ProblemKind::Plugin, Failure::Invalid(m).to_string())
             .from_plugin(plugin.clone())
@@ -701,11 +703,25 @@ pub fn absorb(
         if more > 0 {
             message.push_str(&format!(" (and {more} more related places)"));
         }
-        let fix = match f.fix.map(|fix| convert_fix(fix, prefix)).transpose() {
-            Ok(fix) => fix,
-            Err(m) => {
-                problems.push(invalid(m));
-                None
+        let fix = match f.fix {
+            None => None,
+            Some(fix) => {
+                let key = fix_key(&fix, prefix);
+                if let Some(known) = fixes.get(&key) {
+                    Some(Arc::clone(known))
+                } else {
+                    match convert_fix(fix, prefix) {
+                        Ok(fix) => {
+                            let fix = Arc::new(fix);
+                            fixes.insert(key, Arc::clone(&fix));
+                            Some(fix)
+                        }
+                        Err(m) => {
+                            problems.push(invalid(m));
+                            None
+                        }
+                    }
+                }
             }
         };
         let container = resolver.container(f.document, &f.pointer);
@@ -754,6 +770,28 @@ pub fn absorb(
         });
     }
     (findings, notes, problems)
+}
+
+/// What tells two of a plugin's fixes apart (with the document prefix they are made absolute
+/// under).
+fn fix_key(fix: &wit::Fix, prefix: &str) -> String {
+    let mut key = format!("{prefix}\0{}\0", fix.description);
+    for e in &fix.edits {
+        match e {
+            wit::Edit::Set((p, v)) => {
+                key.push_str("set\0");
+                key.push_str(p);
+                key.push('\0');
+                key.push_str(v);
+            }
+            wit::Edit::Remove(p) => {
+                key.push_str("remove\0");
+                key.push_str(p);
+            }
+        }
+        key.push('\0');
+    }
+    key
 }
 
 fn convert_fix(fix: wit::Fix, prefix: &str) -> Result<FixOut, String> {

@@ -160,9 +160,10 @@ pub struct Finding {
     /// Helm template the document was rendered from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    /// A machine-applicable fix.
+    /// A machine-applicable fix (shared by the findings whose fix is the same: a control
+    /// proposes the same edit for thousands of documents).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fix: Option<FixOut>,
+    pub fix: Option<Arc<FixOut>>,
     /// Related places (at most [`MAX_RELATED`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedOut>,
