@@ -706,13 +706,211 @@ fn plan_json_deletes_are_skipped_with_their_reason() {
     );
 }
 
+/// A `resource_changes` entry as `terraform show -json` writes one for a create (shape of
+/// hashicorp/terraform `internal/command/testdata/show-json/modules/output.json`: `after`
+/// without the unknown values, `after_unknown` with `true` for them).
+fn create_change(address: &str, module: Option<&str>, after: Value, after_unknown: Value) -> Value {
+    // `module.a["k"].type.name` → type, name.
+    let local = address.rsplit_once("].").map_or(address, |(_, r)| r);
+    let mut parts = local.rsplit('.');
+    let name = parts
+        .next()
+        .unwrap_or_default()
+        .split('[')
+        .next()
+        .unwrap_or_default();
+    let ty = parts.next().unwrap_or_default();
+    let mut rc = json!({"address": address, "mode": "managed", "type": ty, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": null, "after": after,
+                   "after_unknown": after_unknown, "before_sensitive": false, "after_sensitive": {}}});
+    if let Some(m) = module {
+        rc["module_address"] = json!(m);
+    }
+    rc
+}
+
+fn plan_of(changes: Vec<Value>, prior: Value, configuration: Value) -> Value {
+    json!({"format_version": "1.2", "terraform_version": "1.11.4",
+           "planned_values": {"root_module": {}},
+           "resource_changes": changes,
+           "prior_state": {"format_version": "1.0", "terraform_version": "1.11.4", "values": {"root_module": prior}},
+           "configuration": configuration})
+}
+
+/// Item: a plan of an `aws_eks_cluster` whose `vpc_config` omits `public_access_cidrs` has the
+/// attribute in `after_unknown` (the provider computes `["0.0.0.0/0"]`): the configuration
+/// section shows it absent, so the provider's default applies — a finding, not "not
+/// evaluated". Set to a variable, it stays unknown. Shapes: show-json `basic-create` and
+/// `modules` (`configuration.root_module.resources[].expressions`, nested blocks as lists of
+/// expression objects, per the JSON Output Format's "Block Expressions Representation").
+#[test]
+fn plan_json_applies_provider_defaults_only_where_the_configuration_omits_them() {
+    let cluster_after = json!({"name": "prod", "role_arn": "arn:aws:iam::111122223333:role/eks",
+        "vpc_config": [{"endpoint_private_access": false, "endpoint_public_access": true,
+                        "security_group_ids": null, "subnet_ids": ["subnet-1", "subnet-2"]}]});
+    let cluster_unknown = json!({"arn": true, "endpoint": true, "id": true,
+        "vpc_config": [{"cluster_security_group_id": true, "public_access_cidrs": true,
+                        "subnet_ids": [false, false], "vpc_id": true}]});
+    let config = |cidrs: Option<Value>| {
+        let mut vpc = json!({"subnet_ids": {"constant_value": ["subnet-1", "subnet-2"]}});
+        if let Some(c) = cidrs {
+            vpc["public_access_cidrs"] = c;
+        }
+        json!({"root_module": {"resources": [{
+            "address": "aws_eks_cluster.this", "mode": "managed", "type": "aws_eks_cluster",
+            "name": "this", "provider_config_key": "aws",
+            "expressions": {"name": {"constant_value": "prod"},
+                            "role_arn": {"constant_value": "arn:aws:iam::111122223333:role/eks"},
+                            "vpc_config": [vpc]},
+            "schema_version": 1}]}})
+    };
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let scan = |plan: &Value| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = write(
+            dir.path(),
+            "plan.json",
+            &serde_json::to_string_pretty(plan).expect("json"),
+        );
+        let r = session.scan(&[path], None);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        r
+    };
+    let change = create_change(
+        "aws_eks_cluster.this",
+        None,
+        cluster_after.clone(),
+        cluster_unknown.clone(),
+    );
+    // Omitted in the configuration: the provider's default 0.0.0.0/0, a CAT I finding.
+    let r = scan(&plan_of(vec![change.clone()], json!({}), config(None)));
+    let hits: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.control == "KUBER-L2-000120")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(hits.len(), 1, "{:?}", r.findings);
+    assert!(hits[0].contains("0.0.0.0/0 by default"), "{}", hits[0]);
+    // Written as a variable's value Terraform knows only after apply: not evaluated, no guess.
+    let r = scan(&plan_of(
+        vec![change.clone()],
+        json!({}),
+        config(Some(json!({"references": ["var.admin_cidrs"]}))),
+    ));
+    assert!(
+        !r.findings.iter().any(|f| f.control == "KUBER-L2-000120"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.control == "KUBER-L2-000120" && n.reason.contains("public_access_cidrs")),
+        "{:?}",
+        r.notes
+    );
+    // Without a configuration section nothing says the attribute is absent: not evaluated.
+    let mut bare = plan_of(vec![change], json!({}), json!({}));
+    bare.as_object_mut()
+        .expect("object")
+        .remove("configuration");
+    let r = scan(&bare);
+    assert!(!r.findings.iter().any(|f| f.control == "KUBER-L2-000120"));
+    assert!(r.notes.iter().any(|n| n.control == "KUBER-L2-000120"));
+}
+
+/// Item: a `for_each` module, a nested module and a data source read at plan time. Shapes:
+/// show-json `modules` (module_calls, `module_address`, instance keys in addresses) and
+/// `nested-modules`; a data source Terraform read while planning is only in `prior_state`
+/// (the JSON Output Format: "prior_state" is the state after refresh, data sources included).
+#[test]
+fn plan_json_reads_for_each_and_nested_modules_and_data_sources() {
+    let log_after = json!({"name": "/aws/eks/prod/cluster", "retention_in_days": 365,
+                           "skip_destroy": false, "tags": null});
+    let log_unknown = json!({"arn": true, "id": true, "kms_key_id": true, "tags_all": true});
+    let changes = vec![
+        create_change(
+            "module.logs[\"prod\"].aws_cloudwatch_log_group.this",
+            Some("module.logs[\"prod\"]"),
+            log_after.clone(),
+            log_unknown.clone(),
+        ),
+        create_change(
+            "module.platform.module.keys.aws_kms_key.this",
+            Some("module.platform.module.keys"),
+            json!({"description": "eks", "enable_key_rotation": false, "key_usage": "ENCRYPT_DECRYPT",
+                   "customer_master_key_spec": "SYMMETRIC_DEFAULT", "deletion_window_in_days": 30}),
+            json!({"arn": true, "id": true, "key_id": true, "policy": true}),
+        ),
+    ];
+    let prior = json!({"resources": [{
+        "address": "data.aws_iam_policy_document.assume", "mode": "data",
+        "type": "aws_iam_policy_document", "name": "assume",
+        "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+        "values": {"id": "1234", "json": "{}", "statement": []}, "sensitive_values": {}}]});
+    let configuration = json!({"root_module": {
+        "resources": [{"address": "data.aws_iam_policy_document.assume", "mode": "data",
+                       "type": "aws_iam_policy_document", "name": "assume", "expressions": {}}],
+        "module_calls": {
+            "logs": {"source": "./logs", "for_each_expression": {"constant_value": {"prod": {}}},
+                "module": {"resources": [{"address": "aws_cloudwatch_log_group.this",
+                    "mode": "managed", "type": "aws_cloudwatch_log_group", "name": "this",
+                    "expressions": {"name": {"references": ["each.key"]},
+                                    "retention_in_days": {"constant_value": 365},
+                                    "kms_key_id": {"references": ["aws_kms_key.logs.arn", "aws_kms_key.logs"]}}}]}},
+            "platform": {"source": "./platform", "module": {"module_calls": {
+                "keys": {"source": "./keys", "module": {"resources": [{
+                    "address": "aws_kms_key.this", "mode": "managed", "type": "aws_kms_key",
+                    "name": "this", "expressions": {"description": {"constant_value": "eks"}}}]}}}}}}}});
+    let plan = plan_of(changes, prior, configuration);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(
+        dir.path(),
+        "plan.json",
+        &serde_json::to_string_pretty(&plan).expect("json"),
+    );
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let r = session.scan(&[path], None);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    // The log group's key is a reference to a managed resource: set, so the presence check
+    // passes (no note on kms_key_id); its retention is known and long enough.
+    assert!(
+        !r.notes
+            .iter()
+            .any(|n| n.control == "KUBER-L2-000190" && n.reason.contains("kms_key_id")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.control == "KUBER-L2-000190" && f.message.contains("KMS")),
+        "{:?}",
+        r.findings
+    );
+    // The key two modules deep is judged under its full address.
+    let key: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.control == "STIGLINT-EKS-0004")
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(key.len(), 1, "{key:?}");
+    assert!(
+        key[0].starts_with("module.platform.module.keys.aws_kms_key.this"),
+        "{key:?}"
+    );
+    // The data source from prior_state is a document of the plan too.
+    assert_eq!(r.files[0].documents, 3, "{:?}", r.files[0]);
+}
+
 /// `(after, after_unknown)` of a document's JSON as Terraform's plan writes them: unknowns
 /// leave `after` and are `true` in `after_unknown`.
 fn planned(v: &Value) -> (Value, Value) {
     match v {
-        Value::Object(m) if m.len() == 1 && m.contains_key("$unknown") => {
-            (Value::Null, json!(true))
-        }
+        Value::Object(m) if m.contains_key("$unknown") => (Value::Null, json!(true)),
         Value::Object(m) => {
             let (mut after, mut unknown) = (serde_json::Map::new(), serde_json::Map::new());
             for (k, x) in m {
@@ -1301,4 +1499,98 @@ fn a_long_chain_of_locals_is_an_error_not_a_stack_overflow() {
         19_873,
         "limit: reference depth",
     );
+}
+
+/// Item: configurations Terraform itself refuses are errors with its wording, at the block,
+/// and are not judged: two blocks with one address (Terraform's `configs` checks: "Duplicate
+/// resource … configuration") and `for_each` over a tuple or list ("Invalid for_each
+/// argument").
+#[test]
+fn invalid_configurations_are_errors_in_terraforms_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "a.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n",
+    );
+    write(
+        dir.path(),
+        "b.tf",
+        r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = false
+}
+
+variable "names" {
+  type    = list(string)
+  default = ["a", "b"]
+}
+
+resource "aws_kms_key" "literal" {
+  for_each = ["a", "b"]
+}
+
+resource "aws_kms_key" "typed" {
+  for_each = var.names
+}
+
+resource "aws_kms_key" "set" {
+  for_each            = toset(var.names)
+  enable_key_rotation = true
+}
+
+module "twice" {
+  source = "terraform-aws-modules/security-group/aws"
+}
+
+module "twice" {
+  source = "terraform-aws-modules/security-group/aws"
+}
+"#,
+    );
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let result = session.scan(&[dir.path().to_path_buf()], None);
+    let errors: Vec<(String, u32, String)> = result
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                Path::new(p.file.as_deref().unwrap_or_default())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                p.range.map_or(0, |r| r.start.line),
+                p.message.clone(),
+            )
+        })
+        .collect();
+    let has = |file: &str, line: u32, text: &str| {
+        errors
+            .iter()
+            .any(|(f, l, m)| f == file && *l == line && m.contains(text))
+    };
+    assert!(
+        has(
+            "b.tf",
+            1,
+            "Duplicate resource \"aws_kms_key\" configuration: a aws_kms_key resource named \"k\" was already declared at"
+        ),
+        "{errors:#?}"
+    );
+    assert!(has("b.tf", 11, "Invalid for_each argument"), "{errors:#?}");
+    assert!(
+        has("b.tf", 11, "you have provided a value of type tuple"),
+        "{errors:#?}"
+    );
+    assert!(has("b.tf", 15, "of type list"), "{errors:#?}");
+    assert!(has("b.tf", 27, "Duplicate module call"), "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    // The duplicate (rotation false) and the invalid for_each blocks are not judged; the set
+    // is.
+    let keys: Vec<&str> = result
+        .findings
+        .iter()
+        .filter(|f| f.control == "STIGLINT-EKS-0004")
+        .filter_map(|f| f.object.name.as_deref())
+        .collect();
+    assert!(keys.is_empty(), "{keys:?}");
 }

@@ -395,6 +395,15 @@ fn evaluate_root(
             lf.problems.push(p);
         }
     }
+    for (message, r) in &module.duplicate_blocks {
+        if let Some(lf) = files.get_mut(&r.file) {
+            let mut p = Problem::new(ProblemKind::Parse, message.clone()).in_file(&*lf.source.name);
+            if let Some(span) = loader.block(*r).and_then(Span::span) {
+                p = p.at(range_of(&lf.source, &span));
+            }
+            lf.problems.push(p);
+        }
+    }
     let out = owners
         .into_iter()
         .filter_map(|(input, fi)| files.remove(&fi).map(|lf| (input, lf)))

@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, Body, Structure};
 
 use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, invalid, over_budget};
 use super::limits::{Budget, Exceeded, Limits};
-use super::value::{Node, Origin, Val};
+use super::value::{Node, Origin, Reason, Val};
 use crate::source::SourceFile;
 
 /// One parsed `.tf` (or `.tfvars`) file.
@@ -58,6 +58,9 @@ pub struct ModuleSrc {
     pub blocks: Vec<BlockRef>,
     /// Declarations that were already made (name, the duplicate).
     pub duplicates: Vec<(String, BlockRef)>,
+    /// Resource, data and module blocks whose address was already declared: Terraform's
+    /// error message, the duplicate (which is not judged).
+    pub duplicate_blocks: Vec<(String, BlockRef)>,
 }
 
 /// All files and modules of a scan's Terraform.
@@ -107,6 +110,7 @@ impl Loader {
             files: files.clone(),
             ..ModuleSrc::default()
         };
+        let mut addresses: BTreeMap<String, BlockRef> = BTreeMap::new();
         for file in files {
             let Some(body) = self.files[file as usize].body.as_ref() else {
                 continue;
@@ -140,12 +144,38 @@ impl Loader {
                             }
                         }
                     }
-                    "resource" | "data" | "module" => m.blocks.push(r),
+                    kind @ ("resource" | "data" | "module") => {
+                        let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                        let address = format!("{kind}.{}", labels.join("."));
+                        match addresses.entry(address) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                let message =
+                                    duplicate_message(kind, &labels, &self.where_is(*e.get()));
+                                m.duplicate_blocks.push((message, r));
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(r);
+                                m.blocks.push(r);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
         }
         self.modules.insert(dir, m);
+    }
+
+    /// `file:line,column` of a block's header, as Terraform names a declaration.
+    fn where_is(&self, r: BlockRef) -> String {
+        let source = &self.files[r.file as usize].source;
+        match self.block(r).and_then(Span::span) {
+            Some(span) => {
+                let p = source.position_of_offset(span.start);
+                format!("{}:{},{}", source.name, p.line, p.column)
+            }
+            None => source.name.to_string(),
+        }
     }
 
     /// The directory a local module call points at, if its source is a local path.
@@ -600,7 +630,14 @@ impl<'l> Instance<'l> {
                 } else {
                     "is known only after apply"
                 };
-                Node::unknown(format!("{key} {what}"), at.clone())
+                // A managed resource's attribute is set once applied; a data source's may
+                // be null.
+                let reason = format!("{key} {what}");
+                if kind == "data" {
+                    Node::unknown(reason, at.clone())
+                } else {
+                    Node::unknown(Reason::set(reason), at.clone())
+                }
             }
         };
         let value = if splat {
@@ -887,6 +924,23 @@ impl<'l> Instance<'l> {
             };
         }
         if let Some(each) = block.body.get_attribute("for_each") {
+            if let Some(ty) = self.list_typed(&each.value) {
+                // Terraform refuses it at plan: judging it would judge what cannot apply.
+                self.record(
+                    invalid(
+                        format!(
+                            "Invalid for_each argument: the given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {ty}"
+                        ),
+                        each.value.span().map(|span| Origin { file, span }),
+                    ),
+                    file,
+                );
+                return vec![(
+                    String::new(),
+                    Env::default(),
+                    Some("not judged: its for_each is invalid (see the error)".to_owned()),
+                )];
+            }
             let v = self.eval_or_unknown(file, &each.value, &Env::default());
             let pairs: Vec<(String, Node)> = match v.val {
                 Val::Map(m) => m.into_iter().collect(),
@@ -930,6 +984,67 @@ impl<'l> Instance<'l> {
                 .collect();
         }
         vec![(String::new(), Env::default(), None)]
+    }
+
+    /// The type of a `for_each` expression that is a list or tuple by its form, which
+    /// Terraform refuses: a `[...]` literal, a `[for ...]` expression, a function that returns
+    /// a list, or a variable declared `list(...)` / `tuple(...)`. `toset(...)` and maps pass.
+    fn list_typed(&self, expr: &Expression) -> Option<&'static str> {
+        const LIST_FUNCTIONS: [&str; 15] = [
+            "concat",
+            "split",
+            "keys",
+            "values",
+            "compact",
+            "flatten",
+            "distinct",
+            "sort",
+            "tolist",
+            "range",
+            "reverse",
+            "slice",
+            "chunklist",
+            "formatlist",
+            "matchkeys",
+        ];
+        match expr {
+            Expression::Array(_) => Some("tuple"),
+            Expression::ForExpr(f) if f.key_expr.is_none() => Some("tuple"),
+            Expression::Parenthesis(p) => self.list_typed(p.inner()),
+            Expression::FuncCall(call)
+                if call.name.namespace.is_empty()
+                    && LIST_FUNCTIONS.contains(&call.name.name.value().as_str()) =>
+            {
+                Some("list")
+            }
+            Expression::Traversal(t) => {
+                let Expression::Variable(v) = &t.expr else {
+                    return None;
+                };
+                if v.value().as_str() != "var" || t.operators.len() != 1 {
+                    return None;
+                }
+                let TraversalOperator::GetAttr(name) = t.operators[0].value() else {
+                    return None;
+                };
+                let decl = self.module.variables.get(name.value().as_str())?;
+                let ty = self.loader.block(*decl)?.body.get_attribute("type")?;
+                let span = ty.value.span()?;
+                let text = self.loader.files[decl.file as usize]
+                    .source
+                    .text
+                    .get(span)?
+                    .trim_start();
+                if text.starts_with("list") {
+                    Some("list")
+                } else if text.starts_with("tuple") {
+                    Some("tuple")
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
     }
 
     /// A block body's arguments and nested blocks as a value.
@@ -1181,6 +1296,23 @@ impl Resolve for FileScope<'_, '_> {
                 Ok((v, used + 1))
             }
         }
+    }
+}
+
+/// Terraform's error for a second block with the same address (`configs` package,
+/// `checkResourceNames` / module call checks).
+fn duplicate_message(kind: &str, labels: &[&str], first: &str) -> String {
+    match (kind, labels) {
+        ("module", [name, ..]) => format!(
+            "Duplicate module call: a module call named \"{name}\" was already defined at {first}. Module calls must have unique names within a module."
+        ),
+        ("data", [ty, name, ..]) => format!(
+            "Duplicate data \"{ty}\" configuration: a {ty} data resource named \"{name}\" was already declared at {first}. Resource names must be unique per type in each module."
+        ),
+        (_, [ty, name, ..]) => format!(
+            "Duplicate resource \"{ty}\" configuration: a {ty} resource named \"{name}\" was already declared at {first}. Resource names must be unique per type in each module."
+        ),
+        _ => format!("Duplicate {kind} block: already declared at {first}"),
     }
 }
 
