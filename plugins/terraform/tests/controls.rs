@@ -1148,3 +1148,53 @@ fn eks_module_node_groups_metadata_and_ssh() {
         )]
     );
 }
+
+#[test]
+fn eks_module_security_group_additional_rules() {
+    let rule = configured::<security_group_open_ingress::Rule>(json!({}));
+    let open = json!({"ssh": {"type": "ingress", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]},
+                      "egress": {"type": "egress", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}});
+    let out = run(
+        &rule,
+        &[v20(
+            json!({"cluster_security_group_additional_rules": open.clone()}),
+        )],
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/cluster_security_group_additional_rules/ssh/cidr_blocks/0"]
+    );
+    assert!(
+        out.findings()[0]
+            .message
+            .ends_with("(0.0.0.0/0, port 22/tcp)"),
+        "{}",
+        out.findings()[0].message
+    );
+    // v21 names the cluster's rules security_group_additional_rules; v20's name is not read.
+    assert!(
+        run(
+            &rule,
+            &[v21(
+                json!({"cluster_security_group_additional_rules": open.clone()})
+            )]
+        )
+        .findings()
+        .is_empty()
+    );
+    assert_eq!(
+        pointers(&run(
+            &rule,
+            &[v21(
+                json!({"security_group_additional_rules": open.clone()})
+            )]
+        )),
+        ["/security_group_additional_rules/ssh/cidr_blocks/0"]
+    );
+    // A security group the module does not create has no rules.
+    assert!(
+        run(&rule, &[v21(json!({"create_node_security_group": false, "node_security_group_additional_rules": open}))])
+            .findings()
+            .is_empty()
+    );
+}

@@ -15,7 +15,11 @@
 //!   `ingress_with_cidr_blocks` / `ingress_with_ipv6_cidr_blocks` and their `computed_`
 //!   variants (a `rule` name or `from_port`/`to_port`/`protocol`; its comma-separated
 //!   `cidr_blocks`, which default to `ingress_cidr_blocks`, as the module's `main.tf` does).
-//!   `create = false` creates nothing.
+//!   `create = false` creates nothing;
+//! * a call of `terraform-aws-modules/eks/aws`: the additional rules of the cluster and node
+//!   security groups it makes (`security_group_additional_rules`, v20
+//!   `cluster_security_group_additional_rules`, and `node_security_group_additional_rules`;
+//!   `type` defaults to `ingress`, `protocol` to `tcp`).
 //!
 //! **CIDRs are addresses, not strings.** A rule admits the internet when its CIDRs, together,
 //! cover at least half of the public IPv4 space or of IPv6 global unicast (see
@@ -64,7 +68,9 @@ use std::sync::LazyLock;
 
 use stiglint_sdk::cidr::{self, Cidr, Family};
 use stiglint_sdk::prelude::*;
-use stiglint_sdk::terraform::{Block, BlockKind, Known, is_unknown};
+use stiglint_sdk::terraform::{
+    Block, BlockKind, Known, is_eks_module_source, is_unknown, module_major,
+};
 use stiglint_sdk::{NoteKind, ScanContext};
 
 use super::not_evaluated;
@@ -357,6 +363,74 @@ impl Rule {
         }
     }
 
+    /// The additional rules of the security groups `terraform-aws-modules/eks/aws` makes:
+    /// `security_group_additional_rules` (v21; `cluster_security_group_additional_rules` up
+    /// to v20) and `node_security_group_additional_rules`, each a map of rules whose `type`
+    /// defaults to `ingress` and `protocol` to `tcp` (v21's `optional()` defaults).
+    fn check_eks_module(&self, block: &Block<'_>, out: &mut Out) {
+        if block.get("create").as_bool() == Some(false) {
+            return;
+        }
+        let v21 = module_major(
+            block.get("source").as_str().unwrap_or_default(),
+            block.get("version").as_str(),
+        )
+        .is_none_or(|m| m >= 21);
+        let cluster = if v21 {
+            ("security_group_additional_rules", "create_security_group")
+        } else {
+            (
+                "cluster_security_group_additional_rules",
+                "create_cluster_security_group",
+            )
+        };
+        for (key, create) in [
+            cluster,
+            (
+                "node_security_group_additional_rules",
+                "create_node_security_group",
+            ),
+        ] {
+            if block.get(create).as_bool() == Some(false) {
+                continue;
+            }
+            let who = block.address;
+            let rules = match block.json.get(key).map(Known::of) {
+                Some(Known::Value(Value::Object(rules))) => rules,
+                Some(Known::Unknown(reason)) => {
+                    not_evaluated(out, &format!("/{key}"), who, reason);
+                    continue;
+                }
+                _ => continue,
+            };
+            for (name, rule) in rules {
+                let base = format!("/{key}/{}", name.replace('~', "~0").replace('/', "~1"));
+                if let Some(reason) = is_unknown(rule) {
+                    not_evaluated(out, &base, who, reason);
+                    continue;
+                }
+                match rule.get("type").map(Known::of) {
+                    None | Some(Known::Value(Value::Null)) => {}
+                    Some(Known::Value(Value::String(t))) if t == "ingress" => {}
+                    Some(Known::Unknown(reason)) => {
+                        not_evaluated(out, &format!("{base}/type"), who, reason);
+                        continue;
+                    }
+                    Some(_) => continue,
+                }
+                let mut ports = Self::ports_of(rule);
+                if let Ok(Ports::Range { protocol, .. }) = &mut ports
+                    && protocol.is_none()
+                {
+                    *protocol = Some("tcp".to_owned());
+                }
+                let entries = Self::entries(&base, rule, &["cidr_blocks", "ipv6_cidr_blocks"]);
+                let label = format!("{who} rule {key}[\"{name}\"]");
+                self.judge(out, &label, &ports, &format!("{base}/from_port"), &entries);
+            }
+        }
+    }
+
     /// The module's named rules (`ingress_rules`, `computed_ingress_rules`, a preset's
     /// `auto_ingress_rules`) on `ingress_cidr_blocks` / `ingress_ipv6_cidr_blocks`.
     fn module_named_rules(
@@ -558,8 +632,11 @@ impl Control for Rule {
         };
         let address = block.address;
         if block.kind == BlockKind::Module {
-            if let Some(preset) = block.get("source").as_str().and_then(security_group_module) {
+            let source = block.get("source").as_str().unwrap_or_default();
+            if let Some(preset) = security_group_module(source) {
                 self.check_module(&block, preset, out);
+            } else if is_eks_module_source(source) {
+                self.check_eks_module(&block, out);
             }
         } else if block.is_resource("aws_security_group") {
             let rules = match block.blocks("ingress") {
