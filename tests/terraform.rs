@@ -299,63 +299,60 @@ fn evaluates_variables_locals_functions_and_modules() {
 }
 
 #[test]
-fn pointers_lead_to_where_each_value_was_written() {
+fn pointers_lead_to_the_use_site_and_origins_to_where_each_value_was_written() {
     let dir = module_dir();
     let (_, files) = documents(dir.path(), &Variables::default());
+    let at = |address: &str, pointer: &str| line_of(&files, address, pointer);
+    let written =
+        |address: &str, pointer: &str| line_of(&files, address, &format!("/$origin{pointer}"));
     // Written in place: the attribute's own line.
     assert_eq!(
-        line_of(
-            &files,
-            "aws_eks_cluster.this",
-            "/vpc_config/0/public_access_cidrs"
-        ),
+        at("aws_eks_cluster.this", "/vpc_config/0/public_access_cidrs"),
         ("main.tf".to_owned(), 15)
     );
-    // From a variable default: the default's line in variables.tf.
+    // From a variable default: used at the attribute, written at the default in variables.tf.
     assert_eq!(
-        line_of(
-            &files,
+        at(
+            "aws_eks_cluster.this",
+            "/vpc_config/0/endpoint_public_access"
+        ),
+        ("main.tf".to_owned(), 14)
+    );
+    assert_eq!(
+        written(
             "aws_eks_cluster.this",
             "/vpc_config/0/endpoint_public_access"
         ),
         ("variables.tf".to_owned(), 12)
     );
-    // From terraform.tfvars: the tfvars line.
+    // From terraform.tfvars through a local: used at the attribute, written at the tfvars line.
     assert_eq!(
-        line_of(
-            &files,
-            "aws_eks_cluster.this",
-            "/enabled_cluster_log_types/1"
-        ),
+        at("aws_eks_cluster.this", "/enabled_cluster_log_types/1"),
+        ("main.tf".to_owned(), 11)
+    );
+    assert_eq!(
+        written("aws_eks_cluster.this", "/enabled_cluster_log_types/1"),
         ("terraform.tfvars".to_owned(), 2)
     );
     // A nested block: its header; the block itself: its header.
     assert_eq!(
-        line_of(&files, "aws_eks_cluster.this", "/vpc_config/0"),
+        at("aws_eks_cluster.this", "/vpc_config/0"),
         ("main.tf".to_owned(), 13)
     );
+    assert_eq!(at("aws_eks_cluster.this", ""), ("main.tf".to_owned(), 7));
+    // Inside a followed module: used at the module's attribute; written at a module
+    // variable's default in the module's file, or at the module call's argument for an input.
+    let lt = "module.nodes.aws_launch_template.this";
     assert_eq!(
-        line_of(&files, "aws_eks_cluster.this", ""),
-        ("main.tf".to_owned(), 7)
+        at(lt, "/metadata_options/0/http_put_response_hop_limit"),
+        ("main.tf".to_owned(), 19)
     );
-    // Inside a followed module: a module variable's default in the module's file, and the
-    // module call's argument for an input.
     assert_eq!(
-        line_of(
-            &files,
-            "module.nodes.aws_launch_template.this",
-            "/metadata_options/0/http_put_response_hop_limit"
-        ),
+        written(lt, "/metadata_options/0/http_put_response_hop_limit"),
         ("main.tf".to_owned(), 11)
     );
-    assert_eq!(
-        line_of(
-            &files,
-            "module.nodes.aws_launch_template.this",
-            "/instance_type"
-        ),
-        ("main.tf".to_owned(), 56)
-    );
+    assert_eq!(at(lt, "/instance_type"), ("main.tf".to_owned(), 16));
+    assert_eq!(written(lt, "/instance_type"), ("main.tf".to_owned(), 56));
 }
 
 #[test]
@@ -1593,4 +1590,71 @@ module "twice" {
         .filter_map(|f| f.object.name.as_deref())
         .collect();
     assert!(keys.is_empty(), "{keys:?}");
+}
+
+/// Item: a finding about a value written elsewhere is reported where the resource uses it,
+/// with where it was written (here a tfvars line) as a related place; a waiver at either
+/// place covers it, inline or by `path`.
+#[test]
+fn findings_are_at_the_use_site_and_waivers_match_the_origin_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), ".git/HEAD", "ref: refs/heads/main\n");
+    write(
+        dir.path(),
+        "main.tf",
+        r#"variable "rotate" {
+  type    = bool
+  default = true
+}
+
+resource "aws_kms_key" "eks" {
+  description         = "EKS secrets"
+  enable_key_rotation = var.rotate
+}
+"#,
+    );
+    write(dir.path(), "terraform.tfvars", "rotate = false\n");
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 1, "{err}");
+    let f = &report["findings"][0];
+    assert_eq!(f["control"], "STIGLINT-EKS-0004", "{report:#}");
+    let file = |v: &Value| {
+        v.as_str()
+            .unwrap_or_default()
+            .trim_start_matches("./")
+            .to_owned()
+    };
+    assert_eq!(
+        (file(&f["file"]), f["range"]["start"]["line"].as_u64()),
+        ("main.tf".to_owned(), Some(8)),
+        "{f:#}"
+    );
+    let related = f["related"].as_array().expect("related");
+    assert!(
+        related
+            .iter()
+            .any(|r| file(&r["file"]) == "terraform.tfvars"
+                && r["range"]["start"]["line"] == 1
+                && r["message"] == "the value is written here"),
+        "{related:#?}"
+    );
+    // An inline waiver where the value is written covers the finding.
+    write(
+        dir.path(),
+        "terraform.tfvars",
+        "# stiglint:waive STIGLINT-EKS-0004 expires=2027-01-31 approved-by=ops -- imported key material, rotated by hand\nrotate = false\n",
+    );
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 0, "{err} {report:#}");
+    assert_eq!(report["findings"][0]["status"], "waived", "{report:#}");
+    // So does a waiver file entry whose path is the origin's file.
+    write(dir.path(), "terraform.tfvars", "rotate = false\n");
+    write(
+        dir.path(),
+        "stiglint.toml",
+        "[[waivers]]\ncontrol = \"STIGLINT-EKS-0004\"\npath = \"*.tfvars\"\njustification = \"rotated by hand\"\napproved-by = \"ops\"\nexpires = \"2027-01-31\"\n",
+    );
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 0, "{err} {report:#}");
+    assert_eq!(report["findings"][0]["status"], "waived", "{report:#}");
 }

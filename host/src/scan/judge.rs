@@ -669,6 +669,20 @@ pub fn absorb(
                 ),
             });
         }
+        // A Terraform value used away from where it was written (a variable's default, a
+        // tfvars line, a module input) names that place too.
+        let written = format!("/{}{}", input::terraform::ORIGIN, f.pointer);
+        if let Some((origin, true)) = resolver.locate(f.document, &written)
+            && (origin.file != location.file || origin.range != location.range)
+        {
+            related.push(RelatedOut {
+                location: Location {
+                    pointer: String::new(),
+                    ..origin
+                },
+                message: input::terraform::ORIGIN_MESSAGE.to_owned(),
+            });
+        }
         let mut message = f.message;
         let more = total.saturating_sub(sent.min(MAX_RELATED));
         if more > 0 {

@@ -34,6 +34,14 @@ use value::{Node, Origin, Val};
 /// followed module.
 pub const VIA: &str = "$via";
 
+/// The pointer (in a document's span index only) under which the document's values are
+/// indexed where they were written, when some value is used away from there: a finding at a
+/// use site names that place too, and a waiver there covers it.
+pub const ORIGIN: &str = "$origin";
+
+/// The message of the related place where a finding's value was written.
+pub const ORIGIN_MESSAGE: &str = "the value is written here";
+
 /// Variable values given on the command line or in the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Variables {
@@ -624,9 +632,26 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
     if **block_file != *own {
         spans.set_file(root, block_file);
     }
+    // Each argument at its use site; when some value in it was written elsewhere (a
+    // variable's default, a tfvars line, a local, a module input), the [`ORIGIN`] tree keeps
+    // where every value was written.
     if let Val::Map(m) = &value.val {
+        let mut indexer = Indexer {
+            loader,
+            own: &own,
+            written: false,
+            foreign: false,
+        };
+        let here = (header, None);
         for (k, v) in m {
-            index_node(loader, &mut spans, root, Some(k), 0, v, header, &own);
+            indexer.index(&mut spans, root, Some(k), 0, v, &here, None);
+        }
+        if indexer.foreign {
+            indexer.written = true;
+            let origin = spans.entry(root, ORIGIN, header);
+            for (k, v) in m {
+                indexer.index(&mut spans, origin, Some(k), 0, v, &here, None);
+            }
         }
     }
     // A block of a followed module remembers the module call that made it, under a key no
@@ -666,46 +691,86 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
     }
 }
 
-#[allow(clippy::too_many_arguments)] // a recursive walk with its context
-fn index_node(
-    loader: &Loader,
-    spans: &mut SpanIndex,
-    parent: u32,
-    key: Option<&str>,
-    item: usize,
-    node: &Node,
-    inherited: Range,
-    own: &Arc<str>,
-) {
-    let (range, file) = match &node.at {
-        Some(o) => {
-            let source = &loader.files[o.file as usize].source;
-            (range_of(source, &o.span), Some(&source.name))
-        }
-        None => (inherited, None),
-    };
-    let id = match key {
-        Some(k) => spans.entry(parent, k, range),
-        None => spans.item(parent, item, range),
-    };
-    if let Some(name) = file
-        && **name != **own
-    {
-        spans.set_file(id, name);
+/// How a document's values are indexed: at their use site (the argument that uses a value
+/// written elsewhere), or where they were written (the [`ORIGIN`] tree).
+struct Indexer<'a> {
+    loader: &'a Loader,
+    own: &'a Arc<str>,
+    /// Index where each value was written (the [`ORIGIN`] tree), not where it is used.
+    written: bool,
+    /// Whether some value is used away from where it was written.
+    foreign: bool,
+}
+
+impl Indexer<'_> {
+    /// A range and its file name (`None`: the document's own file).
+    fn place(&self, o: &Origin) -> (Range, Option<Arc<str>>) {
+        let source = &self.loader.files[o.file as usize].source;
+        (range_of(source, &o.span), Some(Arc::clone(&source.name)))
     }
-    match &node.val {
-        Val::Map(m) => {
-            for (k, v) in m {
-                index_node(loader, spans, id, Some(k), 0, v, range, own);
+
+    /// Index `node` under `parent` (as entry `key`, else as item `item`). `inherited` is the
+    /// parent's place; `scope` the argument the value belongs to, when indexing use sites.
+    #[allow(clippy::too_many_arguments)] // a recursive walk with its context
+    fn index(
+        &mut self,
+        spans: &mut SpanIndex,
+        parent: u32,
+        key: Option<&str>,
+        item: usize,
+        node: &Node,
+        inherited: &(Range, Option<Arc<str>>),
+        scope: Option<&Origin>,
+    ) {
+        let mut scope = scope;
+        let place = if self.written {
+            node.at
+                .as_ref()
+                .map_or_else(|| inherited.clone(), |o| self.place(o))
+        } else if let Some(used) = &node.used {
+            scope = Some(used);
+            if node.at.as_ref().is_some_and(|o| !within(o, used)) {
+                self.foreign = true;
             }
-        }
-        Val::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                index_node(loader, spans, id, None, i, v, range, own);
+            self.place(used)
+        } else {
+            match (&node.at, scope) {
+                (Some(o), Some(sc)) if !within(o, sc) => {
+                    self.foreign = true;
+                    inherited.clone()
+                }
+                (Some(o), _) => self.place(o),
+                (None, _) => inherited.clone(),
             }
+        };
+        let id = match key {
+            Some(k) => spans.entry(parent, k, place.0),
+            None => spans.item(parent, item, place.0),
+        };
+        if let Some(name) = &place.1
+            && **name != **self.own
+        {
+            spans.set_file(id, name);
         }
-        _ => {}
+        match &node.val {
+            Val::Map(m) => {
+                for (k, v) in m {
+                    self.index(spans, id, Some(k), 0, v, &place, scope);
+                }
+            }
+            Val::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.index(spans, id, None, i, v, &place, scope);
+                }
+            }
+            _ => {}
+        }
     }
+}
+
+/// Whether `o` lies inside `scope` (same file, span within).
+fn within(o: &Origin, scope: &Origin) -> bool {
+    o.file == scope.file && scope.span.start <= o.span.start && o.span.end <= scope.span.end
 }
 
 /// A resolver for tfvars and `--var` values: constants only.

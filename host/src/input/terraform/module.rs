@@ -1064,6 +1064,7 @@ impl<'l> Instance<'l> {
                     if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), file) {
                         v.at = a.span().map(|span| Origin { file, span });
                     }
+                    v.used = a.span().map(|span| Origin { file, span });
                     map.insert(key.to_owned(), v);
                 }
                 Structure::Block(b) => {

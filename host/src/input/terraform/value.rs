@@ -22,6 +22,10 @@ pub struct Node {
     pub val: Val,
     /// Its origin (`None` for values the evaluator made up, such as defaults of AWS).
     pub at: Option<Origin>,
+    /// For an argument of a document's block: the argument itself (`key = expression`), where
+    /// the value is *used*; findings are reported there, with [`Node::at`] (and the origins
+    /// inside the value) as where it was written.
+    pub used: Option<Origin>,
 }
 
 /// A Terraform value.
@@ -120,7 +124,11 @@ impl Node {
     /// A value with an origin.
     #[must_use]
     pub fn new(val: Val, at: Option<Origin>) -> Self {
-        Self { val, at }
+        Self {
+            val,
+            at,
+            used: None,
+        }
     }
 
     /// An unknown value.
@@ -129,6 +137,7 @@ impl Node {
         Self {
             val: Val::Unknown(reason.into()),
             at,
+            used: None,
         }
     }
 
