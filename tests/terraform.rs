@@ -1542,6 +1542,36 @@ module "twice" {
 module "twice" {
   source = "terraform-aws-modules/security-group/aws"
 }
+
+locals {
+  zones = ["a", "b"]
+}
+
+variable "untyped" {
+  default = ["x"]
+}
+
+variable "zone_set" {
+  type    = set(string)
+  default = ["a"]
+}
+
+resource "aws_kms_key" "via_local" {
+  for_each = local.zones
+}
+
+resource "aws_kms_key" "untyped" {
+  for_each = var.untyped
+}
+
+resource "aws_kms_key" "either" {
+  for_each = var.untyped == null ? local.zones : ["c"]
+}
+
+resource "aws_kms_key" "typed_set" {
+  for_each            = var.zone_set
+  enable_key_rotation = true
+}
 "#,
     );
     let session = Session::new(common::options(Config::default())).expect("session");
@@ -1580,7 +1610,11 @@ module "twice" {
     );
     assert!(has("b.tf", 15, "of type list"), "{errors:#?}");
     assert!(has("b.tf", 27, "Duplicate module call"), "{errors:#?}");
-    assert_eq!(errors.len(), 4, "{errors:#?}");
+    // Through a local, an untyped variable holding a list, and a conditional of lists.
+    assert!(has("b.tf", 45, "of type tuple"), "{errors:#?}");
+    assert!(has("b.tf", 49, "of type tuple"), "{errors:#?}");
+    assert!(has("b.tf", 53, "of type tuple"), "{errors:#?}");
+    assert_eq!(errors.len(), 7, "{errors:#?}");
     // The duplicate (rotation false) and the invalid for_each blocks are not judged; the set
     // is.
     let keys: Vec<&str> = result

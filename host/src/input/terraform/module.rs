@@ -924,7 +924,7 @@ impl<'l> Instance<'l> {
             };
         }
         if let Some(each) = block.body.get_attribute("for_each") {
-            if let Some(ty) = self.list_typed(&each.value) {
+            if let Some(ty) = self.list_typed(&each.value, 0) {
                 // Terraform refuses it at plan: judging it would judge what cannot apply.
                 self.record(
                     invalid(
@@ -988,8 +988,14 @@ impl<'l> Instance<'l> {
 
     /// The type of a `for_each` expression that is a list or tuple by its form, which
     /// Terraform refuses: a `[...]` literal, a `[for ...]` expression, a function that returns
-    /// a list, or a variable declared `list(...)` / `tuple(...)`. `toset(...)` and maps pass.
-    fn list_typed(&self, expr: &Expression) -> Option<&'static str> {
+    /// a list, a variable declared `list(...)` / `tuple(...)` (or untyped, with a list as its
+    /// value), a local or a conditional whose expressions are such. `toset(...)`, sets and
+    /// maps pass; anything not known by its form (a resource's attribute) is not judged here.
+    fn list_typed(&self, expr: &Expression, depth: usize) -> Option<&'static str> {
+        // Locals naming locals: a chain this long is not followed (its type stays unknown).
+        if depth > 32 {
+            return None;
+        }
         const LIST_FUNCTIONS: [&str; 15] = [
             "concat",
             "split",
@@ -1010,37 +1016,61 @@ impl<'l> Instance<'l> {
         match expr {
             Expression::Array(_) => Some("tuple"),
             Expression::ForExpr(f) if f.key_expr.is_none() => Some("tuple"),
-            Expression::Parenthesis(p) => self.list_typed(p.inner()),
+            Expression::Parenthesis(p) => self.list_typed(p.inner(), depth + 1),
             Expression::FuncCall(call)
                 if call.name.namespace.is_empty()
                     && LIST_FUNCTIONS.contains(&call.name.name.value().as_str()) =>
             {
                 Some("list")
             }
+            Expression::Conditional(c) => {
+                let a = self.list_typed(&c.true_expr, depth + 1)?;
+                self.list_typed(&c.false_expr, depth + 1).map(|_| a)
+            }
             Expression::Traversal(t) => {
                 let Expression::Variable(v) = &t.expr else {
                     return None;
                 };
-                if v.value().as_str() != "var" || t.operators.len() != 1 {
-                    return None;
-                }
-                let TraversalOperator::GetAttr(name) = t.operators[0].value() else {
+                let [op] = t.operators.as_slice() else {
                     return None;
                 };
-                let decl = self.module.variables.get(name.value().as_str())?;
-                let ty = self.loader.block(*decl)?.body.get_attribute("type")?;
-                let span = ty.value.span()?;
-                let text = self.loader.files[decl.file as usize]
-                    .source
-                    .text
-                    .get(span)?
-                    .trim_start();
-                if text.starts_with("list") {
-                    Some("list")
-                } else if text.starts_with("tuple") {
-                    Some("tuple")
-                } else {
-                    None
+                let TraversalOperator::GetAttr(name) = op.value() else {
+                    return None;
+                };
+                let name = name.value().as_str();
+                match v.value().as_str() {
+                    "var" => {
+                        let decl = self.module.variables.get(name)?;
+                        let declared = self.loader.block(*decl)?.body.get_attribute("type");
+                        let text = declared
+                            .and_then(|ty| {
+                                let span = ty.value.span()?;
+                                self.loader.files[decl.file as usize].source.text.get(span)
+                            })
+                            .map_or("any", str::trim_start);
+                        if text.starts_with("list") {
+                            Some("list")
+                        } else if text.starts_with("tuple") {
+                            Some("tuple")
+                        } else if text.starts_with("any") {
+                            // Untyped: the value keeps its own type, and a list written in
+                            // HCL (a default, a tfvars value) is a tuple.
+                            match self.var(name, None) {
+                                Ok(Node {
+                                    val: Val::List(_), ..
+                                }) => Some("tuple"),
+                                _ => None,
+                            }
+                        } else {
+                            None
+                        }
+                    }
+                    "local" => {
+                        let r = self.module.locals.get(name)?;
+                        let a = self.loader.attr(r)?;
+                        self.list_typed(&a.value, depth + 1)
+                    }
+                    _ => None,
                 }
             }
             _ => None,
