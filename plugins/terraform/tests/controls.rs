@@ -1198,3 +1198,35 @@ fn eks_module_security_group_additional_rules() {
             .is_empty()
     );
 }
+
+#[test]
+fn eks_module_node_groups_public_ips() {
+    let rule = launch_template_public_ip::Rule;
+    let call = |inputs: Value| {
+        let mut inputs = inputs;
+        inputs["source"] = json!("terraform-aws-modules/eks/aws//modules/self-managed-node-group");
+        inputs["version"] = json!("~> 21.0");
+        let mut m = module(inputs);
+        m.hints.labels = vec!["nodes".into()];
+        m.hints.name = Some("module.nodes".into());
+        m
+    };
+    let out = run(
+        &rule,
+        &[call(
+            json!({"network_interfaces": [{"associate_public_ip_address": true, "delete_on_termination": true}]}),
+        )],
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/network_interfaces/0/associate_public_ip_address"]
+    );
+    assert!(run(&rule, &[call(json!({}))]).findings().is_empty());
+    let root = v21(
+        json!({"self_managed_node_groups": {"pub": {"network_interfaces": [{"associate_public_ip_address": "true"}]}}}),
+    );
+    assert_eq!(
+        pointers(&run(&rule, &[root])),
+        ["/self_managed_node_groups/pub/network_interfaces/0/associate_public_ip_address"]
+    );
+}
