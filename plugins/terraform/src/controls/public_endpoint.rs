@@ -31,8 +31,10 @@
 //! (`endpoint_public_access = true`, `public_access_cidrs = ["0.0.0.0/0"]`), so a resource that
 //! says nothing is a finding; on the module the module's (public access `false`, CIDRs
 //! `["0.0.0.0/0"]`), so a module call that says nothing passes. A finding is at the public-access
-//! setting when the CIDRs are defaulted, else at the first CIDR entry that opens the endpoint; an
-//! absent setting is reported at its block. The module major version comes from the `version`
+//! setting when the CIDRs are defaulted, else at the CIDR entry that opens the most public
+//! addresses (the first of equals); an absent setting is reported at its block. In a plan
+//! (`terraform show -json`), CIDRs the provider computes because the configuration does not
+//! write them are its default, `0.0.0.0/0`. The module major version comes from the `version`
 //! constraint (or the `ref=` of a git source); no version means the newest (v21 names). A value
 //! the scan cannot know (a variable without a value, a data source) gives a *not evaluated*
 //! note, never a finding or a pass.
