@@ -353,6 +353,19 @@ fn pointers_lead_to_the_use_site_and_origins_to_where_each_value_was_written() {
     );
     assert_eq!(at(lt, "/instance_type"), ("main.tf".to_owned(), 16));
     assert_eq!(written(lt, "/instance_type"), ("main.tf".to_owned(), 56));
+    // A value built in a local (`concat(...)`) is written there; its elements where they
+    // were written (the tfvars line above).
+    assert_eq!(
+        written("aws_eks_cluster.this", "/enabled_cluster_log_types"),
+        ("main.tf".to_owned(), 3)
+    );
+    // The places a value passed through, use side first: a module input passes the module's
+    // variable declaration (the module's main.tf line 5) on its way from the call's argument.
+    let via = |address: &str, pointer: &str, n: usize| {
+        let key = pointer.trim_start_matches('/').replace('/', "~1");
+        line_of(&files, address, &format!("/$chain/{key}/{n}"))
+    };
+    assert_eq!(via(lt, "/instance_type", 0), ("main.tf".to_owned(), 5));
 }
 
 #[test]
@@ -1670,6 +1683,13 @@ resource "aws_kms_key" "eks" {
             .any(|r| file(&r["file"]) == "terraform.tfvars"
                 && r["range"]["start"]["line"] == 1
                 && r["message"] == "the value is written here"),
+        "{related:#?}"
+    );
+    // On its way it passed the variable's declaration.
+    assert!(
+        related.iter().any(|r| file(&r["file"]) == "main.tf"
+            && r["range"]["start"]["line"] == 1
+            && r["message"] == "the value passes through here"),
         "{related:#?}"
     );
     // An inline waiver where the value is written covers the finding.

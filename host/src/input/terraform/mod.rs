@@ -42,6 +42,14 @@ pub const ORIGIN: &str = "$origin";
 /// The message of the related place where a finding's value was written.
 pub const ORIGIN_MESSAGE: &str = "the value is written here";
 
+/// The pointer (in a document's span index only) under which the places an argument's value
+/// passed through are kept: `/$chain/<the argument's pointer as one token>/<n>`, use side
+/// first.
+pub const VIA_CHAIN: &str = "$chain";
+
+/// The message of a related place a finding's value passed through.
+pub const VIA_MESSAGE: &str = "the value passes through here";
+
 /// Variable values given on the command line or in the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Variables {
@@ -641,16 +649,18 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
             own: &own,
             written: false,
             foreign: false,
+            root,
+            chain: None,
         };
         let here = (header, None);
         for (k, v) in m {
-            indexer.index(&mut spans, root, Some(k), 0, v, &here, None);
+            indexer.index(&mut spans, root, Some(k), 0, v, &here, None, "");
         }
         if indexer.foreign {
             indexer.written = true;
             let origin = spans.entry(root, ORIGIN, header);
             for (k, v) in m {
-                indexer.index(&mut spans, origin, Some(k), 0, v, &here, None);
+                indexer.index(&mut spans, origin, Some(k), 0, v, &here, None, "");
             }
         }
     }
@@ -700,6 +710,9 @@ struct Indexer<'a> {
     written: bool,
     /// Whether some value is used away from where it was written.
     foreign: bool,
+    /// The document's root, and the [`VIA_CHAIN`] entry once made.
+    root: u32,
+    chain: Option<u32>,
 }
 
 impl Indexer<'_> {
@@ -721,8 +734,21 @@ impl Indexer<'_> {
         node: &Node,
         inherited: &(Range, Option<Arc<str>>),
         scope: Option<&Origin>,
+        path: &str,
     ) {
         let mut scope = scope;
+        let path = match key {
+            Some(k) if path.is_empty() => k.to_owned(),
+            Some(k) => format!("{path}/{k}"),
+            None if path.is_empty() => item.to_string(),
+            None => format!("{path}/{item}"),
+        };
+        if !self.written
+            && let Some(used) = &node.used
+            && !node.via.is_empty()
+        {
+            self.record_chain(spans, &path, used, &node.via);
+        }
         let place = if self.written {
             node.at
                 .as_ref()
@@ -755,15 +781,41 @@ impl Indexer<'_> {
         match &node.val {
             Val::Map(m) => {
                 for (k, v) in m {
-                    self.index(spans, id, Some(k), 0, v, &place, scope);
+                    self.index(spans, id, Some(k), 0, v, &place, scope, &path);
                 }
             }
             Val::List(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.index(spans, id, None, i, v, &place, scope);
+                    self.index(spans, id, None, i, v, &place, scope, &path);
                 }
             }
             _ => {}
+        }
+    }
+}
+
+impl Indexer<'_> {
+    /// The places an argument's value passed through, use side first, as items of the entry
+    /// `path` (the argument's pointer, unescaped, as one key) under [`VIA_CHAIN`].
+    fn record_chain(&mut self, spans: &mut SpanIndex, path: &str, used: &Origin, via: &[Origin]) {
+        let (range, _) = self.place(used);
+        let chain = match self.chain {
+            Some(c) => c,
+            None => {
+                let c = spans.entry(self.root, VIA_CHAIN, range);
+                self.chain = Some(c);
+                c
+            }
+        };
+        let entry = spans.entry(chain, path, range);
+        for (k, hop) in via.iter().rev().enumerate() {
+            let (range, file) = self.place(hop);
+            let id = spans.item(entry, k, range);
+            if let Some(name) = file
+                && *name != **self.own
+            {
+                spans.set_file(id, &name);
+            }
         }
     }
 }

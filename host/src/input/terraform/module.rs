@@ -416,7 +416,8 @@ impl<'l> Instance<'l> {
         if let Some(v) = self.inputs.get(name) {
             // A null input to a non-nullable variable takes the default.
             if !(matches!(v.val, Val::Null) && !nullable && default.is_some()) {
-                return Ok(convert(v.clone()));
+                // Set elsewhere (tfvars, --var, a module call): it passes the declaration.
+                return Ok(convert(v.clone()).through(block.and_then(|b| header(b, decl.file))));
             }
         }
         match default {
@@ -544,7 +545,9 @@ impl<'l> Instance<'l> {
             return Err(invalid(format!("local.{name} refers to itself"), at));
         }
         let result = match self.loader.attr(r) {
-            Some(a) => self.eval_nested(r.file, &a.value, &Env::default()),
+            Some(a) => self
+                .eval_nested(r.file, &a.value, &Env::default())
+                .map(|v| v.through(a.span().map(|span| Origin { file: r.file, span }))),
             None => Ok(Node::unknown("local value not found", at)),
         };
         self.busy.borrow_mut().remove(&format!("local.{name}"));
@@ -753,6 +756,7 @@ impl<'l> Instance<'l> {
             if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), r.file) {
                 v.at = a.span().map(|span| Origin { file: r.file, span });
             }
+            let v = v.through(a.span().map(|span| Origin { file: r.file, span }));
             inputs.insert(key.to_owned(), v);
         }
         let mut path = self.path.clone();

@@ -26,6 +26,10 @@ pub struct Node {
     /// the value is *used*; findings are reported there, with [`Node::at`] (and the origins
     /// inside the value) as where it was written.
     pub used: Option<Origin>,
+    /// The places a value passed through on its way from where it was written to where it
+    /// is used, the written end first: a local's definition, a variable's declaration, a
+    /// module call's argument.
+    pub via: Vec<Origin>,
 }
 
 /// A Terraform value.
@@ -128,6 +132,7 @@ impl Node {
             val,
             at,
             used: None,
+            via: Vec::new(),
         }
     }
 
@@ -138,7 +143,22 @@ impl Node {
             val: Val::Unknown(reason.into()),
             at,
             used: None,
+            via: Vec::new(),
         }
+    }
+
+    /// The same value, having passed through `hop` (unless it was written there).
+    #[must_use]
+    pub fn through(mut self, hop: Option<Origin>) -> Self {
+        if let Some(hop) = hop
+            && !self.at.as_ref().is_some_and(|o| {
+                o.file == hop.file && hop.span.start <= o.span.start && o.span.end <= hop.span.end
+            })
+            && self.via.last() != Some(&hop)
+        {
+            self.via.push(hop);
+        }
+        self
     }
 
     /// The same value with another origin.
