@@ -1230,3 +1230,19 @@ fn eks_module_node_groups_public_ips() {
         ["/self_managed_node_groups/pub/network_interfaces/0/associate_public_ip_address"]
     );
 }
+
+#[test]
+fn icmp_rules_are_described_by_type() {
+    let rule = configured::<security_group_open_ingress::Rule>(json!({}));
+    let r = |protocol: &str, from: i64| {
+        resource(
+            "aws_vpc_security_group_ingress_rule",
+            "r",
+            json!({"ip_protocol": protocol, "from_port": from, "to_port": -1, "cidr_ipv4": "0.0.0.0/0"}),
+        )
+    };
+    let message = |doc: Document| run(&rule, &[doc]).findings()[0].message.clone();
+    assert!(message(r("icmp", -1)).ends_with("(0.0.0.0/0, all ICMP)"));
+    assert!(message(r("icmp", 8)).ends_with("(0.0.0.0/0, ICMP type 8)"));
+    assert!(message(r("58", -1)).ends_with("(0.0.0.0/0, all ICMPv6)"));
+}

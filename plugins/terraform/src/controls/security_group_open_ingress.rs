@@ -129,10 +129,30 @@ impl Ports {
         }
     }
 
-    /// "all protocols", "port 22/tcp", "ports 0-65535/tcp", "all ports".
+    /// "all protocols", "port 22/tcp", "ports 0-65535/tcp", "all ports", "all ICMP",
+    /// "ICMP type 8" (for ICMP, `from_port` is the type and -1 every type).
     fn describe(&self) -> String {
         match self {
             Self::All => "all protocols".to_owned(),
+            Self::Range {
+                protocol: Some(p),
+                from,
+                ..
+            } if matches!(
+                p.to_ascii_lowercase().as_str(),
+                "icmp" | "1" | "icmpv6" | "58"
+            ) =>
+            {
+                let name = if matches!(p.as_str(), "icmp" | "1") {
+                    "ICMP"
+                } else {
+                    "ICMPv6"
+                };
+                match from {
+                    Some(t) if *t >= 0.0 => format!("{name} type {t}"),
+                    _ => format!("all {name}"),
+                }
+            }
             Self::Range { protocol, from, to } => {
                 let proto = protocol
                     .as_deref()
