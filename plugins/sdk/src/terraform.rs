@@ -5,7 +5,9 @@
 //! module), `hints.name` = the block's address (`aws_eks_cluster.this`, `module.eks`,
 //! `module.eks.aws_eks_cluster.this`), and as JSON the block's evaluated arguments: nested blocks
 //! are arrays of objects under the block type, values the host cannot know statically are
-//! `{"$unknown": "<reason>"}`.
+//! `{"$unknown": "<reason>"}`, perhaps with `"$set": true` ([`is_set_unknown`]: written as a
+//! reference to a managed resource's attribute) or `"$absent": true` ([`is_absent_unknown`]: a
+//! plan's value its configuration does not write).
 //!
 //! [`Block`] reads such a document without tripping over unknowns ([`Known`]); [`EksCluster`]
 //! is one view of an EKS cluster whether it is written as `resource "aws_eks_cluster"` or as a
