@@ -1712,3 +1712,36 @@ resource "aws_kms_key" "eks" {
     assert_eq!(code, 0, "{err} {report:#}");
     assert_eq!(report["findings"][0]["status"], "waived", "{report:#}");
 }
+
+/// `--fix` at a use site: a literal is fixed in place; a reference to a value written
+/// elsewhere (a variable's default) is not replaced by a literal.
+#[test]
+fn fix_edits_literals_at_the_use_site_but_not_references() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), ".git/HEAD", "ref: refs/heads/main\n");
+    let text = r#"variable "rotate" {
+  type    = bool
+  default = false
+}
+
+resource "aws_kms_key" "literal" {
+  enable_key_rotation = false
+}
+
+resource "aws_kms_key" "referenced" {
+  enable_key_rotation = var.rotate
+}
+"#;
+    let main = write(dir.path(), "main.tf", text);
+    let (_, _, err) = run_in(dir.path(), &["--fix", "--today", "2026-12-01", "."]);
+    let fixed = std::fs::read_to_string(&main).expect("read");
+    assert!(
+        fixed.contains("  enable_key_rotation = true\n"),
+        "{fixed}\n{err}"
+    );
+    assert!(
+        fixed.contains("  enable_key_rotation = var.rotate\n"),
+        "{fixed}\n{err}"
+    );
+    assert!(fixed.contains("  default = false\n"), "{fixed}");
+}
