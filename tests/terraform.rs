@@ -299,63 +299,73 @@ fn evaluates_variables_locals_functions_and_modules() {
 }
 
 #[test]
-fn pointers_lead_to_where_each_value_was_written() {
+fn pointers_lead_to_the_use_site_and_origins_to_where_each_value_was_written() {
     let dir = module_dir();
     let (_, files) = documents(dir.path(), &Variables::default());
+    let at = |address: &str, pointer: &str| line_of(&files, address, pointer);
+    let written =
+        |address: &str, pointer: &str| line_of(&files, address, &format!("/$origin{pointer}"));
     // Written in place: the attribute's own line.
     assert_eq!(
-        line_of(
-            &files,
-            "aws_eks_cluster.this",
-            "/vpc_config/0/public_access_cidrs"
-        ),
+        at("aws_eks_cluster.this", "/vpc_config/0/public_access_cidrs"),
         ("main.tf".to_owned(), 15)
     );
-    // From a variable default: the default's line in variables.tf.
+    // From a variable default: used at the attribute, written at the default in variables.tf.
     assert_eq!(
-        line_of(
-            &files,
+        at(
+            "aws_eks_cluster.this",
+            "/vpc_config/0/endpoint_public_access"
+        ),
+        ("main.tf".to_owned(), 14)
+    );
+    assert_eq!(
+        written(
             "aws_eks_cluster.this",
             "/vpc_config/0/endpoint_public_access"
         ),
         ("variables.tf".to_owned(), 12)
     );
-    // From terraform.tfvars: the tfvars line.
+    // From terraform.tfvars through a local: used at the attribute, written at the tfvars line.
     assert_eq!(
-        line_of(
-            &files,
-            "aws_eks_cluster.this",
-            "/enabled_cluster_log_types/1"
-        ),
+        at("aws_eks_cluster.this", "/enabled_cluster_log_types/1"),
+        ("main.tf".to_owned(), 11)
+    );
+    assert_eq!(
+        written("aws_eks_cluster.this", "/enabled_cluster_log_types/1"),
         ("terraform.tfvars".to_owned(), 2)
     );
     // A nested block: its header; the block itself: its header.
     assert_eq!(
-        line_of(&files, "aws_eks_cluster.this", "/vpc_config/0"),
+        at("aws_eks_cluster.this", "/vpc_config/0"),
         ("main.tf".to_owned(), 13)
     );
+    assert_eq!(at("aws_eks_cluster.this", ""), ("main.tf".to_owned(), 7));
+    // Inside a followed module: used at the module's attribute; written at a module
+    // variable's default in the module's file, or at the module call's argument for an input.
+    let lt = "module.nodes.aws_launch_template.this";
     assert_eq!(
-        line_of(&files, "aws_eks_cluster.this", ""),
-        ("main.tf".to_owned(), 7)
+        at(lt, "/metadata_options/0/http_put_response_hop_limit"),
+        ("main.tf".to_owned(), 19)
     );
-    // Inside a followed module: a module variable's default in the module's file, and the
-    // module call's argument for an input.
     assert_eq!(
-        line_of(
-            &files,
-            "module.nodes.aws_launch_template.this",
-            "/metadata_options/0/http_put_response_hop_limit"
-        ),
+        written(lt, "/metadata_options/0/http_put_response_hop_limit"),
         ("main.tf".to_owned(), 11)
     );
+    assert_eq!(at(lt, "/instance_type"), ("main.tf".to_owned(), 16));
+    assert_eq!(written(lt, "/instance_type"), ("main.tf".to_owned(), 56));
+    // A value built in a local (`concat(...)`) is written there; its elements where they
+    // were written (the tfvars line above).
     assert_eq!(
-        line_of(
-            &files,
-            "module.nodes.aws_launch_template.this",
-            "/instance_type"
-        ),
-        ("main.tf".to_owned(), 56)
+        written("aws_eks_cluster.this", "/enabled_cluster_log_types"),
+        ("main.tf".to_owned(), 3)
     );
+    // The places a value passed through, use side first: a module input passes the module's
+    // variable declaration (the module's main.tf line 5) on its way from the call's argument.
+    let via = |address: &str, pointer: &str, n: usize| {
+        let key = pointer.trim_start_matches('/').replace('/', "~1");
+        line_of(&files, address, &format!("/$chain/{key}/{n}"))
+    };
+    assert_eq!(via(lt, "/instance_type", 0), ("main.tf".to_owned(), 5));
 }
 
 #[test]
@@ -706,13 +716,211 @@ fn plan_json_deletes_are_skipped_with_their_reason() {
     );
 }
 
+/// A `resource_changes` entry as `terraform show -json` writes one for a create (shape of
+/// hashicorp/terraform `internal/command/testdata/show-json/modules/output.json`: `after`
+/// without the unknown values, `after_unknown` with `true` for them).
+fn create_change(address: &str, module: Option<&str>, after: Value, after_unknown: Value) -> Value {
+    // `module.a["k"].type.name` → type, name.
+    let local = address.rsplit_once("].").map_or(address, |(_, r)| r);
+    let mut parts = local.rsplit('.');
+    let name = parts
+        .next()
+        .unwrap_or_default()
+        .split('[')
+        .next()
+        .unwrap_or_default();
+    let ty = parts.next().unwrap_or_default();
+    let mut rc = json!({"address": address, "mode": "managed", "type": ty, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": null, "after": after,
+                   "after_unknown": after_unknown, "before_sensitive": false, "after_sensitive": {}}});
+    if let Some(m) = module {
+        rc["module_address"] = json!(m);
+    }
+    rc
+}
+
+fn plan_of(changes: Vec<Value>, prior: Value, configuration: Value) -> Value {
+    json!({"format_version": "1.2", "terraform_version": "1.11.4",
+           "planned_values": {"root_module": {}},
+           "resource_changes": changes,
+           "prior_state": {"format_version": "1.0", "terraform_version": "1.11.4", "values": {"root_module": prior}},
+           "configuration": configuration})
+}
+
+/// Item: a plan of an `aws_eks_cluster` whose `vpc_config` omits `public_access_cidrs` has the
+/// attribute in `after_unknown` (the provider computes `["0.0.0.0/0"]`): the configuration
+/// section shows it absent, so the provider's default applies — a finding, not "not
+/// evaluated". Set to a variable, it stays unknown. Shapes: show-json `basic-create` and
+/// `modules` (`configuration.root_module.resources[].expressions`, nested blocks as lists of
+/// expression objects, per the JSON Output Format's "Block Expressions Representation").
+#[test]
+fn plan_json_applies_provider_defaults_only_where_the_configuration_omits_them() {
+    let cluster_after = json!({"name": "prod", "role_arn": "arn:aws:iam::111122223333:role/eks",
+        "vpc_config": [{"endpoint_private_access": false, "endpoint_public_access": true,
+                        "security_group_ids": null, "subnet_ids": ["subnet-1", "subnet-2"]}]});
+    let cluster_unknown = json!({"arn": true, "endpoint": true, "id": true,
+        "vpc_config": [{"cluster_security_group_id": true, "public_access_cidrs": true,
+                        "subnet_ids": [false, false], "vpc_id": true}]});
+    let config = |cidrs: Option<Value>| {
+        let mut vpc = json!({"subnet_ids": {"constant_value": ["subnet-1", "subnet-2"]}});
+        if let Some(c) = cidrs {
+            vpc["public_access_cidrs"] = c;
+        }
+        json!({"root_module": {"resources": [{
+            "address": "aws_eks_cluster.this", "mode": "managed", "type": "aws_eks_cluster",
+            "name": "this", "provider_config_key": "aws",
+            "expressions": {"name": {"constant_value": "prod"},
+                            "role_arn": {"constant_value": "arn:aws:iam::111122223333:role/eks"},
+                            "vpc_config": [vpc]},
+            "schema_version": 1}]}})
+    };
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let scan = |plan: &Value| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = write(
+            dir.path(),
+            "plan.json",
+            &serde_json::to_string_pretty(plan).expect("json"),
+        );
+        let r = session.scan(&[path], None);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        r
+    };
+    let change = create_change(
+        "aws_eks_cluster.this",
+        None,
+        cluster_after.clone(),
+        cluster_unknown.clone(),
+    );
+    // Omitted in the configuration: the provider's default 0.0.0.0/0, a CAT I finding.
+    let r = scan(&plan_of(vec![change.clone()], json!({}), config(None)));
+    let hits: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.control == "KUBER-L2-000120")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(hits.len(), 1, "{:?}", r.findings);
+    assert!(hits[0].contains("0.0.0.0/0 by default"), "{}", hits[0]);
+    // Written as a variable's value Terraform knows only after apply: not evaluated, no guess.
+    let r = scan(&plan_of(
+        vec![change.clone()],
+        json!({}),
+        config(Some(json!({"references": ["var.admin_cidrs"]}))),
+    ));
+    assert!(
+        !r.findings.iter().any(|f| f.control == "KUBER-L2-000120"),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.control == "KUBER-L2-000120" && n.reason.contains("public_access_cidrs")),
+        "{:?}",
+        r.notes
+    );
+    // Without a configuration section nothing says the attribute is absent: not evaluated.
+    let mut bare = plan_of(vec![change], json!({}), json!({}));
+    bare.as_object_mut()
+        .expect("object")
+        .remove("configuration");
+    let r = scan(&bare);
+    assert!(!r.findings.iter().any(|f| f.control == "KUBER-L2-000120"));
+    assert!(r.notes.iter().any(|n| n.control == "KUBER-L2-000120"));
+}
+
+/// Item: a `for_each` module, a nested module and a data source read at plan time. Shapes:
+/// show-json `modules` (module_calls, `module_address`, instance keys in addresses) and
+/// `nested-modules`; a data source Terraform read while planning is only in `prior_state`
+/// (the JSON Output Format: "prior_state" is the state after refresh, data sources included).
+#[test]
+fn plan_json_reads_for_each_and_nested_modules_and_data_sources() {
+    let log_after = json!({"name": "/aws/eks/prod/cluster", "retention_in_days": 365,
+                           "skip_destroy": false, "tags": null});
+    let log_unknown = json!({"arn": true, "id": true, "kms_key_id": true, "tags_all": true});
+    let changes = vec![
+        create_change(
+            "module.logs[\"prod\"].aws_cloudwatch_log_group.this",
+            Some("module.logs[\"prod\"]"),
+            log_after.clone(),
+            log_unknown.clone(),
+        ),
+        create_change(
+            "module.platform.module.keys.aws_kms_key.this",
+            Some("module.platform.module.keys"),
+            json!({"description": "eks", "enable_key_rotation": false, "key_usage": "ENCRYPT_DECRYPT",
+                   "customer_master_key_spec": "SYMMETRIC_DEFAULT", "deletion_window_in_days": 30}),
+            json!({"arn": true, "id": true, "key_id": true, "policy": true}),
+        ),
+    ];
+    let prior = json!({"resources": [{
+        "address": "data.aws_iam_policy_document.assume", "mode": "data",
+        "type": "aws_iam_policy_document", "name": "assume",
+        "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+        "values": {"id": "1234", "json": "{}", "statement": []}, "sensitive_values": {}}]});
+    let configuration = json!({"root_module": {
+        "resources": [{"address": "data.aws_iam_policy_document.assume", "mode": "data",
+                       "type": "aws_iam_policy_document", "name": "assume", "expressions": {}}],
+        "module_calls": {
+            "logs": {"source": "./logs", "for_each_expression": {"constant_value": {"prod": {}}},
+                "module": {"resources": [{"address": "aws_cloudwatch_log_group.this",
+                    "mode": "managed", "type": "aws_cloudwatch_log_group", "name": "this",
+                    "expressions": {"name": {"references": ["each.key"]},
+                                    "retention_in_days": {"constant_value": 365},
+                                    "kms_key_id": {"references": ["aws_kms_key.logs.arn", "aws_kms_key.logs"]}}}]}},
+            "platform": {"source": "./platform", "module": {"module_calls": {
+                "keys": {"source": "./keys", "module": {"resources": [{
+                    "address": "aws_kms_key.this", "mode": "managed", "type": "aws_kms_key",
+                    "name": "this", "expressions": {"description": {"constant_value": "eks"}}}]}}}}}}}});
+    let plan = plan_of(changes, prior, configuration);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(
+        dir.path(),
+        "plan.json",
+        &serde_json::to_string_pretty(&plan).expect("json"),
+    );
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let r = session.scan(&[path], None);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    // The log group's key is a reference to a managed resource: set, so the presence check
+    // passes (no note on kms_key_id); its retention is known and long enough.
+    assert!(
+        !r.notes
+            .iter()
+            .any(|n| n.control == "KUBER-L2-000190" && n.reason.contains("kms_key_id")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.control == "KUBER-L2-000190" && f.message.contains("KMS")),
+        "{:?}",
+        r.findings
+    );
+    // The key two modules deep is judged under its full address.
+    let key: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.control == "STIGLINT-EKS-0004")
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(key.len(), 1, "{key:?}");
+    assert!(
+        key[0].starts_with("module.platform.module.keys.aws_kms_key.this"),
+        "{key:?}"
+    );
+    // The data source from prior_state is a document of the plan too.
+    assert_eq!(r.files[0].documents, 3, "{:?}", r.files[0]);
+}
+
 /// `(after, after_unknown)` of a document's JSON as Terraform's plan writes them: unknowns
 /// leave `after` and are `true` in `after_unknown`.
 fn planned(v: &Value) -> (Value, Value) {
     match v {
-        Value::Object(m) if m.len() == 1 && m.contains_key("$unknown") => {
-            (Value::Null, json!(true))
-        }
+        Value::Object(m) if m.contains_key("$unknown") => (Value::Null, json!(true)),
         Value::Object(m) => {
             let (mut after, mut unknown) = (serde_json::Map::new(), serde_json::Map::new());
             for (k, x) in m {
@@ -1301,4 +1509,239 @@ fn a_long_chain_of_locals_is_an_error_not_a_stack_overflow() {
         19_873,
         "limit: reference depth",
     );
+}
+
+/// Item: configurations Terraform itself refuses are errors with its wording, at the block,
+/// and are not judged: two blocks with one address (Terraform's `configs` checks: "Duplicate
+/// resource … configuration") and `for_each` over a tuple or list ("Invalid for_each
+/// argument").
+#[test]
+fn invalid_configurations_are_errors_in_terraforms_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "a.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n",
+    );
+    write(
+        dir.path(),
+        "b.tf",
+        r#"resource "aws_kms_key" "k" {
+  enable_key_rotation = false
+}
+
+variable "names" {
+  type    = list(string)
+  default = ["a", "b"]
+}
+
+resource "aws_kms_key" "literal" {
+  for_each = ["a", "b"]
+}
+
+resource "aws_kms_key" "typed" {
+  for_each = var.names
+}
+
+resource "aws_kms_key" "set" {
+  for_each            = toset(var.names)
+  enable_key_rotation = true
+}
+
+module "twice" {
+  source = "terraform-aws-modules/security-group/aws"
+}
+
+module "twice" {
+  source = "terraform-aws-modules/security-group/aws"
+}
+
+locals {
+  zones = ["a", "b"]
+}
+
+variable "untyped" {
+  default = ["x"]
+}
+
+variable "zone_set" {
+  type    = set(string)
+  default = ["a"]
+}
+
+resource "aws_kms_key" "via_local" {
+  for_each = local.zones
+}
+
+resource "aws_kms_key" "untyped" {
+  for_each = var.untyped
+}
+
+resource "aws_kms_key" "either" {
+  for_each = var.untyped == null ? local.zones : ["c"]
+}
+
+resource "aws_kms_key" "typed_set" {
+  for_each            = var.zone_set
+  enable_key_rotation = true
+}
+"#,
+    );
+    let session = Session::new(common::options(Config::default())).expect("session");
+    let result = session.scan(&[dir.path().to_path_buf()], None);
+    let errors: Vec<(String, u32, String)> = result
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                Path::new(p.file.as_deref().unwrap_or_default())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                p.range.map_or(0, |r| r.start.line),
+                p.message.clone(),
+            )
+        })
+        .collect();
+    let has = |file: &str, line: u32, text: &str| {
+        errors
+            .iter()
+            .any(|(f, l, m)| f == file && *l == line && m.contains(text))
+    };
+    assert!(
+        has(
+            "b.tf",
+            1,
+            "Duplicate resource \"aws_kms_key\" configuration: a aws_kms_key resource named \"k\" was already declared at"
+        ),
+        "{errors:#?}"
+    );
+    assert!(has("b.tf", 11, "Invalid for_each argument"), "{errors:#?}");
+    assert!(
+        has("b.tf", 11, "you have provided a value of type tuple"),
+        "{errors:#?}"
+    );
+    assert!(has("b.tf", 15, "of type list"), "{errors:#?}");
+    assert!(has("b.tf", 27, "Duplicate module call"), "{errors:#?}");
+    // Through a local, an untyped variable holding a list, and a conditional of lists.
+    assert!(has("b.tf", 45, "of type tuple"), "{errors:#?}");
+    assert!(has("b.tf", 49, "of type tuple"), "{errors:#?}");
+    assert!(has("b.tf", 53, "of type tuple"), "{errors:#?}");
+    assert_eq!(errors.len(), 7, "{errors:#?}");
+    // The duplicate (rotation false) and the invalid for_each blocks are not judged; the set
+    // is.
+    let keys: Vec<&str> = result
+        .findings
+        .iter()
+        .filter(|f| f.control == "STIGLINT-EKS-0004")
+        .filter_map(|f| f.object.name.as_deref())
+        .collect();
+    assert!(keys.is_empty(), "{keys:?}");
+}
+
+/// Item: a finding about a value written elsewhere is reported where the resource uses it,
+/// with where it was written (here a tfvars line) as a related place; a waiver at either
+/// place covers it, inline or by `path`.
+#[test]
+fn findings_are_at_the_use_site_and_waivers_match_the_origin_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), ".git/HEAD", "ref: refs/heads/main\n");
+    write(
+        dir.path(),
+        "main.tf",
+        r#"variable "rotate" {
+  type    = bool
+  default = true
+}
+
+resource "aws_kms_key" "eks" {
+  description         = "EKS secrets"
+  enable_key_rotation = var.rotate
+}
+"#,
+    );
+    write(dir.path(), "terraform.tfvars", "rotate = false\n");
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 1, "{err}");
+    let f = &report["findings"][0];
+    assert_eq!(f["control"], "STIGLINT-EKS-0004", "{report:#}");
+    let file = |v: &Value| {
+        v.as_str()
+            .unwrap_or_default()
+            .trim_start_matches("./")
+            .to_owned()
+    };
+    assert_eq!(
+        (file(&f["file"]), f["range"]["start"]["line"].as_u64()),
+        ("main.tf".to_owned(), Some(8)),
+        "{f:#}"
+    );
+    let related = f["related"].as_array().expect("related");
+    assert!(
+        related
+            .iter()
+            .any(|r| file(&r["file"]) == "terraform.tfvars"
+                && r["range"]["start"]["line"] == 1
+                && r["message"] == "the value is written here"),
+        "{related:#?}"
+    );
+    // On its way it passed the variable's declaration.
+    assert!(
+        related.iter().any(|r| file(&r["file"]) == "main.tf"
+            && r["range"]["start"]["line"] == 1
+            && r["message"] == "the value passes through here"),
+        "{related:#?}"
+    );
+    // An inline waiver where the value is written covers the finding.
+    write(
+        dir.path(),
+        "terraform.tfvars",
+        "# stiglint:waive STIGLINT-EKS-0004 expires=2027-01-31 approved-by=ops -- imported key material, rotated by hand\nrotate = false\n",
+    );
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 0, "{err} {report:#}");
+    assert_eq!(report["findings"][0]["status"], "waived", "{report:#}");
+    // So does a waiver file entry whose path is the origin's file.
+    write(dir.path(), "terraform.tfvars", "rotate = false\n");
+    write(
+        dir.path(),
+        "stiglint.toml",
+        "[[waivers]]\ncontrol = \"STIGLINT-EKS-0004\"\npath = \"*.tfvars\"\njustification = \"rotated by hand\"\napproved-by = \"ops\"\nexpires = \"2027-01-31\"\n",
+    );
+    let (code, report, err) = run_in(dir.path(), &["--today", "2026-12-01", "."]);
+    assert_eq!(code, 0, "{err} {report:#}");
+    assert_eq!(report["findings"][0]["status"], "waived", "{report:#}");
+}
+
+/// `--fix` at a use site: a literal is fixed in place; a reference to a value written
+/// elsewhere (a variable's default) is not replaced by a literal.
+#[test]
+fn fix_edits_literals_at_the_use_site_but_not_references() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), ".git/HEAD", "ref: refs/heads/main\n");
+    let text = r#"variable "rotate" {
+  type    = bool
+  default = false
+}
+
+resource "aws_kms_key" "literal" {
+  enable_key_rotation = false
+}
+
+resource "aws_kms_key" "referenced" {
+  enable_key_rotation = var.rotate
+}
+"#;
+    let main = write(dir.path(), "main.tf", text);
+    let (_, _, err) = run_in(dir.path(), &["--fix", "--today", "2026-12-01", "."]);
+    let fixed = std::fs::read_to_string(&main).expect("read");
+    assert!(
+        fixed.contains("  enable_key_rotation = true\n"),
+        "{fixed}\n{err}"
+    );
+    assert!(
+        fixed.contains("  enable_key_rotation = var.rotate\n"),
+        "{fixed}\n{err}"
+    );
+    assert!(fixed.contains("  default = false\n"), "{fixed}");
 }

@@ -643,6 +643,14 @@ fn hcl_edit(source: &SourceFile, doc: &LoadedDoc, edit: &FixEdit) -> Option<Text
     if elsewhere.is_some() {
         return None;
     }
+    // A value used here but written elsewhere (a variable's default, a tfvars line, a local):
+    // replacing the reference with a literal would cut the variable out, so it is not fixed.
+    let written = format!("/{}{pointer}", crate::input::terraform::ORIGIN);
+    if let Some((origin, true, file)) = doc.spans.resolve_in(&written)
+        && (file.is_some() || origin != range)
+    {
+        return None;
+    }
     let start = range.start.offset as usize;
     let key = tokens(pointer).last()?.clone();
     let rendered = value.to_string();

@@ -401,20 +401,19 @@ fn terraform_buffers_with_sibling_files_and_hcl_quick_fixes() {
         "{d:#?}"
     );
     // The local from locals.tf was known: the audit-log-offload control names the cluster's
-    // log group, and reports it where the name was written, in locals.tf.
+    // log group, and reports it where the cluster uses the name (its `name` argument), with
+    // where the name was written, in locals.tf, as related information.
     let locals_uri = uri(&root.join("locals.tf"));
-    c.notify(
-        "textDocument/didOpen",
-        &json!({"textDocument": {"uri": locals_uri, "languageId": "terraform", "version": 1,
-                "text": "locals {\n  name = \"prod\"\n}\n"}}),
-    );
-    let d = c.diagnostics(&locals_uri);
     assert!(
         d.iter().any(|x| x["code"] == "KUBER-L2-000190"
             && x["range"]["start"]["line"] == 1
             && x["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("/aws/eks/prod/cluster"))),
+                .is_some_and(|m| m.contains("/aws/eks/prod/cluster"))
+            && x["relatedInformation"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|i| i["location"]["uri"] == locals_uri
+                    && i["location"]["range"]["start"]["line"] == 1))),
         "{d:#?}"
     );
     for (line, want) in [

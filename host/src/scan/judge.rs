@@ -698,6 +698,47 @@ pub fn absorb(
                 ),
             });
         }
+        // A Terraform value used away from where it was written (a variable's default, a
+        // tfvars line, a module input) names that place too.
+        let written = format!("/{}{}", input::terraform::ORIGIN, f.pointer);
+        if let Some((origin, true)) = resolver.locate(f.document, &written)
+            && (origin.file != location.file || origin.range != location.range)
+        {
+            related.push(RelatedOut {
+                location: Location {
+                    pointer: String::new(),
+                    ..origin
+                },
+                message: input::terraform::ORIGIN_MESSAGE.to_owned(),
+            });
+        }
+        // ... and the places it passed through (a local, a variable's declaration, a module
+        // call's argument), recorded for the argument it belongs to.
+        let mut at = f.pointer.as_str();
+        loop {
+            let key = at
+                .trim_start_matches('/')
+                .replace('~', "~0")
+                .replace('/', "~1");
+            let mut hops = 0;
+            while let Some((hop, true)) = resolver.locate(
+                f.document,
+                &format!("/{}/{key}/{hops}", input::terraform::VIA_CHAIN),
+            ) {
+                related.push(RelatedOut {
+                    location: Location {
+                        pointer: String::new(),
+                        ..hop
+                    },
+                    message: input::terraform::VIA_MESSAGE.to_owned(),
+                });
+                hops += 1;
+            }
+            match at.rfind('/') {
+                Some(i) if hops == 0 && !key.is_empty() => at = &at[..i],
+                _ => break,
+            }
+        }
         let mut message = f.message;
         let more = total.saturating_sub(sent.min(MAX_RELATED));
         if more > 0 {

@@ -587,13 +587,23 @@ impl Clock {
 }
 
 /// Read the files findings and notes point into that are not inputs of the scan (for code
-/// frames). A file that cannot be read is simply shown without a frame.
+/// frames and their inline waivers), with the files a Terraform finding's value was written
+/// in. A file that cannot be read is simply shown without a frame.
 fn referenced_sources(result: &ScanResult) -> Vec<Arc<SourceFile>> {
     let known: HashSet<&str> = result.files.iter().map(|f| f.name.as_str()).collect();
     let wanted: std::collections::BTreeSet<&str> = result
         .findings
         .iter()
-        .map(|f| &*f.location.file)
+        .flat_map(|f| {
+            // Where a Terraform value was written (a tfvars file) is shown and its inline
+            // waivers read, like the finding's own file.
+            std::iter::once(&*f.location.file).chain(
+                f.related
+                    .iter()
+                    .filter(|r| r.message == input::terraform::ORIGIN_MESSAGE)
+                    .map(|r| &*r.location.file),
+            )
+        })
         .chain(
             result
                 .notes

@@ -8,6 +8,7 @@ pub mod inline;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobMatcher};
 
@@ -15,6 +16,7 @@ use crate::problem::{Problem, ProblemKind};
 use crate::runtime::bindings::wit;
 use crate::runtime::{ControlMeta, Plugin};
 use crate::scan::{Finding, FindingStatus, ScanResult};
+use crate::source::SourceFile;
 
 // The records themselves are part of a finding's result (the engine's data model): the waivers
 // phase reads and writes them, the engine never calls back into this module.
@@ -47,10 +49,19 @@ pub fn apply(
     plugins: &[&Plugin],
     options: &Options,
 ) -> Vec<RegisterEntry> {
-    // Inline waivers of every scanned file (well formed or not: a malformed one is an error).
+    // Inline waivers of every scanned file (well formed or not: a malformed one is an error),
+    // and of the files findings point into besides (a tfvars file a Terraform value was
+    // written in).
     let mut inline_records = Vec::new();
     if options.inline {
-        for source in result.sources.iter().flatten() {
+        let sources: Vec<Arc<SourceFile>> = result
+            .sources
+            .iter()
+            .flatten()
+            .chain(&result.referenced)
+            .cloned()
+            .collect();
+        for source in &sources {
             let (records, errors) = inline::scan(source);
             for e in errors {
                 let at = source.position(e.line, 0);
@@ -430,20 +441,32 @@ impl Matchers {
 }
 
 fn covers(r: &Record, m: &Matchers, f: &Finding, options: &Options) -> bool {
+    // A Terraform finding at a use site may be waived where its value was written too.
+    let written = || {
+        f.related
+            .iter()
+            .filter(|r| r.message == crate::input::terraform::ORIGIN_MESSAGE)
+            .map(|r| &r.location)
+    };
     if let Origin::Inline { file, covers, .. } = &r.origin {
-        let line = f.location.range.start.line;
-        return **file == *f.location.file && covers.0 <= line && line <= covers.1;
+        return std::iter::once(&f.location).chain(written()).any(|at| {
+            let line = at.range.start.line;
+            **file == *at.file && covers.0 <= line && line <= covers.1
+        });
     }
     let s = &r.scope;
     // Terraform documents carry their block labels; Kubernetes objects none.
     let terraform = !f.object.labels.is_empty();
     if let Some(p) = &m.path {
-        let name = f.location.file.trim_start_matches("./");
-        let relative = Path::new(name)
-            .strip_prefix(&options.base_dir)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| name.to_owned());
-        if !p.is_match(name) && !p.is_match(&relative) {
+        let matches = |file: &str| {
+            let name = file.trim_start_matches("./");
+            let relative = Path::new(name)
+                .strip_prefix(&options.base_dir)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| name.to_owned());
+            p.is_match(name) || p.is_match(&relative)
+        };
+        if !matches(&f.location.file) && !written().any(|at| matches(&at.file)) {
             return false;
         }
     }

@@ -56,6 +56,7 @@
 //! of each document and answers with JSON pointers; the host does the rest.
 
 pub mod catalogue;
+pub mod cidr;
 pub mod controlplane;
 pub mod dates;
 mod document;

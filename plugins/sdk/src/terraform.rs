@@ -5,7 +5,9 @@
 //! module), `hints.name` = the block's address (`aws_eks_cluster.this`, `module.eks`,
 //! `module.eks.aws_eks_cluster.this`), and as JSON the block's evaluated arguments: nested blocks
 //! are arrays of objects under the block type, values the host cannot know statically are
-//! `{"$unknown": "<reason>"}`.
+//! `{"$unknown": "<reason>"}`, perhaps with `"$set": true` ([`is_set_unknown`]: written as a
+//! reference to a managed resource's attribute) or `"$absent": true` ([`is_absent_unknown`]: a
+//! plan's value its configuration does not write).
 //!
 //! [`Block`] reads such a document without tripping over unknowns ([`Known`]); [`EksCluster`]
 //! is one view of an EKS cluster whether it is written as `resource "aws_eks_cluster"` or as a
@@ -18,15 +20,70 @@ use serde_json::{Value, json};
 
 use crate::{Document, Format};
 
-/// The reason of an unknown value: `Some` for `{"$unknown": "<reason>"}`.
+/// The reason of an unknown value: `Some` for `{"$unknown": "<reason>"}`, also with
+/// `"$set": true` ([`is_set_unknown`]) or `"$absent": true` ([`is_absent_unknown`]).
 #[must_use]
 pub fn is_unknown(value: &Value) -> Option<&str> {
     match value {
-        Value::Object(map) if map.len() == 1 => {
+        Value::Object(map)
+            if map.iter().all(|(k, v)| {
+                k == "$unknown" || ((k == "$set" || k == "$absent") && *v == Value::Bool(true))
+            }) =>
+        {
             map.get("$unknown").map(|r| r.as_str().unwrap_or("unknown"))
         }
         _ => None,
     }
+}
+
+/// Whether a value is unknown and, as a plan's `configuration` section shows, not written: a
+/// value the provider computes. A control may apply the provider's documented default to an
+/// *attribute* it knows; a nested block stays unknown (Terraform leaves `dynamic` blocks out
+/// of the configuration section).
+#[must_use]
+pub fn is_absent_unknown(value: &Value) -> bool {
+    is_unknown(value).is_some() && value.get("$absent") == Some(&Value::Bool(true))
+}
+
+/// Whether a value is unknown but *set*: `{"$unknown": "<reason>", "$set": true}`, a reference
+/// to a managed resource's attribute (`kms_key_id = aws_kms_key.logs.arn`) that Terraform
+/// knows only after apply but that is written and not null. A presence check is satisfied by
+/// it; a value check is not decidable.
+#[must_use]
+pub fn is_set_unknown(value: &Value) -> bool {
+    is_unknown(value).is_some() && value.get("$set") == Some(&Value::Bool(true))
+}
+
+/// The raw value at `path` (see [`walk`]), if it is there (stops at an unknown).
+fn walk_raw<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut here = value;
+    for token in path.split('/').filter(|t| !t.is_empty()) {
+        if is_unknown(here).is_some() {
+            return None;
+        }
+        here = match here {
+            Value::Array(items) => match token.parse::<usize>() {
+                Ok(i) => items.get(i),
+                Err(_) => items.first().and_then(|f| f.get(token)),
+            },
+            Value::Object(map) => map.get(token),
+            _ => None,
+        }?;
+    }
+    Some(here)
+}
+
+/// Whether the value at `path` (see [`walk`]) is unknown but set ([`is_set_unknown`]).
+#[must_use]
+pub fn walk_is_set(value: &Value, path: &str) -> bool {
+    walk_raw(value, path).is_some_and(is_set_unknown)
+}
+
+/// Whether the value at `path` (see [`walk`]) is unknown and not written
+/// ([`is_absent_unknown`]).
+#[must_use]
+pub fn walk_is_absent(value: &Value, path: &str) -> bool {
+    walk_raw(value, path).is_some_and(is_absent_unknown)
 }
 
 /// A value read from a Terraform block.
@@ -241,6 +298,9 @@ pub struct Setting<'a> {
     pub pointer: String,
     /// True when the value is the default, not written.
     pub defaulted: bool,
+    /// True when the value is unknown but set (see [`is_set_unknown`]): a presence check
+    /// passes, a value check is not evaluated.
+    pub set: bool,
 }
 
 /// Which schema an EKS cluster is written in.
@@ -397,20 +457,27 @@ impl<'a> EksCluster<'a> {
         matches!(self.schema, EksSchema::Module(m) if m < OLDEST_MODELLED)
     }
 
-    /// A raw resource attribute (`path` with indices), with an AWS default.
+    /// A raw resource attribute (`path` with indices), with an AWS default. An attribute a
+    /// plan marks as not written in its configuration (see [`is_absent_unknown`]) takes the
+    /// default too: the provider computes it from the same default.
     fn attr(&self, path: &str, default: Option<&'a Value>) -> Setting<'a> {
-        let value = self.block.get(path);
+        let mut value = self.block.get(path);
+        if default.is_some() && walk_is_absent(self.block.json, path) {
+            value = Known::Absent;
+        }
         let pointer = crate::join_pointer("", path);
         match (value, default) {
             (Known::Absent | Known::Value(Value::Null), Some(d)) => Setting {
                 value: Known::Value(d),
                 pointer,
                 defaulted: true,
+                set: false,
             },
             (v, _) => Setting {
                 value: v,
                 pointer,
                 defaulted: v == Known::Absent,
+                set: walk_is_set(self.block.json, path),
             },
         }
     }
@@ -424,6 +491,7 @@ impl<'a> EksCluster<'a> {
                 value: Known::of(v),
                 pointer,
                 defaulted: false,
+                set: is_set_unknown(v),
             },
             None => Setting {
                 value: if self.legacy() {
@@ -433,6 +501,7 @@ impl<'a> EksCluster<'a> {
                 },
                 pointer,
                 defaulted: true,
+                set: false,
             },
         }
     }
@@ -531,11 +600,13 @@ impl<'a> EksCluster<'a> {
                         value: Known::Unknown(r),
                         pointer: "/encryption_config".to_owned(),
                         defaulted: false,
+                        set: false,
                     },
                     _ => Setting {
                         value: Known::Absent,
                         pointer: "/encryption_config".to_owned(),
                         defaulted: true,
+                        set: false,
                     },
                 };
             }
@@ -549,11 +620,13 @@ impl<'a> EksCluster<'a> {
                 value: Known::Unknown(LEGACY),
                 pointer: whole,
                 defaulted: true,
+                set: false,
             },
             None => Setting {
                 value: Known::Value(&SECRETS),
                 pointer: whole,
                 defaulted: true,
+                set: false,
             },
             Some(v) => match Known::of(v) {
                 Known::Value(Value::Object(map)) => match map.get("resources") {
@@ -561,27 +634,32 @@ impl<'a> EksCluster<'a> {
                         value: Known::of(r),
                         pointer: resources,
                         defaulted: false,
+                        set: false,
                     },
                     _ if default_on_empty => Setting {
                         value: Known::Value(&SECRETS),
                         pointer: resources,
                         defaulted: true,
+                        set: false,
                     },
                     _ if map.is_empty() => Setting {
                         value: Known::Value(&NULL),
                         pointer: whole,
                         defaulted: false,
+                        set: false,
                     },
                     _ => Setting {
                         value: Known::Absent,
                         pointer: resources,
                         defaulted: false,
+                        set: false,
                     },
                 },
                 other => Setting {
                     value: other,
                     pointer: whole,
                     defaulted: false,
+                    set: false,
                 },
             },
         }
@@ -636,13 +714,11 @@ pub fn eks_log_group_name(cluster: &str) -> String {
     format!("/aws/eks/{cluster}/cluster")
 }
 
-/// Whether a CIDR block means "anywhere" (`0.0.0.0/0`, `::/0`).
+/// Whether a CIDR block on its own means "anywhere" (see [`crate::cidr`]: `0.0.0.0/0` in any
+/// spelling, `::/0`, or any block covering half the public address space).
 #[must_use]
 pub fn is_anywhere(cidr: &str) -> bool {
-    matches!(
-        cidr.trim(),
-        "0.0.0.0/0" | "::/0" | "0::/0" | "0:0:0:0:0:0:0:0/0"
-    )
+    crate::cidr::is_anywhere(cidr)
 }
 
 #[cfg(test)]
@@ -681,6 +757,30 @@ mod tests {
         assert_eq!(walk(&v, "x"), Known::Absent);
         assert_eq!(is_unknown(&json!({"$unknown": "r"})), Some("r"));
         assert_eq!(is_unknown(&json!({"$unknown": "r", "x": 1})), None);
+        let set = json!({"k": [{"arn": {"$unknown": "aws_kms_key.k.arn", "$set": true}}],
+                         "v": {"$unknown": "var.v"}});
+        assert_eq!(walk(&set, "k/arn"), Known::Unknown("aws_kms_key.k.arn"));
+        assert!(walk_is_set(&set, "k/0/arn"));
+        assert!(!walk_is_set(&set, "v"));
+        assert!(!walk_is_set(&set, "k/0/arn/x"));
+        let absent = json!({"vpc_config": [{"public_access_cidrs": {"$unknown": "computed", "$absent": true}}]});
+        assert_eq!(
+            walk(&absent, "vpc_config/public_access_cidrs"),
+            Known::Unknown("computed")
+        );
+        assert!(walk_is_absent(&absent, "vpc_config/0/public_access_cidrs"));
+        let d = doc(
+            "resource",
+            &["aws_eks_cluster", "this"],
+            "aws_eks_cluster.this",
+            absent,
+        );
+        let c = EksCluster::of(&d).expect("cluster");
+        let cidrs = c.public_access_cidrs();
+        assert_eq!(
+            (cidrs.value.value(), cidrs.defaulted),
+            (Some(&json!(["0.0.0.0/0"])), true)
+        );
     }
 
     #[test]

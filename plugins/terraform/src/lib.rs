@@ -12,6 +12,7 @@
 //! evaluated arguments; values it cannot know cross as `{"$unknown": "<reason>"}`.
 
 pub mod controls;
+pub mod modules;
 mod settings;
 
 stiglint_sdk::control_plugin!(

@@ -3,7 +3,7 @@
 
 use stiglint_sdk::Value;
 // The generic readers are the SDK's; only the port list is this plugin's own.
-pub(crate) use stiglint_sdk::settings::{boolean, table, whole_number};
+pub(crate) use stiglint_sdk::settings::{boolean, string_list, table, whole_number};
 
 /// `key = [<port>, ...]`.
 pub(crate) fn ports(key: &str, value: &Value) -> Result<Vec<u16>, String> {

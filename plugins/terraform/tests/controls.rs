@@ -115,7 +115,7 @@ fn cluster(json: Value) -> Document {
 
 #[test]
 fn public_endpoint_resource_module_and_unknowns() {
-    let rule = public_endpoint::Rule;
+    let rule = public_endpoint::Rule::default();
     // Resource: nothing said → API defaults → finding at the (absent) public-access setting.
     let out = run(
         &rule,
@@ -819,4 +819,430 @@ fn every_control_is_terraform_only_and_documented() {
         assert!(!meta.remediation.is_empty(), "{}", meta.id);
         assert!(!meta.nist.is_empty(), "{}", meta.id);
     }
+}
+
+#[test]
+fn public_endpoint_cidrs_are_address_ranges_and_allowed_cidrs_restrict_the_rest() {
+    let rule = public_endpoint::Rule::default();
+    let open = |cidrs: Value| {
+        cluster(
+            json!({"vpc_config": [{"endpoint_public_access": true, "public_access_cidrs": cidrs}]}),
+        )
+    };
+    for (cidrs, at) in [
+        (json!(["::0/0"]), "/vpc_config/0/public_access_cidrs/0"),
+        (json!(["0.0.0.0/00"]), "/vpc_config/0/public_access_cidrs/0"),
+        (
+            json!(["10.0.0.0/8", "1.1.1.1/1"]),
+            "/vpc_config/0/public_access_cidrs/1",
+        ),
+        (
+            json!(["128.0.0.0/1", "0.0.0.0/1"]),
+            "/vpc_config/0/public_access_cidrs/1",
+        ),
+    ] {
+        assert_eq!(
+            pointers(&run(&rule, &[open(cidrs.clone())])),
+            [at],
+            "{cidrs}"
+        );
+    }
+    let both = run(&rule, &[open(json!(["0.0.0.0/1", "128.0.0.0/1"]))]);
+    assert!(
+        both.findings()[0]
+            .message
+            .contains("cover the internet together (0.0.0.0/1, 128.0.0.0/1)"),
+        "{}",
+        both.findings()[0].message
+    );
+    // Narrow public CIDRs pass unless allowed-public-cidrs says otherwise.
+    let narrow = open(json!(["203.0.113.0/24", "198.51.100.0/24"]));
+    assert!(
+        run(&rule, std::slice::from_ref(&narrow))
+            .findings()
+            .is_empty()
+    );
+    let admin =
+        configured::<public_endpoint::Rule>(json!({"allowed-public-cidrs": ["203.0.113.0/24"]}));
+    let out = run(&admin, &[narrow]);
+    assert_eq!(pointers(&out), ["/vpc_config/0/public_access_cidrs/1"]);
+    assert!(
+        out.findings()[0]
+            .message
+            .contains("198.51.100.0/24 is not within allowed-public-cidrs")
+    );
+    // Not a CIDR: not evaluated, named.
+    let out = run(&rule, &[open(json!(["10.0.0.0/33"]))]);
+    assert!(out.findings().is_empty());
+    assert_eq!(
+        noted(&out),
+        [(
+            NoteKind::NotEvaluated,
+            "/vpc_config/0/public_access_cidrs/0".to_owned()
+        )]
+    );
+    let mut bad = public_endpoint::Rule::default();
+    let e = bad
+        .configure(&json!({"allowed-public-cidrs": ["nope"]}), &scan())
+        .expect_err("not a CIDR");
+    assert!(
+        e.contains("allowed-public-cidrs") && e.contains("nope"),
+        "{e}"
+    );
+}
+
+#[test]
+fn module_calls_not_analysed_are_listed() {
+    let rule = public_endpoint::Rule::default();
+    let call = |source: &str| {
+        let mut m = module(json!({"source": source}));
+        m.hints.labels = vec!["x".into()];
+        m.hints.name = Some("module.x".into());
+        m
+    };
+    let out = run(&rule, &[call("terraform-aws-modules/vpc/aws")]);
+    assert_eq!(
+        noted(&out),
+        [(NoteKind::NotEvaluated, "/source".to_owned())]
+    );
+    assert!(
+        out.notes()[0].reason.contains("not analysed"),
+        "{}",
+        out.notes()[0].reason
+    );
+    assert!(
+        out.notes()[0]
+            .reason
+            .contains("terraform-aws-modules/vpc/aws")
+    );
+    for understood in [
+        "./modules/nodes",
+        "terraform-aws-modules/security-group/aws",
+        "terraform-aws-modules/eks/aws//modules/eks-managed-node-group",
+        "terraform-aws-modules/eks/aws//modules/fargate-profile",
+    ] {
+        assert!(
+            run(&rule, &[call(understood)]).notes().is_empty(),
+            "{understood}"
+        );
+    }
+}
+
+#[test]
+fn security_group_module_rules_protocols_and_groups() {
+    let rule = configured::<security_group_open_ingress::Rule>(json!({}));
+    let sg = |inputs: Value| {
+        let mut inputs = inputs;
+        inputs["source"] = json!("terraform-aws-modules/security-group/aws");
+        let mut m = module(inputs);
+        m.hints.labels = vec!["sg".into()];
+        m.hints.name = Some("module.sg".into());
+        m
+    };
+    let out = run(
+        &rule,
+        &[sg(
+            json!({"ingress_cidr_blocks": ["0.0.0.0/0"], "ingress_rules": ["ssh-tcp", "all-all"]}),
+        )],
+    );
+    let messages: Vec<&str> = out.findings().iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "module.sg rule ssh-tcp must not admit ingress from the internet (0.0.0.0/0, port 22/tcp)",
+            "module.sg rule all-all must not admit ingress from the internet (0.0.0.0/0, all protocols)"
+        ]
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/ingress_cidr_blocks/0", "/ingress_cidr_blocks/0"]
+    );
+    // A rule name the module does not have: not evaluated.
+    let out = run(
+        &rule,
+        &[sg(
+            json!({"ingress_cidr_blocks": ["0.0.0.0/0"], "ingress_rules": ["ssh"]}),
+        )],
+    );
+    assert_eq!(
+        noted(&out),
+        [(NoteKind::NotEvaluated, "/ingress_rules/0".to_owned())]
+    );
+    // ingress_with_cidr_blocks defaults its cidr_blocks to ingress_cidr_blocks.
+    let out = run(
+        &rule,
+        &[sg(json!({"ingress_ipv6_cidr_blocks": ["::/0"],
+                    "ingress_with_ipv6_cidr_blocks": [{"rule": "https-443-tcp"}]}))],
+    );
+    assert_eq!(pointers(&out), ["/ingress_ipv6_cidr_blocks/0"]);
+    // protocol -1 is all protocols; a string security group ID is named as such.
+    let r = resource(
+        "aws_security_group_rule",
+        "all",
+        json!({"type": "ingress", "security_group_id": "sg-0123", "protocol": "-1",
+               "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}),
+    );
+    let out = run(&rule, &[r]);
+    assert_eq!(
+        out.findings()[0].message,
+        "aws_security_group_rule.all (security group sg-0123) must not admit ingress from the internet (0.0.0.0/0, all protocols)"
+    );
+    let r = resource(
+        "aws_vpc_security_group_ingress_rule",
+        "r",
+        json!({"security_group_id": {"$unknown": "aws_security_group.nodes.id is known only after apply", "$set": true},
+               "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0"}),
+    );
+    let out = run(&rule, &[r]);
+    assert!(
+        out.findings()[0].message.starts_with(
+            "aws_vpc_security_group_ingress_rule.r (security group aws_security_group.nodes) must"
+        ),
+        "{}",
+        out.findings()[0].message
+    );
+    // allowed-ports never admits protocol -1.
+    let open443 = configured::<security_group_open_ingress::Rule>(json!({"allowed-ports": [443]}));
+    let r = resource(
+        "aws_vpc_security_group_ingress_rule",
+        "r",
+        json!({"ip_protocol": "-1", "from_port": 443, "to_port": 443, "cidr_ipv4": "0.0.0.0/0"}),
+    );
+    assert_eq!(run(&open443, &[r]).findings().len(), 1);
+}
+
+#[test]
+fn kms_keys_that_cannot_rotate_and_set_but_unknown_log_group_keys() {
+    let k = kms_key_rotation::Rule;
+    for (usage, spec) in [
+        ("GENERATE_VERIFY_MAC", "HMAC_256"),
+        ("SIGN_VERIFY", "RSA_2048"),
+        ("SIGN_VERIFY", "SYMMETRIC_DEFAULT"),
+    ] {
+        let out = run(
+            &k,
+            &[resource(
+                "aws_kms_key",
+                "k",
+                json!({"key_usage": usage, "customer_master_key_spec": spec}),
+            )],
+        );
+        assert!(out.findings().is_empty(), "{usage}");
+        assert_eq!(out.notes()[0].kind, NoteKind::NotApplicable, "{usage}");
+    }
+    // A log group whose key is a managed resource's attribute: set, so no note and no finding.
+    let rule = configured::<audit_log_offload::Rule>(json!({"central-cloudwatch": true}));
+    let set = json!({"$unknown": "aws_kms_key.logs.arn is known only after apply", "$set": true});
+    let out = run(
+        &rule,
+        &[group(
+            "/aws/eks/a/cluster",
+            json!({"retention_in_days": 365, "kms_key_id": set}),
+        )],
+    );
+    assert!(
+        out.findings().is_empty() && out.notes().is_empty(),
+        "{:?} {:?}",
+        out.findings(),
+        out.notes()
+    );
+    // A plain unknown (a variable without a value) is still not evaluated.
+    let out = run(
+        &rule,
+        &[group(
+            "/aws/eks/a/cluster",
+            json!({"retention_in_days": 365, "kms_key_id": unknown()}),
+        )],
+    );
+    assert_eq!(
+        noted(&out),
+        [(NoteKind::NotEvaluated, "/kms_key_id".to_owned())]
+    );
+}
+
+#[test]
+fn eks_module_node_groups_metadata_and_ssh() {
+    let imds = launch_template_imds::Rule;
+    let ssh = node_group_ssh::Rule;
+    let call = |source: &str, version: &str, inputs: Value| {
+        let mut inputs = inputs;
+        inputs["source"] = json!(source);
+        inputs["version"] = json!(version);
+        let mut m = module(inputs);
+        m.hints.labels = vec!["nodes".into()];
+        m.hints.name = Some("module.nodes".into());
+        m
+    };
+    let sub = "terraform-aws-modules/eks/aws//modules/eks-managed-node-group";
+    // v21 defaults: required tokens, hop limit 1.
+    assert!(
+        run(&imds, &[call(sub, "~> 21.0", json!({}))])
+            .findings()
+            .is_empty()
+    );
+    // v20 default hop limit 2: a finding at the call (the block: pointer "").
+    let out = run(&imds, &[call(sub, "~> 20.0", json!({}))]);
+    assert_eq!(pointers(&out), [""]);
+    assert!(
+        out.findings()[0].message.contains("before v21"),
+        "{}",
+        out.findings()[0].message
+    );
+    // v20: a given map replaces the default whole — http_tokens omitted is optional.
+    let out = run(
+        &imds,
+        &[call(
+            sub,
+            "~> 20.0",
+            json!({"metadata_options": {"http_put_response_hop_limit": 1}}),
+        )],
+    );
+    assert_eq!(pointers(&out), ["/metadata_options"]);
+    // v21: omitted attributes take the module's optional() defaults.
+    let out = run(
+        &imds,
+        &[call(
+            sub,
+            "~> 21.0",
+            json!({"metadata_options": {"http_put_response_hop_limit": 3}}),
+        )],
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/metadata_options/http_put_response_hop_limit"]
+    );
+    // Root module node groups, v20 with defaults.
+    let root = call(
+        "terraform-aws-modules/eks/aws",
+        "~> 20.0",
+        json!({"eks_managed_node_group_defaults": {"metadata_options": {"http_tokens": "optional", "http_put_response_hop_limit": 1}},
+               "eks_managed_node_groups": {"a": {}, "b": {"metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 1},
+                                                   "remote_access": {"ec2_ssh_key": "ops"}}}}),
+    );
+    let out = run(&imds, std::slice::from_ref(&root));
+    assert_eq!(
+        pointers(&out),
+        ["/eks_managed_node_group_defaults/metadata_options/http_tokens"]
+    );
+    assert!(
+        out.findings()[0]
+            .message
+            .starts_with("module.nodes node group \"a\" must require IMDSv2")
+    );
+    let out = run(&ssh, &[root]);
+    assert_eq!(pointers(&out), ["/eks_managed_node_groups/b/remote_access"]);
+    // No template made by the module: not evaluated.
+    let out = run(
+        &imds,
+        &[call(
+            sub,
+            "~> 21.0",
+            json!({"use_custom_launch_template": false}),
+        )],
+    );
+    assert_eq!(
+        noted(&out),
+        [(
+            NoteKind::NotEvaluated,
+            "/use_custom_launch_template".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn eks_module_security_group_additional_rules() {
+    let rule = configured::<security_group_open_ingress::Rule>(json!({}));
+    let open = json!({"ssh": {"type": "ingress", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]},
+                      "egress": {"type": "egress", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}});
+    let out = run(
+        &rule,
+        &[v20(
+            json!({"cluster_security_group_additional_rules": open.clone()}),
+        )],
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/cluster_security_group_additional_rules/ssh/cidr_blocks/0"]
+    );
+    assert!(
+        out.findings()[0]
+            .message
+            .ends_with("(0.0.0.0/0, port 22/tcp)"),
+        "{}",
+        out.findings()[0].message
+    );
+    // v21 names the cluster's rules security_group_additional_rules; v20's name is not read.
+    assert!(
+        run(
+            &rule,
+            &[v21(
+                json!({"cluster_security_group_additional_rules": open.clone()})
+            )]
+        )
+        .findings()
+        .is_empty()
+    );
+    assert_eq!(
+        pointers(&run(
+            &rule,
+            &[v21(
+                json!({"security_group_additional_rules": open.clone()})
+            )]
+        )),
+        ["/security_group_additional_rules/ssh/cidr_blocks/0"]
+    );
+    // A security group the module does not create has no rules.
+    assert!(
+        run(&rule, &[v21(json!({"create_node_security_group": false, "node_security_group_additional_rules": open}))])
+            .findings()
+            .is_empty()
+    );
+}
+
+#[test]
+fn eks_module_node_groups_public_ips() {
+    let rule = launch_template_public_ip::Rule;
+    let call = |inputs: Value| {
+        let mut inputs = inputs;
+        inputs["source"] = json!("terraform-aws-modules/eks/aws//modules/self-managed-node-group");
+        inputs["version"] = json!("~> 21.0");
+        let mut m = module(inputs);
+        m.hints.labels = vec!["nodes".into()];
+        m.hints.name = Some("module.nodes".into());
+        m
+    };
+    let out = run(
+        &rule,
+        &[call(
+            json!({"network_interfaces": [{"associate_public_ip_address": true, "delete_on_termination": true}]}),
+        )],
+    );
+    assert_eq!(
+        pointers(&out),
+        ["/network_interfaces/0/associate_public_ip_address"]
+    );
+    assert!(run(&rule, &[call(json!({}))]).findings().is_empty());
+    let root = v21(
+        json!({"self_managed_node_groups": {"pub": {"network_interfaces": [{"associate_public_ip_address": "true"}]}}}),
+    );
+    assert_eq!(
+        pointers(&run(&rule, &[root])),
+        ["/self_managed_node_groups/pub/network_interfaces/0/associate_public_ip_address"]
+    );
+}
+
+#[test]
+fn icmp_rules_are_described_by_type() {
+    let rule = configured::<security_group_open_ingress::Rule>(json!({}));
+    let r = |protocol: &str, from: i64| {
+        resource(
+            "aws_vpc_security_group_ingress_rule",
+            "r",
+            json!({"ip_protocol": protocol, "from_port": from, "to_port": -1, "cidr_ipv4": "0.0.0.0/0"}),
+        )
+    };
+    let message = |doc: Document| run(&rule, &[doc]).findings()[0].message.clone();
+    assert!(message(r("icmp", -1)).ends_with("(0.0.0.0/0, all ICMP)"));
+    assert!(message(r("icmp", 8)).ends_with("(0.0.0.0/0, ICMP type 8)"));
+    assert!(message(r("58", -1)).ends_with("(0.0.0.0/0, all ICMPv6)"));
 }

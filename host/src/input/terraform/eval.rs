@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use hcl_edit::Span;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -20,7 +19,7 @@ use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions;
 use super::limits::{Budget, ELEMENT_BYTES, Exceeded};
-use super::value::{Node, Origin, Val, as_string, type_name};
+use super::value::{Node, Origin, Reason, Val, as_string, type_name};
 
 /// An evaluation error (not an unknown: something Terraform itself would reject).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,7 +243,8 @@ impl Evaluator<'_> {
                 match cond.val {
                     Val::Bool(true) => self.eval(&c.true_expr, env),
                     Val::Bool(false) => self.eval(&c.false_expr, env),
-                    Val::Unknown(r) => Ok(Node::unknown(r, at)),
+                    // Either branch may be the result, null included.
+                    Val::Unknown(r) => Ok(Node::unknown(r.unset(), at)),
                     other => Err(error(
                         format!("a condition must be a bool, not {}", type_name(&other)),
                         cond.at,
@@ -311,7 +311,8 @@ impl Evaluator<'_> {
     ) -> Eval {
         for (i, op) in ops.iter().enumerate() {
             if let Val::Unknown(r) = &node.val {
-                return Ok(Node::unknown(r.clone(), at));
+                // An attribute or element of an unknown value may be null.
+                return Ok(Node::unknown(r.unset(), at));
             }
             node = match op {
                 TraversalOperator::GetAttr(name) => get_attr(&node, name.value().as_str())?,
@@ -501,7 +502,7 @@ impl Evaluator<'_> {
         t: &Template,
         env: &Env,
         out: &mut String,
-    ) -> Result<Option<Arc<str>>, EvalError> {
+    ) -> Result<Option<Reason>, EvalError> {
         for element in t.iter() {
             match element {
                 Element::Literal(s) => {
@@ -642,7 +643,7 @@ pub fn get_attr(node: &Node, name: &str) -> Eval {
                 node.at.clone(),
             )
         }),
-        Val::Unknown(r) => Ok(Node::unknown(r.clone(), node.at.clone())),
+        Val::Unknown(r) => Ok(Node::unknown(r.unset(), node.at.clone())),
         Val::Null => Err(error(
             format!("attempt to get attribute \"{name}\" from a null value"),
             node.at.clone(),
@@ -679,7 +680,7 @@ pub fn index(node: &Node, key: &Node) -> Eval {
                 .cloned()
                 .ok_or_else(|| error(format!("the map has no element \"{k}\""), key.at.clone()))
         }
-        Val::Unknown(r) => Ok(Node::unknown(r.clone(), node.at.clone())),
+        Val::Unknown(r) => Ok(Node::unknown(r.unset(), node.at.clone())),
         other => Err(error(
             format!("cannot index a {}", type_name(other)),
             node.at.clone(),

@@ -149,7 +149,8 @@ fn apply(name: &str, args: Vec<Node>, at: Option<Origin>, budget: &Budget) -> Ev
         args.iter().find_map(|a| a.first_unknown().cloned())
     };
     if let Some(r) = unknown {
-        return Ok(Node::unknown(r, at));
+        // A function's result may be null whatever its arguments.
+        return Ok(Node::unknown(r.unset(), at));
     }
     match name {
         "concat" => {

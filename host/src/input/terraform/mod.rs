@@ -34,6 +34,22 @@ use value::{Node, Origin, Val};
 /// followed module.
 pub const VIA: &str = "$via";
 
+/// The pointer (in a document's span index only) under which the document's values are
+/// indexed where they were written, when some value is used away from there: a finding at a
+/// use site names that place too, and a waiver there covers it.
+pub const ORIGIN: &str = "$origin";
+
+/// The message of the related place where a finding's value was written.
+pub const ORIGIN_MESSAGE: &str = "the value is written here";
+
+/// The pointer (in a document's span index only) under which the places an argument's value
+/// passed through are kept: `/$chain/<the argument's pointer as one token>/<n>`, use side
+/// first.
+pub const VIA_CHAIN: &str = "$chain";
+
+/// The message of a related place a finding's value passed through.
+pub const VIA_MESSAGE: &str = "the value passes through here";
+
 /// Variable values given on the command line or in the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Variables {
@@ -402,6 +418,15 @@ fn evaluate_root(
             lf.problems.push(p);
         }
     }
+    for (message, r) in &module.duplicate_blocks {
+        if let Some(lf) = files.get_mut(&r.file) {
+            let mut p = Problem::new(ProblemKind::Parse, message.clone()).in_file(&*lf.source.name);
+            if let Some(span) = loader.block(*r).and_then(Span::span) {
+                p = p.at(range_of(&lf.source, &span));
+            }
+            lf.problems.push(p);
+        }
+    }
     let out = owners
         .into_iter()
         .filter_map(|(input, fi)| files.remove(&fi).map(|lf| (input, lf)))
@@ -622,9 +647,28 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
     if **block_file != *own {
         spans.set_file(root, block_file);
     }
+    // Each argument at its use site; when some value in it was written elsewhere (a
+    // variable's default, a tfvars line, a local, a module input), the [`ORIGIN`] tree keeps
+    // where every value was written.
     if let Val::Map(m) = &value.val {
+        let mut indexer = Indexer {
+            loader,
+            own: &own,
+            written: false,
+            foreign: false,
+            root,
+            chain: None,
+        };
+        let here = (header, None);
         for (k, v) in m {
-            index_node(loader, &mut spans, root, Some(k), 0, v, header, &own);
+            indexer.index(&mut spans, root, Some(k), 0, v, &here, None, "");
+        }
+        if indexer.foreign {
+            indexer.written = true;
+            let origin = spans.entry(root, ORIGIN, header);
+            for (k, v) in m {
+                indexer.index(&mut spans, origin, Some(k), 0, v, &here, None, "");
+            }
         }
     }
     // A block of a followed module remembers the module call that made it, under a key no
@@ -664,46 +708,128 @@ fn push_doc(loader: &Loader, lf: &mut LoadedFile, d: TfDoc) {
     }
 }
 
-#[allow(clippy::too_many_arguments)] // a recursive walk with its context
-fn index_node(
-    loader: &Loader,
-    spans: &mut SpanIndex,
-    parent: u32,
-    key: Option<&str>,
-    item: usize,
-    node: &Node,
-    inherited: Range,
-    own: &Arc<str>,
-) {
-    let (range, file) = match &node.at {
-        Some(o) => {
-            let source = &loader.files[o.file as usize].source;
-            (range_of(source, &o.span), Some(&source.name))
-        }
-        None => (inherited, None),
-    };
-    let id = match key {
-        Some(k) => spans.entry(parent, k, range),
-        None => spans.item(parent, item, range),
-    };
-    if let Some(name) = file
-        && **name != **own
-    {
-        spans.set_file(id, name);
+/// How a document's values are indexed: at their use site (the argument that uses a value
+/// written elsewhere), or where they were written (the [`ORIGIN`] tree).
+struct Indexer<'a> {
+    loader: &'a Loader,
+    own: &'a Arc<str>,
+    /// Index where each value was written (the [`ORIGIN`] tree), not where it is used.
+    written: bool,
+    /// Whether some value is used away from where it was written.
+    foreign: bool,
+    /// The document's root, and the [`VIA_CHAIN`] entry once made.
+    root: u32,
+    chain: Option<u32>,
+}
+
+impl Indexer<'_> {
+    /// A range and its file name (`None`: the document's own file).
+    fn place(&self, o: &Origin) -> (Range, Option<Arc<str>>) {
+        let source = &self.loader.files[o.file as usize].source;
+        (range_of(source, &o.span), Some(Arc::clone(&source.name)))
     }
-    match &node.val {
-        Val::Map(m) => {
-            for (k, v) in m {
-                index_node(loader, spans, id, Some(k), 0, v, range, own);
+
+    /// Index `node` under `parent` (as entry `key`, else as item `item`). `inherited` is the
+    /// parent's place; `scope` the argument the value belongs to, when indexing use sites.
+    #[allow(clippy::too_many_arguments)] // a recursive walk with its context
+    fn index(
+        &mut self,
+        spans: &mut SpanIndex,
+        parent: u32,
+        key: Option<&str>,
+        item: usize,
+        node: &Node,
+        inherited: &(Range, Option<Arc<str>>),
+        scope: Option<&Origin>,
+        path: &str,
+    ) {
+        let mut scope = scope;
+        let path = match key {
+            Some(k) if path.is_empty() => k.to_owned(),
+            Some(k) => format!("{path}/{k}"),
+            None if path.is_empty() => item.to_string(),
+            None => format!("{path}/{item}"),
+        };
+        if !self.written
+            && let Some(used) = &node.used
+            && !node.via.is_empty()
+        {
+            self.record_chain(spans, &path, used, &node.via);
+        }
+        let place = if self.written {
+            node.at
+                .as_ref()
+                .map_or_else(|| inherited.clone(), |o| self.place(o))
+        } else if let Some(used) = &node.used {
+            scope = Some(used);
+            if node.at.as_ref().is_some_and(|o| !within(o, used)) {
+                self.foreign = true;
+            }
+            self.place(used)
+        } else {
+            match (&node.at, scope) {
+                (Some(o), Some(sc)) if !within(o, sc) => {
+                    self.foreign = true;
+                    inherited.clone()
+                }
+                (Some(o), _) => self.place(o),
+                (None, _) => inherited.clone(),
+            }
+        };
+        let id = match key {
+            Some(k) => spans.entry(parent, k, place.0),
+            None => spans.item(parent, item, place.0),
+        };
+        if let Some(name) = &place.1
+            && **name != **self.own
+        {
+            spans.set_file(id, name);
+        }
+        match &node.val {
+            Val::Map(m) => {
+                for (k, v) in m {
+                    self.index(spans, id, Some(k), 0, v, &place, scope, &path);
+                }
+            }
+            Val::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.index(spans, id, None, i, v, &place, scope, &path);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Indexer<'_> {
+    /// The places an argument's value passed through, use side first, as items of the entry
+    /// `path` (the argument's pointer, unescaped, as one key) under [`VIA_CHAIN`].
+    fn record_chain(&mut self, spans: &mut SpanIndex, path: &str, used: &Origin, via: &[Origin]) {
+        let (range, _) = self.place(used);
+        let chain = match self.chain {
+            Some(c) => c,
+            None => {
+                let c = spans.entry(self.root, VIA_CHAIN, range);
+                self.chain = Some(c);
+                c
+            }
+        };
+        let entry = spans.entry(chain, path, range);
+        for (k, hop) in via.iter().rev().enumerate() {
+            let (range, file) = self.place(hop);
+            let id = spans.item(entry, k, range);
+            if let Some(name) = file
+                && *name != **self.own
+            {
+                spans.set_file(id, &name);
             }
         }
-        Val::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                index_node(loader, spans, id, None, i, v, range, own);
-            }
-        }
-        _ => {}
     }
+}
+
+/// Whether `o` lies inside `scope` (same file, span within).
+fn within(o: &Origin, scope: &Origin) -> bool {
+    o.file == scope.file && scope.span.start <= o.span.start && o.span.end <= scope.span.end
 }
 
 /// A resolver for tfvars and `--var` values: constants only.

@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, Body, Structure};
 
 use super::eval::{Env, Eval, EvalError, Evaluator, Resolve, invalid, over_budget};
 use super::limits::{Budget, Exceeded, Limits};
-use super::value::{Node, Origin, Val};
+use super::value::{Node, Origin, Reason, Val};
 use crate::source::SourceFile;
 
 /// One parsed `.tf` (or `.tfvars`) file.
@@ -58,6 +58,9 @@ pub struct ModuleSrc {
     pub blocks: Vec<BlockRef>,
     /// Declarations that were already made (name, the duplicate).
     pub duplicates: Vec<(String, BlockRef)>,
+    /// Resource, data and module blocks whose address was already declared: Terraform's
+    /// error message, the duplicate (which is not judged).
+    pub duplicate_blocks: Vec<(String, BlockRef)>,
 }
 
 /// All files and modules of a scan's Terraform.
@@ -107,6 +110,7 @@ impl Loader {
             files: files.clone(),
             ..ModuleSrc::default()
         };
+        let mut addresses: BTreeMap<String, BlockRef> = BTreeMap::new();
         for file in files {
             let Some(body) = self.files[file as usize].body.as_ref() else {
                 continue;
@@ -140,12 +144,38 @@ impl Loader {
                             }
                         }
                     }
-                    "resource" | "data" | "module" => m.blocks.push(r),
+                    kind @ ("resource" | "data" | "module") => {
+                        let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                        let address = format!("{kind}.{}", labels.join("."));
+                        match addresses.entry(address) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                let message =
+                                    duplicate_message(kind, &labels, &self.where_is(*e.get()));
+                                m.duplicate_blocks.push((message, r));
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(r);
+                                m.blocks.push(r);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
         }
         self.modules.insert(dir, m);
+    }
+
+    /// `file:line,column` of a block's header, as Terraform names a declaration.
+    fn where_is(&self, r: BlockRef) -> String {
+        let source = &self.files[r.file as usize].source;
+        match self.block(r).and_then(Span::span) {
+            Some(span) => {
+                let p = source.position_of_offset(span.start);
+                format!("{}:{},{}", source.name, p.line, p.column)
+            }
+            None => source.name.to_string(),
+        }
     }
 
     /// The directory a local module call points at, if its source is a local path.
@@ -386,7 +416,8 @@ impl<'l> Instance<'l> {
         if let Some(v) = self.inputs.get(name) {
             // A null input to a non-nullable variable takes the default.
             if !(matches!(v.val, Val::Null) && !nullable && default.is_some()) {
-                return Ok(convert(v.clone()));
+                // Set elsewhere (tfvars, --var, a module call): it passes the declaration.
+                return Ok(convert(v.clone()).through(block.and_then(|b| header(b, decl.file))));
             }
         }
         match default {
@@ -514,7 +545,9 @@ impl<'l> Instance<'l> {
             return Err(invalid(format!("local.{name} refers to itself"), at));
         }
         let result = match self.loader.attr(r) {
-            Some(a) => self.eval_nested(r.file, &a.value, &Env::default()),
+            Some(a) => self
+                .eval_nested(r.file, &a.value, &Env::default())
+                .map(|v| v.through(a.span().map(|span| Origin { file: r.file, span }))),
             None => Ok(Node::unknown("local value not found", at)),
         };
         self.busy.borrow_mut().remove(&format!("local.{name}"));
@@ -600,7 +633,14 @@ impl<'l> Instance<'l> {
                 } else {
                     "is known only after apply"
                 };
-                Node::unknown(format!("{key} {what}"), at.clone())
+                // A managed resource's attribute is set once applied; a data source's may
+                // be null.
+                let reason = format!("{key} {what}");
+                if kind == "data" {
+                    Node::unknown(reason, at.clone())
+                } else {
+                    Node::unknown(Reason::set(reason), at.clone())
+                }
             }
         };
         let value = if splat {
@@ -716,6 +756,7 @@ impl<'l> Instance<'l> {
             if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), r.file) {
                 v.at = a.span().map(|span| Origin { file: r.file, span });
             }
+            let v = v.through(a.span().map(|span| Origin { file: r.file, span }));
             inputs.insert(key.to_owned(), v);
         }
         let mut path = self.path.clone();
@@ -887,6 +928,23 @@ impl<'l> Instance<'l> {
             };
         }
         if let Some(each) = block.body.get_attribute("for_each") {
+            if let Some(ty) = self.list_typed(&each.value, 0) {
+                // Terraform refuses it at plan: judging it would judge what cannot apply.
+                self.record(
+                    invalid(
+                        format!(
+                            "Invalid for_each argument: the given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {ty}"
+                        ),
+                        each.value.span().map(|span| Origin { file, span }),
+                    ),
+                    file,
+                );
+                return vec![(
+                    String::new(),
+                    Env::default(),
+                    Some("not judged: its for_each is invalid (see the error)".to_owned()),
+                )];
+            }
             let v = self.eval_or_unknown(file, &each.value, &Env::default());
             let pairs: Vec<(String, Node)> = match v.val {
                 Val::Map(m) => m.into_iter().collect(),
@@ -932,6 +990,97 @@ impl<'l> Instance<'l> {
         vec![(String::new(), Env::default(), None)]
     }
 
+    /// The type of a `for_each` expression that is a list or tuple by its form, which
+    /// Terraform refuses: a `[...]` literal, a `[for ...]` expression, a function that returns
+    /// a list, a variable declared `list(...)` / `tuple(...)` (or untyped, with a list as its
+    /// value), a local or a conditional whose expressions are such. `toset(...)`, sets and
+    /// maps pass; anything not known by its form (a resource's attribute) is not judged here.
+    fn list_typed(&self, expr: &Expression, depth: usize) -> Option<&'static str> {
+        // Locals naming locals: a chain this long is not followed (its type stays unknown).
+        if depth > 32 {
+            return None;
+        }
+        const LIST_FUNCTIONS: [&str; 15] = [
+            "concat",
+            "split",
+            "keys",
+            "values",
+            "compact",
+            "flatten",
+            "distinct",
+            "sort",
+            "tolist",
+            "range",
+            "reverse",
+            "slice",
+            "chunklist",
+            "formatlist",
+            "matchkeys",
+        ];
+        match expr {
+            Expression::Array(_) => Some("tuple"),
+            Expression::ForExpr(f) if f.key_expr.is_none() => Some("tuple"),
+            Expression::Parenthesis(p) => self.list_typed(p.inner(), depth + 1),
+            Expression::FuncCall(call)
+                if call.name.namespace.is_empty()
+                    && LIST_FUNCTIONS.contains(&call.name.name.value().as_str()) =>
+            {
+                Some("list")
+            }
+            Expression::Conditional(c) => {
+                let a = self.list_typed(&c.true_expr, depth + 1)?;
+                self.list_typed(&c.false_expr, depth + 1).map(|_| a)
+            }
+            Expression::Traversal(t) => {
+                let Expression::Variable(v) = &t.expr else {
+                    return None;
+                };
+                let [op] = t.operators.as_slice() else {
+                    return None;
+                };
+                let TraversalOperator::GetAttr(name) = op.value() else {
+                    return None;
+                };
+                let name = name.value().as_str();
+                match v.value().as_str() {
+                    "var" => {
+                        let decl = self.module.variables.get(name)?;
+                        let declared = self.loader.block(*decl)?.body.get_attribute("type");
+                        let text = declared
+                            .and_then(|ty| {
+                                let span = ty.value.span()?;
+                                self.loader.files[decl.file as usize].source.text.get(span)
+                            })
+                            .map_or("any", str::trim_start);
+                        if text.starts_with("list") {
+                            Some("list")
+                        } else if text.starts_with("tuple") {
+                            Some("tuple")
+                        } else if text.starts_with("any") {
+                            // Untyped: the value keeps its own type, and a list written in
+                            // HCL (a default, a tfvars value) is a tuple.
+                            match self.var(name, None) {
+                                Ok(Node {
+                                    val: Val::List(_), ..
+                                }) => Some("tuple"),
+                                _ => None,
+                            }
+                        } else {
+                            None
+                        }
+                    }
+                    "local" => {
+                        let r = self.module.locals.get(name)?;
+                        let a = self.loader.attr(r)?;
+                        self.list_typed(&a.value, depth + 1)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// A block body's arguments and nested blocks as a value.
     fn block_value(&self, file: u32, block: &Block, env: &Env) -> Node {
         let mut map = BTreeMap::new();
@@ -949,6 +1098,7 @@ impl<'l> Instance<'l> {
                     if v.at.is_none() || same_span(v.at.as_ref(), a.value.span(), file) {
                         v.at = a.span().map(|span| Origin { file, span });
                     }
+                    v.used = a.span().map(|span| Origin { file, span });
                     map.insert(key.to_owned(), v);
                 }
                 Structure::Block(b) => {
@@ -1181,6 +1331,23 @@ impl Resolve for FileScope<'_, '_> {
                 Ok((v, used + 1))
             }
         }
+    }
+}
+
+/// Terraform's error for a second block with the same address (`configs` package,
+/// `checkResourceNames` / module call checks).
+fn duplicate_message(kind: &str, labels: &[&str], first: &str) -> String {
+    match (kind, labels) {
+        ("module", [name, ..]) => format!(
+            "Duplicate module call: a module call named \"{name}\" was already defined at {first}. Module calls must have unique names within a module."
+        ),
+        ("data", [ty, name, ..]) => format!(
+            "Duplicate data \"{ty}\" configuration: a {ty} data resource named \"{name}\" was already declared at {first}. Resource names must be unique per type in each module."
+        ),
+        (_, [ty, name, ..]) => format!(
+            "Duplicate resource \"{ty}\" configuration: a {ty} resource named \"{name}\" was already declared at {first}. Resource names must be unique per type in each module."
+        ),
+        _ => format!("Duplicate {kind} block: already declared at {first}"),
     }
 }
 

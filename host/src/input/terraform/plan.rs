@@ -45,33 +45,50 @@ pub fn is_plan(v: &Value) -> bool {
         && (v.get("resource_changes").is_some() || v.get("planned_values").is_some())
 }
 
-/// The resources of a plan.
+/// The resources of a plan: `resource_changes` (else `planned_values`), and the data sources
+/// Terraform read while planning, which only `prior_state` holds.
 #[must_use]
 pub fn resources(plan: &Value) -> Vec<PlanResource> {
+    let config = Configuration::of(plan);
     let mut out = Vec::new();
     if let Some(changes) = plan.get("resource_changes").and_then(Value::as_array) {
         for (i, rc) in changes.iter().enumerate() {
             out.push(change_resource(
                 rc,
                 format!("/resource_changes/{i}/change/after"),
+                &config,
             ));
         }
-        return out;
-    }
-    if let Some(root) = plan.pointer("/planned_values/root_module") {
+    } else if let Some(root) = plan.pointer("/planned_values/root_module") {
         walk_module(root, "/planned_values/root_module", &mut out);
+    }
+    if let Some(root) = plan.pointer("/prior_state/values/root_module") {
+        let mut prior = Vec::new();
+        walk_module(root, "/prior_state/values/root_module", &mut prior);
+        let seen: std::collections::HashSet<String> =
+            out.iter().map(|r| r.address.clone()).collect();
+        out.extend(
+            prior
+                .into_iter()
+                .filter(|r| r.kind == "data" && !seen.contains(&r.address)),
+        );
     }
     out
 }
 
 /// A resource of `resource_changes`: its planned values (`change.after`, unknowns from
 /// `change.after_unknown`), or why it has none.
-fn change_resource(rc: &Value, prefix: String) -> PlanResource {
-    change_resource_with(rc, rc["change"]["after"].clone(), prefix)
+fn change_resource(rc: &Value, prefix: String, config: &Configuration) -> PlanResource {
+    change_resource_with(rc, rc["change"]["after"].clone(), prefix, config)
 }
 
 /// [`change_resource`] with `change.after` taken out of `rc` already (not copied).
-fn change_resource_with(rc: &Value, after: Value, prefix: String) -> PlanResource {
+fn change_resource_with(
+    rc: &Value,
+    after: Value,
+    prefix: String,
+    config: &Configuration,
+) -> PlanResource {
     let change = &rc["change"];
     let actions: Vec<&str> = change["actions"]
         .as_array()
@@ -80,11 +97,149 @@ fn change_resource_with(rc: &Value, after: Value, prefix: String) -> PlanResourc
     let value = if actions == ["delete"] {
         Err("the plan destroys it".to_owned())
     } else if actions == ["no-op"] || actions == ["read"] || !after.is_null() {
-        Ok(merge_owned(after, &change["after_unknown"]))
+        let mut v = merge_owned(after, &change["after_unknown"]);
+        let address = rc["address"].as_str().unwrap_or_default();
+        if let Some(expressions) = config.expressions(address) {
+            settle(&mut v, Some(expressions));
+        }
+        Ok(v)
     } else {
         Err(format!("no planned values (actions {actions:?})"))
     };
     resource(rc, prefix, value)
+}
+
+/// The plan's `configuration` section: each resource's `expressions` by its address without
+/// instance keys (`module.eks.aws_eks_cluster.this`, `data.aws_iam_policy_document.p`).
+#[derive(Debug, Default)]
+pub struct Configuration {
+    resources: HashMap<String, Value>,
+}
+
+impl Configuration {
+    /// Index `plan.configuration` (empty when the plan has none).
+    #[must_use]
+    pub fn of(plan: &Value) -> Self {
+        let mut c = Self::default();
+        if let Some(root) = plan.pointer("/configuration/root_module") {
+            c.module(root, "");
+        }
+        c
+    }
+
+    /// Index a `configuration` value itself (the streamed reader reads it on its own).
+    #[must_use]
+    pub fn of_section(section: &Value) -> Self {
+        let mut c = Self::default();
+        if let Some(root) = section.get("root_module") {
+            c.module(root, "");
+        }
+        c
+    }
+
+    fn module(&mut self, module: &Value, prefix: &str) {
+        for r in module
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(address) = r.get("address").and_then(Value::as_str) {
+                let expressions = r
+                    .get("expressions")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Map::new()));
+                self.resources
+                    .insert(format!("{prefix}{address}"), expressions);
+            }
+        }
+        if let Some(calls) = module.get("module_calls").and_then(Value::as_object) {
+            for (name, call) in calls {
+                if let Some(child) = call.get("module") {
+                    self.module(child, &format!("{prefix}module.{name}."));
+                }
+            }
+        }
+    }
+
+    /// The `expressions` of a resource (its address with or without instance keys).
+    #[must_use]
+    pub fn expressions(&self, address: &str) -> Option<&Value> {
+        self.resources.get(&strip_keys(address))
+    }
+}
+
+/// Whether a reference of the configuration's `references` is to a managed resource (not a
+/// variable, local, data source, module output or repetition value).
+fn is_resource_reference(reference: &str) -> bool {
+    let first = reference.split('.').next().unwrap_or_default();
+    !matches!(
+        first,
+        "var" | "local" | "data" | "module" | "each" | "count" | "path" | "terraform" | "self"
+    ) && reference.contains('.')
+}
+
+/// Settle the unknowns of planned values against the configuration, as Terraform and the
+/// provider define them:
+///
+/// * an unknown the configuration does not write is one the provider computes: it is marked
+///   `"$absent": true`, so that a control may apply the provider's documented default to an
+///   *attribute* it knows (`public_access_cidrs` of an `aws_eks_cluster` whose `vpc_config`
+///   omits it is `["0.0.0.0/0"]`). It stays unknown otherwise: Terraform's configuration
+///   section leaves `dynamic` blocks out, so an unknown nested block (a `dynamic` block over
+///   an unknown collection) is not known to be absent.
+/// * one written with references to managed resources' attributes only
+///   (`kms_key_id = aws_kms_key.logs.arn`) is unknown but *set* (`"$set": true`);
+/// * any other stays unknown.
+///
+/// `expressions` is the configuration of this level (`None`: not known, every unknown stays
+/// as it is).
+fn settle(value: &mut Value, expressions: Option<&Value>) {
+    const ABSENT: &str =
+        "not written in the configuration: the provider computes it (known only after apply)";
+    let Value::Object(map) = value else {
+        return;
+    };
+    let Some(Value::Object(exprs)) = expressions else {
+        return;
+    };
+    for (key, v) in map.iter_mut() {
+        let expr = exprs.get(key);
+        if super::value::is_unknown_json(v) {
+            match expr {
+                None => *v = super::value::unknown_absent_json(ABSENT),
+                Some(e) => {
+                    let refs: Vec<&str> = e
+                        .get("references")
+                        .and_then(Value::as_array)
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    if !refs.is_empty()
+                        && refs.iter().all(|r| is_resource_reference(r))
+                        && let Some(Value::String(reason)) = v.get("$unknown").cloned()
+                    {
+                        *v = super::value::unknown_set_json(&reason);
+                    }
+                }
+            }
+            continue;
+        }
+        match (v, expr) {
+            // A nested block: a list of objects, its configuration a list of objects.
+            (Value::Array(items), Some(Value::Array(blocks))) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    settle(item, blocks.get(i).or_else(|| blocks.first()));
+                }
+            }
+            // A single nested block (NestingSingle / NestingGroup): an object of expressions.
+            (item @ Value::Object(_), Some(block @ Value::Object(_)))
+                if block.get("constant_value").is_none() && block.get("references").is_none() =>
+            {
+                settle(item, Some(block));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A resource of a module of `planned_values`.
@@ -266,6 +421,7 @@ struct Shared<'a> {
     path: &'a Path,
     name: &'a Arc<str>,
     configured: &'a HashMap<String, Arc<SpanIndex>>,
+    config: &'a Configuration,
 }
 
 struct Ctx<'s> {
@@ -273,6 +429,7 @@ struct Ctx<'s> {
     source: Arc<SourceFile>,
     path: PathBuf,
     configured: HashMap<String, Arc<SpanIndex>>,
+    config: Configuration,
     sink: &'s mut dyn FnMut(LoadedFile),
     pending: Vec<Element>,
     pending_bytes: usize,
@@ -340,6 +497,7 @@ impl Ctx<'_> {
             path: &self.path,
             name: &self.source.name,
             configured: &self.configured,
+            config: &self.config,
         };
         let outs: Vec<Out> = elements
             .into_par_iter()
@@ -409,7 +567,7 @@ fn element_document(e: Element, shared: &Shared<'_>) -> Out {
                 .pointer_mut("/change/after")
                 .map(Value::take)
                 .unwrap_or_default();
-            change_resource_with(&whole, after, format!("{at}/change/after"))
+            change_resource_with(&whole, after, format!("{at}/change/after"), shared.config)
         }
         Kind::Planned => planned_resource(&whole, format!("{at}/values")),
     };
@@ -692,6 +850,7 @@ impl Stream {
             )),
             path: self.path.clone(),
             configured,
+            config: self.configuration(),
             sink,
             pending: Vec::new(),
             pending_bytes: 0,
@@ -712,6 +871,26 @@ impl Stream {
             self.pass(&mut ctx, Kind::Planned)?;
         }
         Ok(Streamed::Done)
+    }
+
+    /// The plan's `configuration` section, read on its own (every other key is skipped
+    /// without being kept); empty when the plan has none or does not parse (the passes report
+    /// that).
+    fn configuration(&self) -> Configuration {
+        #[derive(serde::Deserialize)]
+        struct OnlyConfiguration {
+            configuration: Option<Value>,
+        }
+        let Ok((file, _)) = self.options.policy.open(&self.path) else {
+            return Configuration::default();
+        };
+        let reader = BufReader::with_capacity(1 << 16, file);
+        match serde_json::from_reader::<_, OnlyConfiguration>(reader) {
+            Ok(OnlyConfiguration {
+                configuration: Some(section),
+            }) => Configuration::of_section(&section),
+            _ => Configuration::default(),
+        }
     }
 
     fn pass(&self, ctx: &mut Ctx<'_>, kind: Kind) -> Result<(), Problem> {

@@ -22,7 +22,10 @@
 //! group). On the module, the defaults apply: retention 90 days (a finding with the default
 //! `min-retention-days`, at the module block) and no KMS key (a finding at the module block). A
 //! module cluster without a name (v21 `name`, v20 `cluster_name`) or with an unknown one, and
-//! any unknown retention or key, give a *not evaluated* note. A raw `aws_eks_cluster` whose log
+//! any unknown retention or key, give a *not evaluated* note — except a key written as a
+//! reference to a managed resource's attribute (`kms_key_id = aws_kms_key.logs.arn`): Terraform
+//! knows its value only after apply, but it is set, and this check asks only whether a key is
+//! set, so it passes (the fix below is compliant under `--strict`). A raw `aws_eks_cluster` whose log
 //! group is not declared in the scan is one EKS creates itself (never expiring, without a
 //! customer key): a *partial* note on the cluster, since the log group is outside the scan.
 //!
@@ -110,6 +113,9 @@ impl Rule {
         kms: &Setting<'_>,
     ) {
         match kms.value {
+            // A reference to a managed resource's attribute (`aws_kms_key.logs.arn`) is set:
+            // the presence check passes though the value is known only after apply.
+            Known::Unknown(_) if kms.set => {}
             Known::Unknown(reason) => not_evaluated(out, &kms.pointer, owner, reason),
             v if v.is_unset() => {
                 out.finding(
@@ -237,6 +243,7 @@ impl Control for Rule {
                     value,
                     pointer: format!("/{path}"),
                     defaulted: value == Known::Absent,
+                    set: stiglint_sdk::terraform::walk_is_set(block.json, path),
                 }
             };
             self.judge_group(

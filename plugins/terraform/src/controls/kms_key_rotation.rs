@@ -1,13 +1,17 @@
 //! # STIGLINT-EKS-0004: KMS key without automatic rotation
 //!
 //! **What it checks.** Every `aws_kms_key` (the keys that encrypt EKS secrets, EBS volumes and
-//! log groups) must set `enable_key_rotation = true`. Keys that AWS cannot rotate (asymmetric
-//! and HMAC keys: `customer_master_key_spec` other than `SYMMETRIC_DEFAULT`) and keys with
-//! imported or external key material (`custom_key_store_id` set) are *not applicable* (a note).
+//! log groups) must set `enable_key_rotation = true`. Keys that AWS cannot rotate are *not
+//! applicable* (a note): asymmetric and HMAC keys — `key_usage` `SIGN_VERIFY`,
+//! `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`, or `customer_master_key_spec` other than
+//! `SYMMETRIC_DEFAULT` (the AWS KMS Developer Guide, *Rotating AWS KMS keys*: "Automatic key
+//! rotation is supported only on symmetric encryption KMS keys"; the provider's
+//! `enable_key_rotation` "can be enabled only for symmetric encryption keys") — and keys with
+//! imported or external key material (`custom_key_store_id` set).
 //!
 //! **Absent attributes.** An absent `enable_key_rotation` is `false` (the provider's and the KMS
 //! API's default): a finding at the resource. An absent `customer_master_key_spec` is
-//! `SYMMETRIC_DEFAULT`. A value the scan cannot know gives a *not evaluated* note.
+//! `SYMMETRIC_DEFAULT`, an absent `key_usage` `ENCRYPT_DECRYPT`. A value the scan cannot know gives a *not evaluated* note.
 //!
 //! **Why.** A key that never rotates protects ever more data with the same material, so one
 //! leak exposes all of it; rotation bounds the cryptoperiod (NIST SP 800-53 SC-12, SP 800-57).
@@ -58,6 +62,25 @@ impl Control for Rule {
             return;
         }
         let address = block.address;
+        match block.get("key_usage") {
+            Known::Unknown(reason) => {
+                return not_evaluated(out, "/key_usage", address, reason);
+            }
+            Known::Value(Value::String(usage)) if usage != "ENCRYPT_DECRYPT" => {
+                let what = match usage.as_str() {
+                    "SIGN_VERIFY" => "asymmetric signing",
+                    "GENERATE_VERIFY_MAC" => "HMAC",
+                    "KEY_AGREEMENT" => "key agreement",
+                    _ => "non-symmetric",
+                };
+                return out.note(
+                    NoteKind::NotApplicable,
+                    "/key_usage",
+                    format!("{address}: {what} keys (key_usage = {usage}) cannot be rotated automatically"),
+                );
+            }
+            _ => {}
+        }
         match block.get("customer_master_key_spec") {
             Known::Unknown(reason) => {
                 return not_evaluated(out, "/customer_master_key_spec", address, reason);

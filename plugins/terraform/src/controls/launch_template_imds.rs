@@ -17,6 +17,19 @@
 //! stricter than their template says; stiglint sees only the template, so write the settings in
 //! it.) A value the scan cannot know gives a *not evaluated* note.
 //!
+//! **Node groups of `terraform-aws-modules/eks/aws`.** The launch template the module makes for
+//! a node group (a call of `//modules/eks-managed-node-group` or
+//! `//modules/self-managed-node-group`, or an entry of the root module's
+//! `eks_managed_node_groups` / `self_managed_node_groups`) is judged from its
+//! `metadata_options` input, with the module's own defaults: from v21, an object whose
+//! omitted attributes default to `http_tokens = "required"` and a hop limit of 1 (passes); up
+//! to v20, a map whose default is `http_tokens = "required"` with a hop limit of **2** (a
+//! finding at the module call or the group), and which, when given, replaces the default
+//! whole (an omitted `http_tokens` is then the EC2 default `"optional"`). A v20 root module's
+//! `*_node_group_defaults` apply to groups that do not set it. With
+//! `create_launch_template = false` or `use_custom_launch_template = false` the module makes
+//! no template: a *not evaluated* note (the template is elsewhere or EKS's own).
+//!
 //! **Why.** `IMDSv1` answers any plain HTTP GET: a server-side request forgery in any pod, or a
 //! pod with host networking, can read the node's IAM credentials and act as the node. `IMDSv2`
 //! requires a PUT-issued token, and a hop limit of 1 keeps the token from reaching containers
@@ -46,10 +59,83 @@
 //! **References.** stiglint's own control (no DISA Kubernetes STIG rule covers the cloud
 //! metadata service); NIST SP 800-53 AC-3, SC-7; AWS EKS Best Practices, "Restrict access to
 //! the instance profile assigned to the worker node".
+use stiglint_sdk::NoteKind;
 use stiglint_sdk::prelude::*;
-use stiglint_sdk::terraform::{Block, Known};
+use stiglint_sdk::terraform::{Block, BlockKind, Known};
 
 use super::not_evaluated;
+use crate::modules::{NodeGroup, node_groups};
+
+/// Judge the launch template a module makes for one node group.
+fn check_group(group: &NodeGroup<'_>, out: &mut Out) {
+    let who = &group.label;
+    for flag in ["create_launch_template", "use_custom_launch_template"] {
+        let input = group.input(flag);
+        match input.value {
+            Known::Unknown(reason) => return not_evaluated(out, &input.pointer, who, reason),
+            v if v.as_bool() == Some(false) => {
+                return out.note(
+                    NoteKind::NotEvaluated,
+                    input.pointer,
+                    format!("{who}: {flag} = false, so the module makes no launch template; its metadata options are not in this configuration"),
+                );
+            }
+            _ => {}
+        }
+    }
+    let options = group.input("metadata_options");
+    let map = match options.value {
+        Known::Unknown(reason) => return not_evaluated(out, &options.pointer, who, reason),
+        Known::Value(Value::Object(m)) => Some(m),
+        _ => None,
+    };
+    // One option: its value, where it is, and whether the module's default applies.
+    let option = |key: &str| {
+        match map {
+            Some(m) => match m.get(key).filter(|v| !v.is_null()) {
+                Some(v) => (Known::of(v), format!("{}/{key}", options.pointer), false),
+                // v21 fills an omitted attribute with its optional() default; up to v20 the
+                // given map replaces the default whole, and the template leaves it unset.
+                None => (Known::Absent, options.pointer.clone(), group.v21()),
+            },
+            None => (Known::Absent, options.pointer.clone(), true),
+        }
+    };
+    let (endpoint, _, _) = option("http_endpoint");
+    if endpoint.as_str() == Some("disabled") {
+        return;
+    }
+    let (tokens, tokens_at, module_default) = option("http_tokens");
+    match tokens {
+        Known::Unknown(reason) => not_evaluated(out, &tokens_at, who, reason),
+        Known::Value(Value::String(s)) if s == "required" => {}
+        Known::Absent if module_default => {}
+        other => {
+            let shown = other.as_str().map_or_else(
+                || "not set in the metadata_options map, so \"optional\"".to_owned(),
+                |s| format!("\"{s}\""),
+            );
+            out.finding(
+                tokens_at,
+                format!("{who} must require IMDSv2: set metadata_options http_tokens = \"required\" (it is {shown})"),
+            );
+        }
+    }
+    let (hops, hops_at, module_default) = option("http_put_response_hop_limit");
+    let hops = match hops {
+        Known::Unknown(reason) => return not_evaluated(out, &hops_at, who, reason),
+        Known::Absent if module_default && !group.v21() => {
+            Some((2.0, " (the module's default before v21)"))
+        }
+        v => v.as_f64().map(|n| (n, "")),
+    };
+    if let Some((n, why)) = hops.filter(|(n, _)| *n > 1.0) {
+        out.finding(
+            hops_at,
+            format!("{who} must keep the instance metadata hop limit at 1 so pods cannot reach it (http_put_response_hop_limit = {n}{why})"),
+        );
+    }
+}
 
 /// See the module documentation.
 #[derive(Default)]
@@ -74,6 +160,16 @@ impl Control for Rule {
         let Some(block) = Block::of(doc) else {
             return;
         };
+        if block.kind == BlockKind::Module {
+            let (groups, unknown) = node_groups(&block);
+            for (at, reason) in unknown {
+                not_evaluated(out, &at, block.address, reason);
+            }
+            for g in &groups {
+                check_group(g, out);
+            }
+            return;
+        }
         if !block.is_resource("aws_launch_template") {
             return;
         }

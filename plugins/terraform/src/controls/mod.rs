@@ -24,8 +24,35 @@ stiglint_sdk::controls![
     launch_template_public_ip,
 ];
 
-use stiglint_sdk::NoteKind;
-use stiglint_sdk::Out;
+use stiglint_sdk::terraform::{Block, BlockKind, Known};
+use stiglint_sdk::{Document, NoteKind, Out};
+
+/// List a module call that is neither followed nor understood as *not analysed* (a
+/// `NotEvaluated` note at its `source`; see KUBER-L2-000120's documentation).
+pub(crate) fn account_module(doc: &Document, out: &mut Out) {
+    let Some(block) = Block::of(doc) else {
+        return;
+    };
+    if block.kind != BlockKind::Module {
+        return;
+    }
+    let address = block.address;
+    match block.get("source") {
+        Known::Value(stiglint_sdk::Value::String(source))
+            if !crate::modules::understood(source) =>
+        {
+            out.note(
+                NoteKind::NotEvaluated,
+                "/source",
+                format!(
+                    "{address}: not analysed: module source `{source}` is neither followed (a local path) nor one stiglint understands (terraform-aws-modules/eks/aws and its node-group and Fargate submodules, terraform-aws-modules/security-group/aws); the resources it creates are not checked — scan the plan (terraform show -json) to check them"
+                ),
+            );
+        }
+        Known::Unknown(reason) => not_evaluated(out, "/source", address, reason),
+        _ => {}
+    }
+}
 
 /// The attribute a pointer names (its last token): `endpoint_public_access`.
 pub(crate) fn attribute(pointer: &str) -> &str {
