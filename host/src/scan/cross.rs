@@ -22,13 +22,15 @@ use super::{Finding, MAX_HARD_FAILURES, Note, ScanSpec};
 /// Findings of one `finish` answer turned into findings by one task.
 const ABSORB_CHUNK: usize = 4096;
 
-/// One `finish` call: a plan, a control, a group, and the group's facts in scan order, each
-/// named by its file and its index among the file's facts.
+/// A fact, by its file and its index among the file's facts.
+type FactRef = (usize, usize);
+
+/// One `finish` call: a plan, a control, a group, and the group's facts in scan order.
 struct Job<'a> {
     plan: usize,
     control: &'a str,
     group: &'a str,
-    facts: Vec<(usize, usize)>,
+    facts: Vec<FactRef>,
 }
 
 /// Run the cross-document controls over the facts of every file.
@@ -109,7 +111,7 @@ pub fn run(
     }
     // Every scan-scope control of every plugin that still runs gets at least one call (with no
     // facts, it may still have a word on the scan as a whole).
-    let mut groups: BTreeMap<(usize, &str, &str), Vec<(usize, usize)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, &str, &str), Vec<FactRef>> = BTreeMap::new();
     for (index, plan) in plans.iter().enumerate() {
         if plan.failures.load(Ordering::Relaxed) >= MAX_HARD_FAILURES || over[index] {
             continue;
