@@ -245,6 +245,11 @@ pub fn scan_file(
         let loaded = input::load_with(Arc::clone(&source), &options);
         judge(spec, plans, &loaded, &mut outcome);
     }
+    // In report order within the file (by position, control, message): the scan's sort then
+    // mostly merges files that are already in order.
+    outcome.findings.sort_by(|a, b| {
+        (a.location.range, &a.control, &a.message).cmp(&(b.location.range, &b.control, &b.message))
+    });
     // Only a result that is cached has an identity: one with a plugin failure may come out
     // differently next time.
     outcome.identity = key

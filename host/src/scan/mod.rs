@@ -437,7 +437,14 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         .into_iter()
         .map(|((format, kind), n)| ((format.to_owned(), kind.to_owned()), n))
         .collect();
+    // Which file's result each finding came from: most findings are in that file, whose rank
+    // is then known without looking its name up.
+    let mut origin: Vec<u32> = Vec::new();
     for (mut outcome, source) in judged {
+        origin.resize(
+            origin.len() + outcome.findings.len(),
+            result.files.len() as u32,
+        );
         result.files.push(outcome.report.clone());
         result.sources.push(source);
         // A result only this scan holds gives up its findings; one the cache shares (the
@@ -502,8 +509,12 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
     let file_rank = |name: &str| order.get(name).copied().unwrap_or(usize::MAX);
-    result.findings = sorted(std::mem::take(&mut result.findings), |f| {
-        file_rank(&f.location.file)
+    result.findings = sorted(std::mem::take(&mut result.findings), |i, f| {
+        let known = origin.get(i).and_then(|&o| {
+            let source = result.sources.get(o as usize)?.as_ref()?;
+            Arc::ptr_eq(&source.name, &f.location.file).then_some(o as usize)
+        });
+        known.unwrap_or_else(|| file_rank(&f.location.file))
     });
     result.findings.dedup();
     result.notes.sort_by(|a, b| {
@@ -521,10 +532,18 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     result
 }
 
-/// Findings in report order: by file (`rank`), position, control and message. Sorted on all
-/// cores by index, each file's rank looked up once, the findings themselves moved once.
-fn sorted(mut findings: Vec<Finding>, rank: impl Fn(&Finding) -> usize + Sync) -> Vec<Finding> {
-    let ranks: Vec<usize> = findings.par_iter().map(&rank).collect();
+/// Findings in report order: by file (`rank`, given each finding's index and itself), position,
+/// control and message. Sorted on all cores by index, each finding's rank found once, the
+/// findings themselves moved once.
+fn sorted(
+    mut findings: Vec<Finding>,
+    rank: impl Fn(usize, &Finding) -> usize + Sync,
+) -> Vec<Finding> {
+    let ranks: Vec<usize> = findings
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| rank(i, f))
+        .collect();
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.par_sort_by(|&a, &b| {
         let (fa, fb) = (&findings[a], &findings[b]);
