@@ -304,6 +304,46 @@ fn a_terraform_module_edited_extended_or_given_tfvars_gives_what_a_cold_run_give
 }
 
 #[test]
+fn a_rebuilt_stiglint_does_not_take_its_predecessors_results() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let tree = tempfile::tempdir().expect("tempdir");
+    let dir = tree.path();
+    write(
+        dir,
+        "k8s/web.yaml",
+        &DEPLOYMENT.replace("IMAGE_PRIVILEGED", "true"),
+    );
+    // A copy of stiglint stands for a build of the same version.
+    let program = cache.path().join("bin/stiglint");
+    std::fs::create_dir_all(program.parent().expect("parent")).expect("mkdir");
+    std::fs::copy(env!("CARGO_BIN_EXE_stiglint"), &program).expect("copy");
+    let hits = || {
+        let mut cmd = Command::new(&program);
+        cmd.current_dir(dir)
+            .env("STIGLINT_CACHE_DIR", cache.path().join("cache"))
+            .env("STIGLINT_KEY_FILE", cache.path().join("key/cache.key"))
+            .env_remove("CI")
+            .args(["check", "--format", "json", "--verbose", "k8s"]);
+        let err = stderr(&run(&mut cmd));
+        err.lines()
+            .find_map(|l| l.strip_prefix("result cache: "))
+            .and_then(|l| l.split(' ').next()?.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("no cache line in: {err}"))
+    };
+    assert_eq!(hits(), 0, "a cold cache");
+    assert_eq!(hits(), 1, "the same program takes its own result");
+    // Rebuilt: another modification time (and here the same bytes).
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(&program)
+        .expect("open")
+        .set_modified(later)
+        .expect("touch");
+    assert_eq!(hits(), 0, "a rebuilt program computes afresh");
+}
+
+#[test]
 fn tampered_foreign_and_truncated_entries_are_misses() {
     let cache = tempfile::tempdir().expect("tempdir");
     let tree = tempfile::tempdir().expect("tempdir");

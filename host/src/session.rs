@@ -549,6 +549,20 @@ fn result_cache(options: &SessionOptions) -> (Option<crate::scan::ResultCache>, 
 /// Everything a file's result depends on besides its bytes, hashed: stiglint's version and
 /// interface, every control plugin (hash, settings), the selection, the scan context and the
 /// loader's options.
+/// The running program, as its size and modification time: a rebuilt stiglint of the same
+/// version (a developer's build, a patched package) does not take the results its predecessor
+/// computed (a reinstalled copy of the same program only misses once).
+fn build_identity() -> Option<(u64, u128)> {
+    let meta = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((meta.len(), modified))
+}
+
 fn fingerprint(
     plugins: &[Plugin],
     (selected, select, ignore): (&HashSet<String>, &Option<Vec<String>>, &[String]),
@@ -561,6 +575,7 @@ fn fingerprint(
     let limits = options.limits.map(|l| (l.timeout.as_millis(), l.memory));
     let parts = serde_json::json!({
         "stiglint": env!("CARGO_PKG_VERSION"),
+        "build": build_identity(),
         "interface": crate::runtime::INTERFACE,
         "plugins": plugins
             .iter()

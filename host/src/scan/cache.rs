@@ -1,6 +1,6 @@
 //! Per-file results, cached. A file's result is stored under a key of everything it was
 //! computed from: the file's name and bytes, and a *fingerprint* of the rest (stiglint's
-//! version, the interface, every plugin's hash and settings, the selected controls, the scan
+//! version and build, the interface, every plugin's hash and settings, the selected controls, the scan
 //! context — today's date, `--k8s-version`, `--namespace` — and the loader's options).
 //! Terraform results depend on other files (a module's variables, tfvars, the modules it
 //! calls): they are stored together as one unit with what they were read from
