@@ -191,33 +191,42 @@ pub fn run(
             .collect(),
         None => vec![None; jobs.len()],
     };
-    // The documents facts name and the places they declared, by scan-wide ID, for the groups
-    // that run: a file's documents follow the previous files' (deterministic: the same inputs
-    // give the same IDs, cached or not).
+    // The documents facts name and the places they declared, by scan-wide ID: a file's
+    // documents follow the previous files' (deterministic: the same inputs give the same IDs,
+    // cached or not).
     let mut docs = DocIndex {
         docs: HashMap::default(),
     };
     let mut located = Declared::default();
     let mut bases = Vec::with_capacity(outcomes.len());
-    if known.iter().any(Option::is_none) {
-        let mut next = 0u32;
-        for (file, outcome) in outcomes.iter().enumerate() {
-            let base = next;
-            bases.push(base);
-            next += outcome.docs.len() as u32;
-            let named: FxHashSet<u32> = outcome.facts.iter().map(|f| f.document).collect();
-            for ordinal in named {
-                if let Some(doc) = outcome.docs.get(ordinal as usize) {
-                    docs.docs.insert(base + ordinal, (file, ordinal, doc));
-                }
+    // Only the files whose facts are in a group that runs are indexed (an edit in the
+    // language server reruns a few groups, not the workspace's).
+    let running: FxHashSet<usize> = jobs
+        .iter()
+        .zip(&known)
+        .filter(|(_, k)| k.is_none())
+        .flat_map(|(job, _)| job.facts.iter().map(|&(file, _)| file))
+        .collect();
+    let mut next = 0u32;
+    for (file, outcome) in outcomes.iter().enumerate() {
+        let base = next;
+        bases.push(base);
+        next += outcome.docs.len() as u32;
+        if !running.contains(&file) {
+            continue;
+        }
+        let named: FxHashSet<u32> = outcome.facts.iter().map(|f| f.document).collect();
+        for ordinal in named {
+            if let Some(doc) = outcome.docs.get(ordinal as usize) {
+                docs.docs.insert(base + ordinal, (file, ordinal, doc));
             }
-            for l in &outcome.located {
-                located.insert(
-                    base + l.document,
-                    l.pointer.clone(),
-                    (l.location.clone(), l.exact),
-                );
-            }
+        }
+        for l in &outcome.located {
+            located.insert(
+                base + l.document,
+                l.pointer.clone(),
+                (l.location.clone(), l.exact),
+            );
         }
     }
     let answers: Vec<Arc<Verdict>> = jobs
