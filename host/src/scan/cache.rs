@@ -77,14 +77,52 @@ struct Disk {
 #[derive(Default)]
 struct Memory {
     /// Results by key, with the tick they were last used.
-    results: Mutex<rustc_hash::FxHashMap<String, (Arc<FileOutcome>, u64)>>,
+    results: Recent<FileOutcome>,
     /// The last Terraform units, newest last.
     units: Mutex<Vec<(String, Arc<Unit>)>>,
     /// Cross-document verdicts by group key, with the tick they were last used.
-    verdicts: Mutex<rustc_hash::FxHashMap<String, (Arc<Verdict>, u64)>>,
+    verdicts: Recent<Verdict>,
     /// File texts by path, with the file's stamp and digest.
     texts: Mutex<rustc_hash::FxHashMap<PathBuf, Memo>>,
     tick: AtomicU64,
+}
+
+/// Values by key, each with the tick it was last used: past [`MEMORY_ENTRIES`], the least
+/// recently used tenth is dropped.
+struct Recent<T>(Mutex<rustc_hash::FxHashMap<String, (Arc<T>, u64)>>);
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self(Mutex::default())
+    }
+}
+
+impl<T> Recent<T> {
+    fn get(&self, key: &str, clock: &AtomicU64) -> Option<Arc<T>> {
+        let tick = clock.fetch_add(1, Ordering::Relaxed);
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (value, used) = map.get_mut(key)?;
+        *used = tick;
+        Some(Arc::clone(value))
+    }
+
+    fn put(&self, key: &str, value: Arc<T>, clock: &AtomicU64) {
+        let tick = clock.fetch_add(1, Ordering::Relaxed);
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MEMORY_ENTRIES {
+            let mut ticks: Vec<u64> = map.values().map(|(_, t)| *t).collect();
+            ticks.sort_unstable();
+            let cut = ticks[ticks.len() / 10];
+            map.retain(|_, (_, t)| *t > cut);
+        }
+        map.insert(key.to_owned(), (value, tick));
+    }
 }
 
 struct Memo {
@@ -273,16 +311,7 @@ impl ResultCache {
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Arc<FileOutcome>> {
         match &self.store {
-            Store::Memory(m) => {
-                let tick = m.tick.fetch_add(1, Ordering::Relaxed);
-                let mut results = m
-                    .results
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let (outcome, used) = results.get_mut(key)?;
-                *used = tick;
-                Some(Arc::clone(outcome))
-            }
+            Store::Memory(m) => m.results.get(key, &m.tick),
             Store::Disk(d) => {
                 let outcome = d.load(key).map(Arc::new);
                 if outcome.is_some() {
@@ -296,21 +325,7 @@ impl ResultCache {
     /// Store a result (failing to store is not an error: the cache is an optimisation).
     pub fn put(&self, key: &str, outcome: &Arc<FileOutcome>) {
         match &self.store {
-            Store::Memory(m) => {
-                let tick = m.tick.fetch_add(1, Ordering::Relaxed);
-                let mut results = m
-                    .results
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if results.len() >= MEMORY_ENTRIES {
-                    // Drop the least recently used tenth.
-                    let mut ticks: Vec<u64> = results.values().map(|(_, t)| *t).collect();
-                    ticks.sort_unstable();
-                    let cut = ticks[ticks.len() / 10];
-                    results.retain(|_, (_, t)| *t > cut);
-                }
-                results.insert(key.to_owned(), (Arc::clone(outcome), tick));
-            }
+            Store::Memory(m) => m.results.put(key, Arc::clone(outcome), &m.tick),
             Store::Disk(d) => d.store(key, &**outcome),
         }
     }
@@ -377,33 +392,14 @@ impl ResultCache {
         let Store::Memory(m) = &self.store else {
             return None;
         };
-        let tick = m.tick.fetch_add(1, Ordering::Relaxed);
-        let mut verdicts = m
-            .verdicts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (verdict, used) = verdicts.get_mut(key)?;
-        *used = tick;
-        Some(Arc::clone(verdict))
+        m.verdicts.get(key, &m.tick)
     }
 
     /// Keep a group's verdict (the memory store).
     pub fn put_verdict(&self, key: &str, verdict: Arc<Verdict>) {
-        let Store::Memory(m) = &self.store else {
-            return;
-        };
-        let tick = m.tick.fetch_add(1, Ordering::Relaxed);
-        let mut verdicts = m
-            .verdicts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if verdicts.len() >= MEMORY_ENTRIES {
-            let mut ticks: Vec<u64> = verdicts.values().map(|(_, t)| *t).collect();
-            ticks.sort_unstable();
-            let cut = ticks[ticks.len() / 10];
-            verdicts.retain(|_, (_, t)| *t > cut);
+        if let Store::Memory(m) = &self.store {
+            m.verdicts.put(key, verdict, &m.tick);
         }
-        verdicts.insert(key.to_owned(), (verdict, tick));
     }
 
     /// Every group's verdict of a whole cross-document phase (the disk store keeps them in one
