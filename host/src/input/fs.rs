@@ -270,25 +270,8 @@ impl Policy {
     /// Read a file as UTF-8 text: opened without blocking (a FIFO cannot hang the scan),
     /// refused unless regular, and read with the size cap.
     pub fn read(&self, path: &Path) -> Result<String, ReadError> {
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(libc::O_NONBLOCK);
-        }
-        let file = options.open(path)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(ReadError::NotRegular(kind_name(meta.file_type())));
-        }
-        if meta.len() > self.max_file_size {
-            return Err(ReadError::TooLarge {
-                size: format!("{} bytes", meta.len()),
-                limit: self.max_file_size,
-            });
-        }
-        read_bounded(file, self.max_file_size, meta.len())
+        let (file, len) = self.open(path)?;
+        read_bounded(file, self.max_file_size, len)
     }
 
     /// Open a regular file for a streaming read under the same rules as [`Policy::read`]

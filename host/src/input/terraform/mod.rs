@@ -939,36 +939,10 @@ pub fn plan_documents(
         .map(|d| configuration_spans(&d, policy))
         .unwrap_or_default();
     for r in resources {
-        let range = spans.get(&r.prefix).unwrap_or_default();
-        let value = match r.value {
-            Ok(v) => v,
-            Err(reason) => {
-                skipped.push(SkippedDoc {
-                    range,
-                    reason: format!("{}: {reason}", r.address),
-                });
-                continue;
-            }
-        };
-        let (prefix, doc_spans) = match configured.get(&plan::strip_keys(&r.address)) {
-            Some(s) => (String::new(), Arc::clone(s)),
-            None => (r.prefix.clone(), Arc::clone(spans)),
-        };
-        documents.push(LoadedDoc {
-            yaml_index: 0,
-            prefix,
-            format: Format::Terraform,
-            hints: Arc::new(Hints {
-                api_version: None,
-                kind: Some(r.kind),
-                namespace: None,
-                name: Some(r.address),
-                labels: r.labels,
-            }),
-            value,
-            spans: doc_spans,
-            template: None,
-        });
+        match plan::document(r, Arc::clone(spans), &configured) {
+            Ok(doc) => documents.push(doc),
+            Err(skip) => skipped.push(skip),
+        }
     }
 }
 

@@ -571,21 +571,30 @@ fn element_document(e: Element, shared: &Shared<'_>) -> Out {
         }
         Kind::Planned => planned_resource(&whole, format!("{at}/values")),
     };
+    match document(r, spans, shared.configured) {
+        Ok(doc) => Out::Doc(Box::new(doc)),
+        Err(skipped) => Out::Skipped(skipped),
+    }
+}
+
+/// A plan's resource as a document: at its `.tf` source when the configuration beside the
+/// plan declares it (`configured`, by address without instance keys), else at its place in
+/// the plan (`spans`); a resource whose value cannot be read is skipped, with the reason.
+pub fn document(
+    r: PlanResource,
+    spans: Arc<SpanIndex>,
+    configured: &HashMap<String, Arc<SpanIndex>>,
+) -> Result<LoadedDoc, SkippedDoc> {
     let range = spans.get(&r.prefix).unwrap_or_default();
-    let value = match r.value {
-        Ok(v) => v,
-        Err(reason) => {
-            return Out::Skipped(SkippedDoc {
-                range,
-                reason: format!("{}: {reason}", r.address),
-            });
-        }
-    };
-    let (prefix, doc_spans) = match shared.configured.get(&strip_keys(&r.address)) {
+    let value = r.value.map_err(|reason| SkippedDoc {
+        range,
+        reason: format!("{}: {reason}", r.address),
+    })?;
+    let (prefix, spans) = match configured.get(&strip_keys(&r.address)) {
         Some(s) => (String::new(), Arc::clone(s)),
         None => (r.prefix, spans),
     };
-    Out::Doc(Box::new(LoadedDoc {
+    Ok(LoadedDoc {
         yaml_index: 0,
         prefix,
         format: Format::Terraform,
@@ -597,9 +606,9 @@ fn element_document(e: Element, shared: &Shared<'_>) -> Out {
             labels: r.labels,
         }),
         value,
-        spans: doc_spans,
+        spans,
         template: None,
-    }))
+    })
 }
 
 /// A sequence of resources.
