@@ -240,18 +240,11 @@ impl ResultCache {
         overlay: Option<&Overlay>,
         policy: &input::fs::Policy,
     ) -> Result<String, String> {
-        let name = path.display().to_string();
         let input = Input {
             origin: Origin::File(path.to_path_buf()),
-            name: name.clone(),
+            name: path.display().to_string(),
         };
-        let read = || {
-            input::read_in(&input, None, overlay, policy).map(|source| {
-                let d = digest(&source.text);
-                (source, d)
-            })
-        };
-        self.memo(path, &name, overlay, read)
+        self.read(&input, None, overlay, policy)
             .map(|(_, d)| d)
             .map_err(|p| p.message)
     }
