@@ -8,7 +8,17 @@ use anyhow::{Context, Result};
 use lsp_server::Message;
 use stiglint_lsp::{methods, transport};
 
+/// mimalloc, as in the `stiglint` binary: a rescan clones and drops many small values, and
+/// glibc's allocator spent about a sixth of the server's time in malloc, free and
+/// consolidation (perf, the 1,676-file workspace edited 100 times).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    // No transparent huge pages (see the `stiglint` binary's `tune_memory`): a long-lived
+    // server would otherwise hold 2 MiB pages that its small allocations barely touch.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
