@@ -364,49 +364,78 @@ fn tampered_foreign_and_truncated_entries_are_misses() {
     assert_eq!(cold.1, 1);
     assert!(scan(stiglint(cache.path(), dir).arg("k8s")) == cold);
     let results = cache.path().join("cache/results");
-    let mut entries: Vec<std::path::PathBuf> = walk(&results);
-    entries.sort();
-    // One entry per file, and one for the cross-document phase.
-    assert_eq!(entries.len(), 3, "{entries:?}");
-    // Each entry's bytes moved to the next entry's place (the clean file's over the bad
+    let packs = walk(&results);
+    // One pack for the run, holding one entry per file and one for the cross-document phase.
+    assert_eq!(packs.len(), 1, "{packs:?}");
+    let pack = &packs[0];
+    let entries = read_pack(pack);
+    assert_eq!(
+        entries.len(),
+        3,
+        "{:?}",
+        entries.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
+    // Each entry's bytes moved under the next entry's key (the clean file's under the bad
     // file's among them): a swapped entry must not hide the privileged container.
-    let bytes: Vec<Vec<u8>> = entries
-        .iter()
-        .map(|e| std::fs::read(e).expect("read"))
+    let swapped: Vec<(String, Vec<u8>)> = (0..entries.len())
+        .map(|i| {
+            (
+                entries[i].0.clone(),
+                entries[(i + 1) % entries.len()].1.clone(),
+            )
+        })
         .collect();
-    for (i, entry) in entries.iter().enumerate() {
-        std::fs::write(entry, &bytes[(i + 1) % bytes.len()]).expect("swap");
+    // Each case leaves the tampered pack as the only one (a run that misses writes a pack of
+    // its own, which would otherwise answer the next case).
+    let only = |bytes: &[u8]| {
+        for other in walk(&results) {
+            std::fs::remove_file(other).expect("remove");
+        }
+        std::fs::write(pack, bytes).expect("write");
+    };
+    let tampered = |name: &str, pack_entries: &[(String, Vec<u8>)]| {
+        only(&pack_bytes(pack_entries));
+        assert!(
+            scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
+            "{name}"
+        );
+    };
+    tampered("swapped entries", &swapped);
+    // Flipped bits and truncated entries.
+    let flipped: Vec<(String, Vec<u8>)> = entries
+        .iter()
+        .map(|(k, v)| {
+            let mut v = v.clone();
+            let last = v.len() - 1;
+            v[last] ^= 0x55;
+            (k.clone(), v)
+        })
+        .collect();
+    tampered("flipped bits", &flipped);
+    let halved: Vec<(String, Vec<u8>)> = entries
+        .iter()
+        .map(|(k, v)| (k.clone(), v[..v.len() / 2].to_vec()))
+        .collect();
+    tampered("truncated entries", &halved);
+    // Whole packs: truncated, garbage, an index pointing past the end.
+    let whole = pack_bytes(&entries);
+    let mut past_the_end = whole.clone();
+    let at = whole.len() - 20;
+    past_the_end[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    for (name, bytes) in [
+        ("truncated pack", whole[..whole.len() / 2].to_vec()),
+        ("garbage", b"not a cache entry".to_vec()),
+        ("index past the end", past_the_end),
+    ] {
+        only(&bytes);
+        assert!(
+            scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
+            "{name}"
+        );
     }
-    assert!(
-        scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
-        "swapped entries"
-    );
-    // Flipped bits, truncation, and garbage.
-    for entry in &entries {
-        let mut bytes = std::fs::read(entry).expect("read");
-        let last = bytes.len() - 1;
-        bytes[last] ^= 0x55;
-        std::fs::write(entry, &bytes).expect("flip");
-    }
-    assert!(
-        scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
-        "flipped bits"
-    );
-    for entry in &entries {
-        let bytes = std::fs::read(entry).expect("read");
-        std::fs::write(entry, &bytes[..bytes.len() / 2]).expect("truncate");
-    }
-    assert!(
-        scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
-        "truncated"
-    );
-    for entry in &entries {
-        std::fs::write(entry, b"not a cache entry").expect("garbage");
-    }
-    assert!(
-        scan(stiglint(cache.path(), dir).arg("k8s")) == cold,
-        "garbage"
-    );
+    // The untouched pack is read back whole: the cases above were misses, not a broken store.
+    only(&whole);
+    assert_eq!(hits(cache.path(), dir, &["k8s"]), 2, "the untouched pack");
     // Another key (another user's, or a restored CI cache) verifies nothing.
     scan(stiglint(cache.path(), dir).arg("k8s"));
     std::fs::remove_file(cache.path().join("key/cache.key")).expect("new key");
@@ -419,6 +448,51 @@ fn tampered_foreign_and_truncated_entries_are_misses() {
         2,
         "rewritten under the new key"
     );
+}
+
+/// A pack's entries, read by its documented layout (host/src/scan/cache.rs, `Pack`).
+fn read_pack(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let b = std::fs::read(path).expect("read pack");
+    let n = b.len();
+    assert_eq!(&b[n - 8..], b"stglpk01", "magic");
+    let index_at = usize::try_from(u64::from_le_bytes(b[n - 20..n - 12].try_into().expect("8")))
+        .expect("usize");
+    let count = u32::from_le_bytes(b[n - 12..n - 8].try_into().expect("4"));
+    let mut at = index_at;
+    let mut take = |k: usize| {
+        at += k;
+        &b[at - k..at]
+    };
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let key_len = usize::from(u16::from_le_bytes(take(2).try_into().expect("2")));
+        let key = String::from_utf8(take(key_len).to_vec()).expect("key");
+        let offset =
+            usize::try_from(u64::from_le_bytes(take(8).try_into().expect("8"))).expect("usize");
+        let len =
+            usize::try_from(u64::from_le_bytes(take(8).try_into().expect("8"))).expect("usize");
+        out.push((key, b[offset..offset + len].to_vec()));
+    }
+    out
+}
+
+/// The bytes of a pack of these entries, in the same layout.
+fn pack_bytes(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut index = Vec::new();
+    for (key, bytes) in entries {
+        index.extend_from_slice(&u16::try_from(key.len()).expect("u16").to_le_bytes());
+        index.extend_from_slice(key.as_bytes());
+        index.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        index.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        data.extend_from_slice(bytes);
+    }
+    let index_at = data.len() as u64;
+    data.extend_from_slice(&index);
+    data.extend_from_slice(&index_at.to_le_bytes());
+    data.extend_from_slice(&u32::try_from(entries.len()).expect("u32").to_le_bytes());
+    data.extend_from_slice(b"stglpk01");
+    data
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -250,11 +250,25 @@ pub fn check_dir(dir: &Path) -> Result<(), TrustError> {
 /// between the check and the read is caught), at most `max` bytes. Anything else is `None`.
 #[must_use]
 pub fn read_entry(path: &Path, max: u64) -> Option<Vec<u8>> {
-    let before = std::fs::symlink_metadata(path).ok()?;
-    if !before.file_type().is_file() || before.len() > max {
+    let (mut file, meta) = open_entry(path)?;
+    if meta.len() > max {
         return None;
     }
-    let mut file = File::open(path).ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    std::io::Read::take(&mut file, max + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= max).then_some(bytes)
+}
+
+/// Open a cache file that is a regular file (not a symlink, a FIFO or a device), the same file
+/// before and after opening, with its metadata.
+pub fn open_entry(path: &Path) -> Option<(File, std::fs::Metadata)> {
+    let before = std::fs::symlink_metadata(path).ok()?;
+    if !before.file_type().is_file() {
+        return None;
+    }
+    let file = File::open(path).ok()?;
     let after = file.metadata().ok()?;
     #[cfg(unix)]
     {
@@ -263,14 +277,7 @@ pub fn read_entry(path: &Path, max: u64) -> Option<Vec<u8>> {
             return None;
         }
     }
-    if !after.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(after.len()).ok()?);
-    std::io::Read::take(&mut file, max + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    (bytes.len() as u64 <= max).then_some(bytes)
+    after.is_file().then_some((file, after))
 }
 
 /// Write a cache entry atomically (a unique temporary file, synced, renamed into place).

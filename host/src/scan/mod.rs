@@ -412,9 +412,6 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
         }
     }
     clock.lap("read, parse and judge per file");
-    if let Some((cache, _)) = spec.cache {
-        cache.evict();
-    }
 
     let mut result = ScanResult {
         plugins: spec.plugins.iter().map(|p| p.info.clone()).collect(),
@@ -492,6 +489,9 @@ pub fn run(spec: &ScanSpec<'_>, inputs: &[Input], stdin: Option<&Arc<str>>) -> S
     let (findings, notes, problems) =
         cross::run(spec, &plans, &outcomes, &result.sources, &declared);
     drop(outcomes);
+    if let Some((cache, _)) = spec.cache {
+        cache.finish();
+    }
     clock.lap("cross-document");
     result.findings.extend(findings);
     result.notes.extend(notes);
