@@ -1,6 +1,7 @@
 //! Inputs: finding the files to scan and loading them into documents with positions.
 //! One module per format; this one finds files and dispatches.
 
+pub mod dockerfile;
 pub mod fs;
 pub mod json;
 pub mod k8s;
@@ -32,6 +33,8 @@ pub enum Format {
     Kubelet,
     /// Trivy report.
     Trivy,
+    /// Dockerfile or Containerfile.
+    Dockerfile,
 }
 
 impl Format {
@@ -43,6 +46,7 @@ impl Format {
             Self::Terraform => "terraform",
             Self::Kubelet => "kubelet",
             Self::Trivy => "trivy",
+            Self::Dockerfile => "dockerfile",
         }
     }
 }
@@ -156,6 +160,7 @@ fn wanted_name(p: &Path) -> bool {
         .and_then(|x| x.to_str())
         .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
         || kubelet::is_flags_file(p)
+        || dockerfile::is_dockerfile(p)
 }
 
 /// Most directory links followed one inside another (like the kernel's `ELOOP` bound).
@@ -422,6 +427,32 @@ pub fn load_with(source: Arc<SourceFile>, options: &LoadOptions) -> LoadedFile {
             problems,
         };
     }
+    if dockerfile::is_dockerfile(Path::new(&*source.name)) {
+        let parsed = dockerfile::parse(&source);
+        let name = Path::new(&*source.name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        documents.push(LoadedDoc {
+            yaml_index: 0,
+            prefix: String::new(),
+            format: Format::Dockerfile,
+            hints: Arc::new(Hints {
+                api_version: Some("stiglint.dev/v1".to_owned()),
+                kind: Some("Dockerfile".to_owned()),
+                name,
+                ..Hints::default()
+            }),
+            value: parsed.value,
+            spans: Arc::new(parsed.spans),
+            template: None,
+        });
+        return LoadedFile {
+            source,
+            documents,
+            skipped,
+            problems: parsed.problems,
+        };
+    }
     if json::is_json(&source)
         && let Some(e) = json::syntax_error(&source)
     {
@@ -528,7 +559,10 @@ fn classify(
 /// kubelet flags file).
 #[must_use]
 pub fn parts(source: &SourceFile, per_part: usize) -> Option<Vec<Vec<(u32, u32)>>> {
-    if kubelet::is_flags_source(source) || json::is_json(source) {
+    if kubelet::is_flags_source(source)
+        || json::is_json(source)
+        || dockerfile::is_dockerfile(Path::new(&*source.name))
+    {
         return None;
     }
     let chunks = yaml::chunks(source);

@@ -551,6 +551,7 @@ fn wit_format(f: Format) -> wit::Format {
         Format::Terraform => wit::Format::Terraform,
         Format::Kubelet => wit::Format::Kubelet,
         Format::Trivy => wit::Format::Trivy,
+        Format::Dockerfile => wit::Format::Dockerfile,
     }
 }
 
