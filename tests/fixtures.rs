@@ -1,9 +1,10 @@
 //! Every control's fixtures, run through the real wasm plugins.
 //!
-//! Layout: `plugins/<plugin>/fixtures/<ID>/{allowed,disallowed}/*.{yaml,tf}`. A line of a
-//! disallowed fixture that ends in `# expect: <ID>` (or `# expect: <ID>, <ID>` for two findings)
-//! must be the first line of exactly that many findings of the control; no other line may have
-//! one. An allowed fixture must give no finding of the control. A `stiglint.toml` in `<ID>/`
+//! Layout: `plugins/<plugin>/fixtures/<ID>/{allowed,disallowed}/*.{yaml,tf,Dockerfile}`. A
+//! line of a disallowed fixture that ends in `# expect: <ID>` (or `# expect: <ID>, <ID>` for
+//! two findings) must be the first line of exactly that many findings of the control; no other
+//! line may have one (in a Dockerfile the marker is a comment line before the instruction).
+//! An allowed fixture must give no finding of the control. A `stiglint.toml` in `<ID>/`
 //! configures the control for its fixtures.
 
 mod common;
@@ -45,11 +46,27 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Expected finding lines of a control in a fixture file: line → count.
-fn expectations(text: &str, id: &str) -> BTreeMap<u32, usize> {
+/// Expected finding lines of a control in a fixture file: line → count. In a Dockerfile a `#`
+/// after an instruction is part of its arguments, not a comment: there the marker is a comment
+/// line of its own, `# expect: <ID>`, and names the next instruction line.
+fn expectations(text: &str, id: &str, dockerfile: bool) -> BTreeMap<u32, usize> {
     let mut out = BTreeMap::new();
+    let mut pending = 0;
     for (i, line) in text.lines().enumerate() {
-        if let Some((_, ids)) = line.split_once("# expect:") {
+        let comment = line.trim_start().starts_with('#');
+        let marker = line.split_once("# expect:");
+        if dockerfile {
+            if let Some((_, ids)) = marker.filter(|(before, _)| before.trim().is_empty()) {
+                pending += ids.split(',').filter(|x| x.trim() == id).count();
+                continue;
+            }
+            if pending > 0 && !comment && !line.trim().is_empty() {
+                out.insert(i as u32 + 1, pending);
+                pending = 0;
+            }
+            continue;
+        }
+        if let Some((_, ids)) = marker {
             let n = ids.split(',').filter(|x| x.trim() == id).count();
             if n > 0 {
                 out.insert(i as u32 + 1, n);
@@ -108,7 +125,7 @@ fn every_control_passes_its_fixtures() {
                 *got.entry(f.location.range.start.line).or_default() += 1;
             }
             let want = if must_fail {
-                expectations(&text, id)
+                expectations(&text, id, stiglint::input::dockerfile::is_dockerfile(file))
             } else {
                 BTreeMap::new()
             };

@@ -137,38 +137,44 @@ pub fn validate_sarif(path: &std::path::Path) {
     );
 }
 
-/// Read a JUnit XML file with Python's junitparser (installed from PyPI into a venv under
-/// `target/tools` on first use): `(suite name, tests, failures, skipped)` of each suite.
-pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
+/// A Python venv under `target/tools/venv` with a PyPI package installed in it (on first
+/// use; tests run in parallel: one installs while the others wait, and a package counts as
+/// installed only once its marker is written, after pip succeeded). Returns the venv's `bin/`.
+pub fn python_tool(requirement: &str) -> PathBuf {
     let venv = repo_root().join("target/tools/venv");
-    let python = venv.join("bin/python");
-    // Tests run in parallel: one installs while the others wait, and the venv counts as ready
-    // only once junitparser is in it (the marker is written last).
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let ready = venv.join(".junitparser-3.2.0");
-    let guard = INSTALL
+    let ready = venv.join(format!(".installed-{requirement}"));
+    let _guard = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !ready.exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 (Debian packages python3, python3-venv) is installed: .ci/test installs it")
-            .success();
-        assert!(
-            ok,
-            "python3 -m venv failed: install the Debian package python3-venv (.ci/test does)"
-        );
-        let ok = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "junitparser==3.2.0"])
+        if !venv.join("bin/python").exists() {
+            let ok = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 (Debian packages python3, python3-venv) is installed: .ci/test installs it")
+                .success();
+            assert!(
+                ok,
+                "python3 -m venv failed: install the Debian package python3-venv (.ci/test does)"
+            );
+        }
+        let ok = Command::new(venv.join("bin/python"))
+            .args(["-m", "pip", "install", "--quiet", requirement])
             .status()
             .expect("pip")
             .success();
-        assert!(ok, "pip install junitparser");
-        std::fs::write(&ready, "").expect("junitparser marker");
+        assert!(ok, "pip install {requirement}");
+        std::fs::write(&ready, "").expect("install marker");
     }
-    drop(guard);
+    venv.join("bin")
+}
+
+/// Read a JUnit XML file with Python's junitparser (installed from PyPI into a venv under
+/// `target/tools` on first use): `(suite name, tests, failures, skipped)` of each suite.
+pub fn junitparser(path: &std::path::Path) -> Vec<(String, u64, u64, u64)> {
+    let python = python_tool("junitparser==3.2.0").join("python");
     let script = r#"
 import json, sys
 from junitparser import JUnitXml

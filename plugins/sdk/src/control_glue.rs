@@ -194,9 +194,11 @@ pub fn configure(
                 .get("controls")
                 .and_then(|c| c.get(id))
                 .unwrap_or(&empty);
-            r.control.configure(own, &scan).map_err(|e| {
-                wit::PluginError::InvalidSettings(format!("[controls.\"{id}\"]: {e}"))
-            })?;
+            r.control
+                .configure_with(own, &settings, &scan)
+                .map_err(|e| {
+                    wit::PluginError::InvalidSettings(format!("[controls.\"{id}\"]: {e}"))
+                })?;
         }
         Ok(())
     })

@@ -104,6 +104,20 @@ pub trait Control: Send {
         }
     }
 
+    /// [`Control::configure`] for a control that also reads *another* control's settings
+    /// (a Dockerfile's base-registry control shares the workloads' `allowed-registries`):
+    /// `all` is every setting the plugin got, `{"controls": {"<ID>": {...}}, "plugin": {...}}`.
+    /// The default ignores `all`.
+    fn configure_with(
+        &mut self,
+        settings: &Value,
+        all: &Value,
+        scan: &ScanContext,
+    ) -> Result<(), String> {
+        let _ = all;
+        self.configure(settings, scan)
+    }
+
     /// Judge one document. Scan-scope controls may also record facts with [`Out::fact`].
     fn check(&self, doc: &Document, out: &mut Out);
 

@@ -1,0 +1,97 @@
+//! # STIGLINT-DF-0003: Base image from an unapproved registry
+//!
+//! **What it checks.** The base image of every stage (not `scratch`, not an earlier stage):
+//! it must come from an approved registry — the same list the workloads' control uses,
+//! `[controls."KUBER-L2-000010"] allowed-registries` (default: Iron Bank,
+//! `registry1.dso.mil/ironbank/`), so one setting governs what runs and what images are built
+//! on. `[controls."STIGLINT-DF-0003"] allowed-registries` overrides it for Dockerfiles alone.
+//!
+//! **Why.** The DoD Container Hardening Process Guide requires DoD containers to be built on
+//! hardened, approved base images (Iron Bank); a base from an arbitrary registry carries
+//! whatever its publisher put in it.
+//!
+//! **Example.**
+//! ```dockerfile
+//! FROM docker.io/library/python:3.12-slim          # finding
+//! FROM registry1.dso.mil/ironbank/opensource/python/python312:3.12   # passes
+//! ```
+//!
+//! **Fix.** Build on an image from an approved registry, or add the registry prefix to
+//! `allowed-registries` once it is approved.
+//!
+//! **References.** DoD Container Hardening Process Guide (Iron Bank base images); NIST SP
+//! 800-53 CM-7 (5), SA-12, SR-3.
+use stiglint_sdk::k8s::list_settings;
+use stiglint_sdk::{ScanContext, prelude::*};
+
+use crate::dockerfile::Dockerfile;
+
+const SETTING: &str = "allowed-registries";
+
+/// See the module documentation.
+pub struct Rule {
+    allowed: Vec<String>,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Self {
+            allowed: vec!["registry1.dso.mil/ironbank/".to_owned()],
+        }
+    }
+}
+
+impl Control for Rule {
+    fn meta(&self) -> Meta {
+        Meta::seed(
+            "STIGLINT-DF-0003",
+            "Base image from an unapproved registry",
+            Severity::Medium,
+        )
+        .nist(&["CM-7 (5)", "SA-12", "SR-3"])
+        .formats(&[Format::Dockerfile])
+        .remediation("Build on an image from an approved registry (`allowed-registries`).")
+    }
+
+    fn configure_with(
+        &mut self,
+        settings: &Value,
+        all: &Value,
+        _scan: &ScanContext,
+    ) -> Result<(), String> {
+        // The workloads' control owns the shared table: only its `allowed-registries` is read
+        // here (its other settings are its own, and its errors are reported by it).
+        if let Some(shared) = all.pointer("/controls/KUBER-L2-000010/allowed-registries")
+            && let Ok(mut found) = list_settings(&json!({ SETTING: shared }), &[SETTING])
+            && let Some(list) = found.remove(SETTING)
+        {
+            self.allowed = list;
+        }
+        if let Some(list) = list_settings(settings, &[SETTING])?.remove(SETTING) {
+            self.allowed = list;
+        }
+        Ok(())
+    }
+
+    fn check(&self, doc: &Document, out: &mut Out) {
+        let Some(file) = Dockerfile::of(doc) else {
+            return;
+        };
+        for stage in file.stages() {
+            let Some(image) = stage.base_image() else {
+                continue;
+            };
+            let base = stage.base();
+            let approved = |s: &str| self.allowed.iter().any(|p| s.starts_with(p.as_str()));
+            if !approved(base) && !approved(&image.name()) {
+                out.finding(
+                    stage.from_pointer(),
+                    format!(
+                        "Base image '{base}' ({}) is not from an approved registry",
+                        image.name()
+                    ),
+                );
+            }
+        }
+    }
+}
