@@ -4,6 +4,8 @@
 //!   any YAML front end pays).
 //! * `scan/*`: a whole in-process scan (load, JSON view, sandboxed wasm controls, spans) of one
 //!   Deployment and of a 1,000-document file, against the loader alone on the same input.
+//! * `dockerfile/*`: a 1,000-line Dockerfile (four stages, continued `RUN`s, heredocs, `ENV`s)
+//!   scanned with every control, against the parser alone on the same bytes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -165,5 +167,63 @@ fn scan(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, yaml, scan);
+/// A Dockerfile of about `lines` lines: stages of continued `RUN`s, `ENV`s, `COPY`s and
+/// heredocs, the shapes a big real one has.
+fn dockerfile(lines: usize) -> String {
+    let mut out = String::from(
+        "# syntax=docker/dockerfile:1\nARG BASE=registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4\n",
+    );
+    let mut stage = 0;
+    while out.lines().count() < lines {
+        out.push_str(&format!("FROM ${{BASE}} AS stage{stage}\n"));
+        for i in 0..40 {
+            out.push_str(&format!(
+                "ENV VAR_{i}=value-{i} PATH=/opt/{i}/bin:$PATH\nRUN dnf install -y pkg-{i} \\\n    && chmod 0755 /opt/{i} \\\n    && dnf clean all\nCOPY --chown=1001:0 --chmod=0644 files/{i} /etc/app/{i}\n"
+            ));
+            if i % 10 == 0 {
+                out.push_str("RUN <<EOT\nset -e\necho building\nEOT\n");
+            }
+        }
+        stage += 1;
+    }
+    out.push_str("USER 1001\nHEALTHCHECK CMD [\"/probe\"]\n");
+    out
+}
+
+fn dockerfiles(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("Dockerfile");
+    let text = dockerfile(1000);
+    std::fs::write(&path, &text).expect("write");
+    let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-cache");
+    let session = Session::new(SessionOptions {
+        config: Config::default(),
+        today: "2026-11-22".into(),
+        cache_dir: Some(cache),
+        no_result_cache: true,
+        ..SessionOptions::default()
+    })
+    .expect("session");
+    let file = Arc::new(SourceFile::new(
+        Origin::Stdin,
+        "Dockerfile",
+        Arc::from(text.as_str()),
+    ));
+    let mut g = c.benchmark_group("dockerfile");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("baseline: parse a 1,000-line Dockerfile", |b| {
+        b.iter(|| stiglint::input::dockerfile::parse(&file).problems.len());
+    });
+    g.bench_function("scan a 1,000-line Dockerfile (all controls)", |b| {
+        b.iter(|| {
+            session
+                .scan(std::slice::from_ref(&path), None)
+                .findings
+                .len()
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, yaml, scan, dockerfiles);
 criterion_main!(benches);

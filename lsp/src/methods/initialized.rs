@@ -14,6 +14,9 @@ use lsp_types::{
 pub fn register_watchers(connection: &Connection) -> Result<()> {
     let watchers = [
         "**/*.{yaml,yml,json,tf,tfvars}",
+        "**/{Dockerfile,Containerfile,dockerfile,containerfile}",
+        "**/*.{Dockerfile,Containerfile,dockerfile,containerfile}",
+        "**/{Dockerfile,Containerfile}.*",
         "**/stiglint.toml",
         "**/kubelet.service.d/*.conf",
     ]

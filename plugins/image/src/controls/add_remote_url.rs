@@ -10,8 +10,10 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! ADD https://example.com/tool.tar.gz /opt/       # finding
-//! ADD --checksum=sha256:24454f83… https://example.com/tool.tar.gz /opt/   # passes
+//! # finding
+//! ADD https://example.com/tool.tar.gz /opt/
+//! # passes
+//! ADD --checksum=sha256:24454f83… https://example.com/tool.tar.gz /opt/
 //! ```
 //!
 //! **Fix.** Add `--checksum=sha256:…`, or download with `curl` and check the file against a

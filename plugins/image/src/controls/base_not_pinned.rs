@@ -13,9 +13,12 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! FROM debian:latest                                     # finding: latest
-//! FROM registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4    # finding: no digest
-//! FROM registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4@sha256:4f2…   # passes
+//! # finding: latest
+//! FROM debian:latest
+//! # finding: no digest
+//! FROM registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4
+//! # passes
+//! FROM registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4@sha256:4f2…
 //! ```
 //!
 //! **Fix.** Pin the base by digest: `docker buildx imagetools inspect IMAGE:TAG` prints it;

@@ -12,8 +12,10 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! FROM docker.io/library/python:3.12-slim          # finding
-//! FROM registry1.dso.mil/ironbank/opensource/python/python312:3.12   # passes
+//! # finding
+//! FROM docker.io/library/python:3.12-slim
+//! # passes
+//! FROM registry1.dso.mil/ironbank/opensource/python/python312:3.12
 //! ```
 //!
 //! **Fix.** Build on an image from an approved registry, or add the registry prefix to

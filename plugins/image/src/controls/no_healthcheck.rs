@@ -11,8 +11,10 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! FROM registry1.dso.mil/ironbank/opensource/nginx/nginx:1.27   # finding: no HEALTHCHECK
-//! HEALTHCHECK --interval=30s CMD ["/healthcheck"]               # passes
+//! # finding: no HEALTHCHECK
+//! FROM registry1.dso.mil/ironbank/opensource/nginx/nginx:1.27
+//! # passes
+//! HEALTHCHECK --interval=30s CMD ["/healthcheck"]
 //! ```
 //!
 //! **Fix.** Add `HEALTHCHECK CMD <a command that exits 0 when the service works>`.

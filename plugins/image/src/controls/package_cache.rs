@@ -16,9 +16,11 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! RUN apt-get update && apt-get install -y curl                        # finding
+//! # finding
+//! RUN apt-get update && apt-get install -y curl
+//! # passes
 //! RUN apt-get update && apt-get install -y curl \
-//!     && rm -rf /var/lib/apt/lists/*                                   # passes
+//!     && rm -rf /var/lib/apt/lists/*
 //! ```
 //!
 //! **Fix.** Clean up in the same `RUN` as the install, or use `--mount=type=cache`.

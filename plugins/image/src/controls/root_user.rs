@@ -16,7 +16,8 @@
 //! ```dockerfile
 //! FROM registry1.dso.mil/ironbank/redhat/ubi/ubi9:9.4
 //! USER 1001
-//! USER root        # finding: the last USER is root
+//! # finding: the last USER is root
+//! USER root
 //! ```
 //!
 //! **Fix.** End the final stage with `USER <uid>` of a non-root user that exists in the image

@@ -11,9 +11,12 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! ENV DB_PASSWORD=hunter2          # finding
-//! ARG NPM_TOKEN                    # passes: no default
-//! RUN --mount=type=secret,id=npm …  # the way to use a secret at build time
+//! # finding
+//! ENV DB_PASSWORD=hunter2
+//! # passes: no default
+//! ARG NPM_TOKEN
+//! # the way to use a secret at build time
+//! RUN --mount=type=secret,id=npm …
 //! ```
 //!
 //! **Fix.** Pass build-time secrets with `RUN --mount=type=secret`, and run-time secrets

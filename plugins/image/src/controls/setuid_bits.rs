@@ -11,8 +11,10 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! RUN chmod u+s /usr/local/bin/tool       # finding
-//! COPY --chmod=4755 tool /usr/local/bin/  # finding
+//! # finding
+//! RUN chmod u+s /usr/local/bin/tool
+//! # finding
+//! COPY --chmod=4755 tool /usr/local/bin/
 //! ```
 //!
 //! **Fix.** Drop the bit (`chmod 0755`); grant a capability to the container at run time if the

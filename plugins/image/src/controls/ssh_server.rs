@@ -11,8 +11,10 @@
 //!
 //! **Example.**
 //! ```dockerfile
-//! RUN apt-get install -y openssh-server     # finding
-//! EXPOSE 22                                 # finding
+//! # finding
+//! RUN apt-get install -y openssh-server
+//! # finding
+//! EXPOSE 22
 //! ```
 //!
 //! **Fix.** Remove the SSH server; use `kubectl exec` or `kubectl debug` for interactive
