@@ -3,6 +3,7 @@
 
 pub mod dockerfile;
 pub mod fs;
+pub mod image;
 pub mod json;
 pub mod k8s;
 pub mod kubelet;
