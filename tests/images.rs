@@ -42,6 +42,23 @@ fn python_tar(dir: &Path, name: &str, script: &str) -> PathBuf {
     path
 }
 
+/// A new image `layout:<tag>` whose one layer is a tar from [`python_tar`].
+fn image_of(root: &Path, tag: &str, script: &str) {
+    tool("umoci", &["new", "--image", &format!("layout:{tag}")], root);
+    let layer = python_tar(root, &format!("{tag}.tar"), script);
+    tool(
+        "umoci",
+        &[
+            "raw",
+            "add-layer",
+            "--image",
+            &format!("layout:{tag}"),
+            layer.to_str().expect("utf-8"),
+        ],
+        root,
+    );
+}
+
 const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n";
 
 /// An OCI layout `layout:app` of three layers: a root filesystem (umoci repack of a directory),
@@ -239,41 +256,16 @@ fn bad_images_are_errors_that_name_what_is_wrong() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     tool("umoci", &["init", "--layout", "layout"], root);
-    tool("umoci", &["new", "--image", "layout:x"], root);
-    // A path that leaves the root.
-    let escape = python_tar(
+    image_of(
         root,
-        "escape.tar",
+        "x",
         "add('../../etc/cron.d/x', b'* * * * * root sh')\n",
-    );
-    tool(
-        "umoci",
-        &[
-            "raw",
-            "add-layer",
-            "--image",
-            "layout:x",
-            escape.to_str().expect("utf-8"),
-        ],
-        root,
     );
     let err = image::read_layout(&root.join("layout"), Bounds::default()).expect_err("escape");
     assert!(err.to_string().contains("leaves the image's root"), "{err}");
 
     // A decompression bomb: 200 MB of zeros in a small gzip layer, under a 10:1 bound.
-    tool("umoci", &["new", "--image", "layout:bomb"], root);
-    let bomb = python_tar(root, "bomb.tar", "add('zeros', bytes(200 * 1024 * 1024))\n");
-    tool(
-        "umoci",
-        &[
-            "raw",
-            "add-layer",
-            "--image",
-            "layout:bomb",
-            bomb.to_str().expect("utf-8"),
-        ],
-        root,
-    );
+    image_of(root, "bomb", "add('zeros', bytes(200 * 1024 * 1024))\n");
     let bounds = Bounds {
         max_ratio: 10,
         ..Bounds::default()
@@ -296,19 +288,7 @@ fn bad_images_are_errors_that_name_what_is_wrong() {
     assert!(err.to_string().contains("decompression bomb"), "{err}");
 
     // A truncated layer and a missing blob.
-    tool("umoci", &["new", "--image", "layout:ok"], root);
-    let ok = python_tar(root, "ok.tar", "add('f1', b'x' * 4096)\n");
-    tool(
-        "umoci",
-        &[
-            "raw",
-            "add-layer",
-            "--image",
-            "layout:ok",
-            ok.to_str().expect("utf-8"),
-        ],
-        root,
-    );
+    image_of(root, "ok", "add('f1', b'x' * 4096)\n");
     let layout = only("ok");
     // The layer blob, from the manifest.
     let json = |p: &Path| -> serde_json::Value {

@@ -430,6 +430,50 @@ impl<'a> Container<'a> {
     }
 }
 
+/// The registries images may come from: prefixes of image references, the
+/// `allowed-registries` setting of KUBER-L2-000010 (which the Dockerfile base-image control
+/// shares). Default: Iron Bank.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registries(Vec<String>);
+
+impl Default for Registries {
+    fn default() -> Self {
+        Self(vec!["registry1.dso.mil/ironbank/".to_owned()])
+    }
+}
+
+impl Registries {
+    /// The setting's name.
+    pub const SETTING: &'static str = "allowed-registries";
+
+    /// Take `allowed-registries` from a control's settings table, when it is there.
+    ///
+    /// # Errors
+    /// A message naming the bad setting (not a list of strings, another key).
+    pub fn configure(&mut self, settings: &Value) -> Result<(), String> {
+        if let Some(list) = list_settings(settings, &[Self::SETTING])?.remove(Self::SETTING) {
+            self.0 = list;
+        }
+        Ok(())
+    }
+
+    /// Whether an image comes from one of them: the reference as written, or normalised
+    /// (`nginx` is `docker.io/library/nginx`), starts with an allowed prefix.
+    #[must_use]
+    pub fn approve(&self, image: &str, parsed: &ImageRef) -> bool {
+        let mut normalised = parsed.name();
+        for (sep, part) in [(':', &parsed.tag), ('@', &parsed.digest)] {
+            if let Some(part) = part {
+                normalised.push(sep);
+                normalised.push_str(part);
+            }
+        }
+        self.0
+            .iter()
+            .any(|p| image.starts_with(p.as_str()) || normalised.starts_with(p.as_str()))
+    }
+}
+
 /// A container image reference, normalised the way the container runtime reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {

@@ -23,24 +23,15 @@
 //!
 //! **References.** DoD Container Hardening Process Guide (Iron Bank base images); NIST SP
 //! 800-53 CM-7 (5), SA-12, SR-3.
-use stiglint_sdk::k8s::list_settings;
+use stiglint_sdk::k8s::Registries;
 use stiglint_sdk::{ScanContext, prelude::*};
 
 use crate::dockerfile::Dockerfile;
 
-const SETTING: &str = "allowed-registries";
-
 /// See the module documentation.
+#[derive(Default)]
 pub struct Rule {
-    allowed: Vec<String>,
-}
-
-impl Default for Rule {
-    fn default() -> Self {
-        Self {
-            allowed: vec!["registry1.dso.mil/ironbank/".to_owned()],
-        }
-    }
+    allowed: Registries,
 }
 
 impl Control for Rule {
@@ -62,17 +53,13 @@ impl Control for Rule {
         _scan: &ScanContext,
     ) -> Result<(), String> {
         // The workloads' control owns the shared table: only its `allowed-registries` is read
-        // here (its other settings are its own, and its errors are reported by it).
-        if let Some(shared) = all.pointer("/controls/KUBER-L2-000010/allowed-registries")
-            && let Ok(mut found) = list_settings(&json!({ SETTING: shared }), &[SETTING])
-            && let Some(list) = found.remove(SETTING)
-        {
-            self.allowed = list;
+        // here (its other settings are its own, and it reports their errors).
+        if let Some(shared) = all.pointer("/controls/KUBER-L2-000010/allowed-registries") {
+            let _ = self
+                .allowed
+                .configure(&json!({ Registries::SETTING: shared }));
         }
-        if let Some(list) = list_settings(settings, &[SETTING])?.remove(SETTING) {
-            self.allowed = list;
-        }
-        Ok(())
+        self.allowed.configure(settings)
     }
 
     fn check(&self, doc: &Document, out: &mut Out) {
@@ -84,8 +71,7 @@ impl Control for Rule {
                 continue;
             };
             let base = stage.base();
-            let approved = |s: &str| self.allowed.iter().any(|p| s.starts_with(p.as_str()));
-            if !approved(base) && !approved(&image.name()) {
+            if !self.allowed.approve(base, &image) {
                 out.finding(
                     stage.from_pointer(),
                     format!(

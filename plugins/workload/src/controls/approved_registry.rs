@@ -34,22 +34,13 @@
 //!
 //! **References.** Seed control KUBER-L2-000010 (no DISA Kubernetes STIG rule of its own);
 //! NIST SP 800-53 CM-7 (5).
-use stiglint_sdk::k8s::{ImageRef, list_settings};
+use stiglint_sdk::k8s::{ImageRef, Registries};
 use stiglint_sdk::{ScanContext, prelude::*};
 
-const SETTING: &str = "allowed-registries";
-
 /// See the module documentation.
+#[derive(Default)]
 pub struct Rule {
-    allowed: Vec<String>,
-}
-
-impl Default for Rule {
-    fn default() -> Self {
-        Self {
-            allowed: vec!["registry1.dso.mil/ironbank/".to_owned()],
-        }
-    }
+    allowed: Registries,
 }
 
 impl Control for Rule {
@@ -65,10 +56,7 @@ impl Control for Rule {
     }
 
     fn configure(&mut self, settings: &Value, _scan: &ScanContext) -> Result<(), String> {
-        if let Some(list) = list_settings(settings, &[SETTING])?.remove(SETTING) {
-            self.allowed = list;
-        }
-        Ok(())
+        self.allowed.configure(settings)
     }
 
     fn check(&self, doc: &Document, out: &mut Out) {
@@ -77,15 +65,7 @@ impl Control for Rule {
                 continue;
             };
             let parsed = ImageRef::parse(image);
-            let mut normalised = parsed.name();
-            for (sep, part) in [(':', &parsed.tag), ('@', &parsed.digest)] {
-                if let Some(part) = part {
-                    normalised.push(sep);
-                    normalised.push_str(part);
-                }
-            }
-            let approved = |s: &str| self.allowed.iter().any(|p| s.starts_with(p.as_str()));
-            if !approved(image) && !approved(&normalised) {
+            if !self.allowed.approve(image, &parsed) {
                 out.finding(
                     c.pointer_to("image"),
                     format!(
