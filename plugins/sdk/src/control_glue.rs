@@ -185,6 +185,7 @@ pub fn configure(
         k8s_version: context.k8s_version,
         today: context.today,
         default_namespace: context.default_namespace,
+        plugin: settings.get("plugin").cloned().unwrap_or(Value::Null),
     };
     let empty = Value::Object(serde_json::Map::new());
     with_state(spec, |state| {
@@ -266,6 +267,7 @@ fn output(out: Out) -> wit::CheckOutput {
                     .collect(),
                 related_total: f.related_total,
                 enforcement: f.enforcement.map(enforcement),
+                properties: f.properties.map(|p| Value::Object(p).to_string()),
             })
             .collect(),
         notes: out

@@ -284,6 +284,7 @@ impl From<wit::ScanContext> for ScanContext {
             k8s_version: c.k8s_version,
             today: c.today,
             default_namespace: c.default_namespace,
+            plugin: Value::Null,
         }
     }
 }
