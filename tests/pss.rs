@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use common::{run, stderr, stdout, stiglint};
@@ -150,4 +150,245 @@ fn every_upstream_fixture_is_judged_as_admission_judges_it() {
         wrong.join("\n")
     );
     assert_eq!(judged, 4_537, "every fixture of the corpus");
+}
+
+/// A Deployment (the shape of the Kubernetes docs' `nginx-deployment`) in `namespace`, whose
+/// container sets `runAsUser: 1000` and a `hostPort`, and nothing else.
+fn deployment(name: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.27.3
+          securityContext:
+            runAsUser: 1000
+          ports:
+            - containerPort: 80
+              hostPort: 8080
+"
+    )
+}
+
+/// `(control, check, level, version, enforcement)` of the `pss` findings on objects named
+/// `name` (the `object.name` of the report).
+fn pss_of(report: &Value, name: &str) -> BTreeSet<(String, String, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["object"]["name"] == name)
+        .filter_map(|f| {
+            let pss = f.pointer("/properties/pss")?;
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            Some((
+                s(&f["control"]),
+                s(&pss["check"]),
+                s(&pss["level"]),
+                s(&pss["version"]),
+                s(&f["enforcement"]),
+            ))
+        })
+        .collect()
+}
+
+fn controls_of(report: &Value, name: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["object"]["name"] == name)
+        .map(|f| f["control"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn set(items: &[(&str, &str, &str, &str, &str)]) -> BTreeSet<(String, String, String, String, String)> {
+    items
+        .iter()
+        .map(|(a, b, c, d, e)| ((*a).into(), (*b).into(), (*c).into(), (*d).into(), (*e).into()))
+        .collect()
+}
+
+#[test]
+fn two_namespaces_in_one_scan_are_each_judged_at_their_own_level() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The workloads come first, their Namespaces after them in the same file and in another.
+    let both = format!(
+        "{}---\n{}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: v1.30\n",
+        deployment("web", "shop"),
+        deployment("old", "legacy")
+    );
+    let apps = tmp.path().join("apps.yaml");
+    std::fs::write(&apps, both).expect("write");
+    let legacy = namespace(tmp.path(), "legacy", &[("enforce", "baseline")]);
+    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&legacy));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(
+        pss_of(&report, "web"),
+        set(&[
+            ("KUBER-L2-000020", "runAsNonRoot", "restricted", "v1.30", "deny"),
+            ("STIGLINT-PSS-0002", "capabilities_restricted", "restricted", "v1.30", "deny"),
+            ("STIGLINT-PSS-0004", "hostPorts", "restricted", "v1.30", "deny"),
+            ("STIGLINT-PSS-0009", "seccompProfile_restricted", "restricted", "v1.30", "deny"),
+            ("STIGLINT-PSS-0011", "allowPrivilegeEscalation", "restricted", "v1.30", "deny"),
+        ])
+    );
+    assert_eq!(
+        pss_of(&report, "old"),
+        set(&[("STIGLINT-PSS-0004", "hostPorts", "baseline", "latest", "deny")])
+    );
+    // Outside restricted a non-zero runAsUser still satisfies KUBER-L2-000020.
+    let old = controls_of(&report, "old");
+    assert!(!old.iter().any(|c| c == "KUBER-L2-000020"), "{old:?}");
+    // In restricted it follows Pod Security: one finding, in admission's words.
+    let web_020: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["object"]["name"] == "web" && f["control"] == "KUBER-L2-000020")
+        .collect();
+    assert_eq!(web_020.len(), 1, "{web_020:?}");
+    assert_eq!(
+        web_020[0]["message"],
+        "Container 'nginx' must set runAsNonRoot: true. It violates PodSecurity \"restricted:v1.30\": runAsNonRoot != true (pod or container \"nginx\" must set securityContext.runAsNonRoot=true)"
+    );
+}
+
+#[test]
+fn warn_and_audit_labels_report_without_failing_the_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let apps = tmp.path().join("apps.yaml");
+    std::fs::write(&apps, format!("{}---\n{}", deployment("w", "warned"), deployment("a", "audited")))
+        .expect("write");
+    let warned = namespace(tmp.path(), "warned", &[("enforce", "privileged"), ("warn", "restricted"), ("warn-version", "v1.25")]);
+    let audited = namespace(tmp.path(), "audited", &[("enforce", "privileged"), ("audit", "baseline")]);
+    let sarif = tmp.path().join("out.sarif");
+    let out = run(stiglint()
+        .args(["--no-config", "--select", "STIGLINT-PSS", "--format", "json"])
+        .arg("--format")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg(&apps)
+        .arg(&warned)
+        .arg(&audited));
+    assert_eq!(out.status.code(), Some(0), "warn and audit never fail a run: {}", stderr(&out));
+    let report = json(&out);
+    assert!(pss_of(&report, "w").contains(&(
+        "STIGLINT-PSS-0004".into(),
+        "hostPorts".into(),
+        "restricted".into(),
+        "v1.25".into(),
+        "warn".into()
+    )));
+    assert_eq!(
+        pss_of(&report, "a"),
+        set(&[("STIGLINT-PSS-0004", "hostPorts", "baseline", "latest", "audit")])
+    );
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let levels: BTreeSet<(String, String)> = results
+        .iter()
+        .filter_map(|r| {
+            let check = r.pointer("/properties/pss/check")?.as_str()?.to_owned();
+            Some((check, r["level"].as_str().unwrap_or_default().to_owned()))
+        })
+        .collect();
+    assert!(levels.contains(&("hostPorts".to_owned(), "warning".to_owned())), "{levels:?}");
+    assert!(levels.contains(&("hostPorts".to_owned(), "note".to_owned())), "{levels:?}");
+    assert!(levels.iter().all(|(_, l)| l == "warning" || l == "note"), "{levels:?}");
+}
+
+#[test]
+fn a_pod_security_configuration_sets_defaults_and_exemptions() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The shape of the Kubernetes docs' "Configure the Admission Controller" example.
+    let config = "apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults:
+      enforce: \"restricted\"
+      enforce-version: \"v1.29\"
+      audit: \"restricted\"
+      audit-version: \"latest\"
+      warn: \"restricted\"
+      warn-version: \"latest\"
+    exemptions:
+      usernames: []
+      runtimeClasses: []
+      namespaces: [kube-system]
+";
+    let apps = tmp.path().join("apps.yaml");
+    std::fs::write(&apps, format!("{}---\n{}", deployment("app", "apps"), deployment("sys", "kube-system")))
+        .expect("write");
+    let cfg = tmp.path().join("admission.yaml");
+    std::fs::write(&cfg, config).expect("write");
+    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&cfg));
+    let report = json(&out);
+    assert!(pss_of(&report, "app").contains(&(
+        "STIGLINT-PSS-0011".into(),
+        "allowPrivilegeEscalation".into(),
+        "restricted".into(),
+        "v1.29".into(),
+        "deny".into()
+    )));
+    assert!(pss_of(&report, "sys").is_empty(), "exempt: {:?}", pss_of(&report, "sys"));
+
+    // The same from stiglint.toml, and a default level.
+    let toml = tmp.path().join("stiglint.toml");
+    std::fs::write(
+        &toml,
+        "[plugin-settings.workload]\npss-default-level = \"restricted\"\npss-default-version = \"v1.24\"\n\n[plugin-settings.workload.pss-configuration.exemptions]\nnamespaces = [\"kube-system\"]\n",
+    )
+    .expect("write");
+    let out = run(stiglint().args(["--format", "json", "--config"]).arg(&toml).arg(&apps));
+    let report = json(&out);
+    assert!(pss_of(&report, "app").contains(&(
+        "STIGLINT-PSS-0011".into(),
+        "allowPrivilegeEscalation".into(),
+        "restricted".into(),
+        "v1.24".into(),
+        "deny".into()
+    )), "{:?}", pss_of(&report, "app"));
+    assert!(pss_of(&report, "sys").is_empty());
+
+    // A bad setting is an error that names it.
+    std::fs::write(&toml, "[plugin-settings.workload]\npss-default-level = \"strict\"\n").expect("write");
+    let out = run(stiglint().args(["--format", "json", "--config"]).arg(&toml).arg(&apps));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("pss-default-level") || stderr(&out).contains("pss-default-level"));
+}
+
+#[test]
+fn an_unknown_future_version_is_judged_as_latest_with_a_note() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let apps = tmp.path().join("apps.yaml");
+    std::fs::write(&apps, deployment("web", "next")).expect("write");
+    let ns = namespace(tmp.path(), "next", &[("enforce", "restricted"), ("enforce-version", "v1.99")]);
+    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&ns));
+    let report = json(&out);
+    assert!(pss_of(&report, "web").iter().any(|(_, c, l, v, _)| c == "hostPorts" && l == "restricted" && v == "v1.99"));
+    let notes: Vec<&Value> = report["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["reason"].as_str().is_some_and(|r| r.contains("v1.99")))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", report["notes"]);
 }

@@ -314,11 +314,13 @@ pub fn check(
         .into_iter()
         .map(document)
         .collect::<Result<Vec<_>, _>>()?;
+    crate::set_selected(controls);
     with_state(spec, |state| {
         let selected = state.selected(controls, spec.dynamic_prefixes).to_vec();
         let mut out = Out::default();
         for doc in &docs {
             crate::controlplane::begin_document();
+            crate::begin_document();
             if let Some(unjudged) = crate::k8s::unjudged_pod_template(doc) {
                 let kind = if unjudged.elsewhere {
                     NoteKind::Partial

@@ -40,8 +40,8 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0011",
     versions: &[
-        Versioned { min: 8, eval: eval_1_8 },
-        Versioned { min: 25, eval: eval_1_25 },
+        Versioned { min: 8, eval: eval_1_8, exempt_windows: false },
+        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
     ],
     overrides: &[],
     reason: "allowPrivilegeEscalation != false",

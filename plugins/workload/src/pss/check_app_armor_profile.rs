@@ -71,7 +71,7 @@ pub static CHECK: Check = Check {
     id: "appArmorProfile",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0006",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "forbidden AppArmor profiles",
     detail,

@@ -60,7 +60,7 @@ pub static CHECK: Check = Check {
     id: "capabilities_baseline",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0002",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "non-default capabilities",
     detail,

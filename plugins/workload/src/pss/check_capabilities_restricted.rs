@@ -62,8 +62,8 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0002",
     versions: &[
-        Versioned { min: 22, eval: eval_1_22 },
-        Versioned { min: 25, eval: eval_1_25 },
+        Versioned { min: 22, eval: eval_1_22, exempt_windows: false },
+        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
     ],
     overrides: &["capabilities_baseline"],
     reason: "unrestricted capabilities",

@@ -28,7 +28,7 @@ pub static CHECK: Check = Check {
     id: "hostNamespaces",
     level: Level::Baseline,
     control: "KUBER-L2-000060",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "host namespaces",
     detail,

@@ -36,7 +36,7 @@ pub static CHECK: Check = Check {
     id: "hostPorts",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0004",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "hostPort",
     detail,

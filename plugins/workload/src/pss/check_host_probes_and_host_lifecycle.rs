@@ -13,9 +13,15 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
             "lifecycle/postStart",
             "lifecycle/preStop",
         ] {
+            let Some(h) = super::walk(c.value, handler) else {
+                continue;
+            };
             for action in ["httpGet", "tcpSocket"] {
+                if super::walk(h, action).is_none() {
+                    continue;
+                }
                 let path = format!("{handler}/{action}/host");
-                if let Some(host) = c.value.pointer(&format!("/{path}")).and_then(Value::as_str)
+                if let Some(host) = super::walk(c.value, &path).and_then(Value::as_str)
                     && !host.is_empty()
                 {
                     out.push(at(&c, &path, host));
@@ -43,7 +49,7 @@ pub static CHECK: Check = Check {
     id: "hostProbesAndHostLifecycle",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0005",
-    versions: &[Versioned { min: 34, eval }],
+    versions: &[Versioned { min: 34, eval, exempt_windows: false }],
     overrides: &[],
     reason: "probe or lifecycle host",
     detail,

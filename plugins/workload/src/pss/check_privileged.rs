@@ -28,7 +28,7 @@ pub static CHECK: Check = Check {
     id: "privileged",
     level: Level::Baseline,
     control: "KUBER-L2-000070",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "privileged",
     detail,

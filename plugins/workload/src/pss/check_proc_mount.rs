@@ -44,8 +44,8 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0008",
     versions: &[
-        Versioned { min: 0, eval },
-        Versioned { min: 35, eval: eval_1_35 },
+        Versioned { min: 0, eval, exempt_windows: false },
+        Versioned { min: 35, eval: eval_1_35, exempt_windows: false },
     ],
     overrides: &[],
     reason: "procMount",

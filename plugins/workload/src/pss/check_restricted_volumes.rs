@@ -65,7 +65,7 @@ pub static CHECK: Check = Check {
     id: "restrictedVolumes",
     level: Level::Restricted,
     control: "STIGLINT-PSS-0003",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &["hostPathVolumes"],
     reason: "restricted volume types",
     detail,

@@ -2,8 +2,7 @@
 //! container must; nobody may set it to `false`. Also KUBER-L2-000020's own meaning ([`OWN`]):
 //! outside restricted, a container with an effective non-zero `runAsUser` passes, and an
 //! effective `runAsUser: 0` is a finding.
-use super::{Check, Level, Place, Pod, Versioned, at, csc};
-use stiglint_sdk::k8s::Container;
+use super::{Check, Ctr, Level, Place, Pod, Versioned, at, csc};
 use stiglint_sdk::{Fix, Value, json};
 
 fn eval(pod: &Pod<'_>) -> Vec<Place> {
@@ -26,19 +25,30 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 /// The container, when the field at `pointer` is the pod's (it inherits it).
-fn inherited(c: &Container<'_>, pointer: &str) -> String {
-    if pointer.starts_with(&c.pointer) {
+fn inherited(c: &Ctr<'_>, pointer: &str) -> String {
+    let own = c.pointer();
+    if pointer.starts_with(&format!("{own}/")) {
         String::new()
     } else {
-        c.pointer.clone()
+        own
     }
+}
+
+/// The effective value of a `securityContext` field (the container's over the pod's), and its
+/// pointer.
+fn effective<'a>(pod: &Pod<'a>, c: &Ctr<'a>, field: &str) -> Option<(&'a Value, String)> {
+    if let Some(v) = csc(c, field) {
+        return Some((v, format!("{}/securityContext/{field}", c.pointer())));
+    }
+    pod.sc(field)
+        .map(|v| (v, pod.spec.pointer_to(&format!("securityContext/{field}"))))
 }
 
 /// The current meaning of KUBER-L2-000020 (see its documentation).
 fn own(pod: &Pod<'_>) -> Vec<Place> {
     let mut out = Vec::new();
     for c in pod.containers() {
-        let user = c.effective("runAsUser").filter(|(v, _)| !v.is_null());
+        let user = effective(pod, &c, "runAsUser");
         if let Some((_, p)) = user.as_ref().filter(|(v, _)| v.as_i64() == Some(0)) {
             out.push(Place {
                 pointer: p.clone(),
@@ -49,7 +59,7 @@ fn own(pod: &Pod<'_>) -> Vec<Place> {
             });
             continue;
         }
-        let non_root = c.effective("runAsNonRoot").filter(|(v, _)| !v.is_null());
+        let non_root = effective(pod, &c, "runAsNonRoot");
         if non_root.as_ref().is_some_and(|(v, _)| *v == &Value::Bool(true)) || user.is_some() {
             continue;
         }
@@ -100,7 +110,7 @@ pub static CHECK: Check = Check {
     id: "runAsNonRoot",
     level: Level::Restricted,
     control: "KUBER-L2-000020",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "runAsNonRoot != true",
     detail,
@@ -112,6 +122,6 @@ pub static CHECK: Check = Check {
 pub static OWN: Check = Check {
     id: "runAsNonRoot",
     level: Level::Privileged,
-    versions: &[Versioned { min: 0, eval: own }],
+    versions: &[Versioned { min: 0, eval: own, exempt_windows: false }],
     ..CHECK
 };

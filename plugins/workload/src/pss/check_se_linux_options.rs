@@ -32,13 +32,18 @@ fn places(pod: &Pod<'_>, types: &[&str]) -> Vec<Place> {
         }
     };
     let mut bad = Vec::new();
-    judge(&|f| pod.sc(&format!("seLinuxOptions/{f}")).cloned(), &mut bad);
+    if let Some(o) = pod.sc("seLinuxOptions") {
+        judge(&|f| super::walk(o, f).cloned(), &mut bad);
+    }
     for (field, v) in bad {
         out.push(pod.place(&format!("securityContext/seLinuxOptions/{field}"), format!("{field} \"{v}\"")));
     }
     for c in pod.containers() {
+        let Some(o) = csc(&c, "seLinuxOptions") else {
+            continue;
+        };
         let mut bad = Vec::new();
-        judge(&|f| csc(&c, &format!("seLinuxOptions/{f}")).cloned(), &mut bad);
+        judge(&|f| super::walk(o, f).cloned(), &mut bad);
         for (field, v) in bad {
             out.push(at(&c, &format!("securityContext/seLinuxOptions/{field}"), format!("{field} \"{v}\"")));
         }
@@ -68,8 +73,8 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0007",
     versions: &[
-        Versioned { min: 0, eval: eval_1_0 },
-        Versioned { min: 31, eval: eval_1_31 },
+        Versioned { min: 0, eval: eval_1_0, exempt_windows: false },
+        Versioned { min: 31, eval: eval_1_31, exempt_windows: false },
     ],
     overrides: &[],
     reason: "seLinuxOptions",

@@ -19,7 +19,7 @@ fn eval_1_0(pod: &Pod<'_>) -> Vec<Place> {
     let mut out = Vec::new();
     for (k, v) in annotations {
         let who = if k == POD {
-            pod.who.clone()
+            pod.who()
         } else if let Some(c) = k.strip_prefix(CONTAINER) {
             format!("Container '{c}'")
         } else {
@@ -85,8 +85,8 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0009",
     versions: &[
-        Versioned { min: 0, eval: eval_1_0 },
-        Versioned { min: 19, eval },
+        Versioned { min: 0, eval: eval_1_0, exempt_windows: false },
+        Versioned { min: 19, eval, exempt_windows: false },
     ],
     overrides: &[],
     reason: "seccompProfile",

@@ -82,8 +82,8 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0009",
     versions: &[
-        Versioned { min: 19, eval: eval_1_19 },
-        Versioned { min: 25, eval: eval_1_25 },
+        Versioned { min: 19, eval: eval_1_19, exempt_windows: false },
+        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
     ],
     overrides: &["seccompProfile_baseline"],
     reason: "seccompProfile",

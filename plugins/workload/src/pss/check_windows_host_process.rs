@@ -35,7 +35,7 @@ pub static CHECK: Check = Check {
     id: "windowsHostProcess",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0001",
-    versions: &[Versioned { min: 0, eval }],
+    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
     overrides: &[],
     reason: "hostProcess",
     detail,

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use stiglint_sdk::k8s::{Container, PodSpec, is_pod_bearing};
+use stiglint_sdk::k8s::{ContainerKind, PodSpec, is_pod_bearing};
 use stiglint_sdk::{Enforcement, Fact, Fix, NoteKind, Out, ScanContext, Value, json};
 
 pub mod check_allow_privilege_escalation;
@@ -81,8 +81,8 @@ pub struct Pod<'a> {
     pub meta: Option<&'a Value>,
     /// Pointer to the pod template's metadata.
     pub meta_pointer: String,
-    /// `Deployment 'web'`.
-    pub who: String,
+    /// The document.
+    pub doc: &'a stiglint_sdk::Document,
 }
 
 impl<'a> Pod<'a> {
@@ -99,17 +99,20 @@ impl<'a> Pod<'a> {
             spec,
             meta,
             meta_pointer,
-            who: doc.describe(),
+            doc,
         })
+    }
+
+    /// `Deployment 'web'`.
+    #[must_use]
+    pub fn who(&self) -> String {
+        self.doc.describe()
     }
 
     /// A field of the pod's `securityContext`.
     #[must_use]
     pub fn sc(&self, path: &str) -> Option<&'a Value> {
-        self.spec
-            .get("securityContext")?
-            .pointer(&format!("/{path}"))
-            .filter(|v| !v.is_null())
+        walk(self.spec.get("securityContext")?, path)
     }
 
     /// Whether the pod declares `spec.os.name: windows`.
@@ -122,9 +125,32 @@ impl<'a> Pod<'a> {
             == Some("windows")
     }
 
-    /// Every container, init container and ephemeral container.
-    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
-        self.spec.containers()
+    /// Every container, init container and ephemeral container (nothing allocated: most
+    /// checks find nothing).
+    pub fn containers(&self) -> impl Iterator<Item = Ctr<'a>> + 'a {
+        let spec = self.spec;
+        [
+            ContainerKind::Regular,
+            ContainerKind::Init,
+            ContainerKind::Ephemeral,
+        ]
+        .into_iter()
+        .flat_map(move |kind| {
+            let list = spec
+                .value
+                .get(kind.field())
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            list.iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_object())
+                .map(move |(index, value)| Ctr {
+                    value,
+                    kind,
+                    index,
+                    pod: spec,
+                })
+        })
     }
 
     /// A place at a pod-level field.
@@ -132,7 +158,7 @@ impl<'a> Pod<'a> {
     pub fn place(&self, relative: &str, value: impl Into<String>) -> Place {
         Place {
             pointer: self.spec.pointer_to(relative),
-            who: self.who.clone(),
+            who: self.who(),
             name: String::new(),
             value: value.into(),
             related: String::new(),
@@ -140,23 +166,66 @@ impl<'a> Pod<'a> {
     }
 }
 
+/// One container of a pod, without its pointer until a check needs it.
+#[derive(Clone, Copy)]
+pub struct Ctr<'a> {
+    /// The container object.
+    pub value: &'a Value,
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// Its index in the list.
+    pub index: usize,
+    /// Its pod.
+    pub pod: PodSpec<'a>,
+}
+
+impl<'a> Ctr<'a> {
+    /// `name`, or `""`.
+    #[must_use]
+    pub fn name(&self) -> &'a str {
+        self.value.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Its pointer (`/spec/template/spec/containers/0`).
+    #[must_use]
+    pub fn pointer(&self) -> String {
+        format!("{}/{}/{}", self.pod.pointer, self.kind.field(), self.index)
+    }
+
+    /// `Container 'app'`, as the other workload controls say it.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        if self.name().is_empty() {
+            return format!("{} #{} (no name)", self.kind.label(), self.index);
+        }
+        format!("{} '{}'", self.kind.label(), self.name())
+    }
+}
+
 /// A field of a container's `securityContext` (`null` is unset).
 #[must_use]
-pub fn csc<'a>(c: &Container<'a>, path: &str) -> Option<&'a Value> {
-    c.value
-        .get("securityContext")?
-        .pointer(&format!("/{path}"))
+pub fn csc<'a>(c: &Ctr<'a>, path: &str) -> Option<&'a Value> {
+    walk(c.value.get("securityContext")?, path)
+}
+
+/// The value at a `/`-separated path of object keys (`null` is unset), without the
+/// allocations of `Value::pointer`: every check of every document walks these paths.
+#[must_use]
+pub fn walk<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('/')
+        .try_fold(value, |v, key| v.get(key))
         .filter(|v| !v.is_null())
 }
 
 /// A place in a container (`relative` empty: the container itself, for a missing field).
 #[must_use]
-pub fn at(c: &Container<'_>, relative: &str, value: impl Into<String>) -> Place {
+pub fn at(c: &Ctr<'_>, relative: &str, value: impl Into<String>) -> Place {
+    let pointer = c.pointer();
     Place {
         pointer: if relative.is_empty() {
-            c.pointer.clone()
+            pointer
         } else {
-            c.pointer_to(relative)
+            format!("{pointer}/{relative}")
         },
         who: c.describe(),
         name: c.name().to_owned(),
@@ -198,6 +267,9 @@ pub struct Versioned {
     pub min: u32,
     /// The places that fail it.
     pub eval: fn(&Pod<'_>) -> Vec<Place>,
+    /// It is the previous implementation with Windows pods (`spec.os.name: windows`) exempt:
+    /// for another pod its places are the previous one's, and are not computed again.
+    pub exempt_windows: bool,
 }
 
 /// A Pod Security Standards check.
@@ -287,16 +359,56 @@ pub struct Entry {
     pub place: Place,
 }
 
-/// The failing places of one control's checks on a pod, each with its version range.
+thread_local! {
+    /// The last document's entries (every control's), by document epoch and ID: the PSS
+    /// controls of the plugin judge the same document in turn, and it is evaluated once.
+    static MEMO: std::cell::RefCell<Option<(u64, u32, std::rc::Rc<Vec<Entry>>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The failing places of every check on a document's pod, once per document inside the glue.
+fn entries_of(doc: &stiglint_sdk::Document) -> std::rc::Rc<Vec<Entry>> {
+    let epoch = stiglint_sdk::document_epoch();
+    if epoch != 0
+        && let Some(hit) = MEMO.with(|m| {
+            m.borrow()
+                .as_ref()
+                .filter(|(e, id, _)| *e == epoch && *id == doc.id)
+                .map(|(_, _, v)| std::rc::Rc::clone(v))
+        })
+    {
+        return hit;
+    }
+    let entries = std::rc::Rc::new(
+        Pod::of(doc)
+            .map(|pod| evaluate(None, &pod))
+            .unwrap_or_default(),
+    );
+    if epoch != 0 {
+        MEMO.with(|m| *m.borrow_mut() = Some((epoch, doc.id, std::rc::Rc::clone(&entries))));
+    }
+    entries
+}
+
+/// The failing places of one control's checks (`None`: every check) on a pod, each with its
+/// version range.
 #[must_use]
-pub fn evaluate(control: &str, pod: &Pod<'_>) -> Vec<Entry> {
+pub fn evaluate(control: Option<&str>, pod: &Pod<'_>) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     for (i, check) in CHECKS.iter().enumerate() {
-        if check.control != control {
+        if control.is_some_and(|c| c != check.control) || !stiglint_sdk::is_selected(check.control) {
             continue;
         }
+        let windows = pod.windows();
         for (k, v) in check.versions.iter().enumerate() {
             let hi = check.versions.get(k + 1).map_or(u32::MAX, |n| n.min - 1);
+            if v.exempt_windows && !windows {
+                // The same places as the previous implementation: extend their ranges.
+                for e in out.iter_mut().filter(|e| e.check == i && e.hi.saturating_add(1) == v.min) {
+                    e.hi = hi;
+                }
+                continue;
+            }
             for place in (v.eval)(pod) {
                 if let Some(e) = out
                     .iter_mut()
@@ -336,8 +448,51 @@ pub const POLICY_KINDS: &[&str] = &[
     "PodSecurityConfiguration",
 ];
 
-/// `check` of a PSS control: keep the facts `finish` needs.
+/// The controls that report Pod Security checks, in the order that picks the one that keeps
+/// the facts for all of them (the first selected).
+pub const CONTROLS: &[&str] = &[
+    "KUBER-L2-000020",
+    "KUBER-L2-000060",
+    "KUBER-L2-000070",
+    "STIGLINT-PSS-0001",
+    "STIGLINT-PSS-0002",
+    "STIGLINT-PSS-0003",
+    "STIGLINT-PSS-0004",
+    "STIGLINT-PSS-0005",
+    "STIGLINT-PSS-0006",
+    "STIGLINT-PSS-0007",
+    "STIGLINT-PSS-0008",
+    "STIGLINT-PSS-0009",
+    "STIGLINT-PSS-0010",
+    "STIGLINT-PSS-0011",
+];
+
+/// Whether `control` keeps the facts of every selected PSS control (it is the first selected):
+/// one fact per document, not one per control, keeps the cross-document step small.
+#[must_use]
+pub fn keeps_facts(control: &str) -> bool {
+    thread_local! {
+        /// The leader of the last selection, by selection generation.
+        static LEADER: std::cell::Cell<(u64, Option<&'static str>)> =
+            const { std::cell::Cell::new((u64::MAX, None)) };
+    }
+    let generation = stiglint_sdk::selection_generation();
+    let (known, leader) = LEADER.with(std::cell::Cell::get);
+    let leader = if known == generation {
+        leader
+    } else {
+        let leader = CONTROLS.iter().copied().find(|c| stiglint_sdk::is_selected(c));
+        LEADER.with(|l| l.set((generation, leader)));
+        leader
+    };
+    leader == Some(control)
+}
+
+/// `check` of a PSS control: the first selected one keeps the facts `finish` needs for all.
 pub fn facts(control: &str, doc: &stiglint_sdk::Document, scan: &ScanContext, out: &mut Out) {
+    if !keeps_facts(control) {
+        return;
+    }
     match doc.kind() {
         "Namespace" if doc.api_version() == "v1" => {
             let labels = settings::namespace_labels(doc);
@@ -358,10 +513,11 @@ pub fn facts(control: &str, doc: &stiglint_sdk::Document, scan: &ScanContext, ou
             }
         }
         _ if is_pod_bearing(doc) => {
-            let Some(pod) = Pod::of(doc) else {
-                return;
-            };
-            let entries = evaluate(control, &pod);
+            let all = entries_of(doc);
+            let entries: Vec<&Entry> = all
+                .iter()
+                .filter(|e| stiglint_sdk::is_selected(CHECKS[e.check].control))
+                .collect();
             if entries.is_empty() {
                 return;
             }
@@ -370,21 +526,11 @@ pub fn facts(control: &str, doc: &stiglint_sdk::Document, scan: &ScanContext, ou
                 .iter()
                 .flat_map(|e| [e.place.pointer.as_str(), e.place.related.as_str()])
                 .filter(|p| !p.is_empty())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
                 .collect();
-            let v: Vec<Value> = entries
-                .iter()
-                .map(|e| {
-                    let p = &e.place;
-                    let mut a = json!([e.check, e.lo, e.hi, p.pointer, p.who, p.name, p.value]);
-                    if !p.related.is_empty()
-                        && let Some(a) = a.as_array_mut()
-                    {
-                        a.push(json!(p.related));
-                    }
-                    a
-                })
-                .collect();
-            out.fact_in(&[&bucket(namespace)], &pointers, json!({"n": namespace, "v": v}));
+            let data = encode(doc, namespace, &entries);
+            out.fact_in(&[&bucket(namespace)], &pointers, data);
         }
         _ => {}
     }
@@ -393,30 +539,107 @@ pub fn facts(control: &str, doc: &stiglint_sdk::Document, scan: &ScanContext, ou
 /// The modes of a namespace: `(enforcement, level, version)`, strongest first.
 type Modes = Vec<(Enforcement, LevelVersion)>;
 
-fn entry_of(v: &Value) -> Option<Entry> {
-    let a = v.as_array()?;
-    let s = |i: usize| a.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let n = |i: usize| {
-        a.get(i)
-            .and_then(Value::as_u64)
-            .and_then(|x| u32::try_from(x).ok())
+/// A fact's entries, compact (a 100,000-Deployment scan keeps one per document):
+/// `{"n": namespace, "w": "Deployment 'web'", "c": [[container pointer, who, name]...],
+/// "v": [[check, lo, hi (-1: open), container (-1: none), pointer (after the container's),
+/// value, who (when not the container's or the pod's), related?]...]}`.
+fn encode(doc: &stiglint_sdk::Document, namespace: &str, entries: &[&Entry]) -> Value {
+    let pod_who = doc.describe();
+    let mut containers: Vec<(String, &str, &str)> = Vec::new();
+    let mut v = Vec::with_capacity(entries.len());
+    for e in entries {
+        let p = &e.place;
+        let mut ci: i64 = -1;
+        let mut rest = p.pointer.as_str();
+        if !p.name.is_empty()
+            && let Some(end) = container_end(&p.pointer)
+        {
+            let base = &p.pointer[..end];
+            let i = containers
+                .iter()
+                .position(|(b, _, _)| b == base)
+                .unwrap_or_else(|| {
+                    containers.push((base.to_owned(), p.who.as_str(), p.name.as_str()));
+                    containers.len() - 1
+                });
+            if containers[i].1 == p.who && containers[i].2 == p.name {
+                ci = i64::try_from(i).unwrap_or(-1);
+                rest = &p.pointer[end..];
+            }
+        }
+        let hi = if e.hi == u32::MAX { -1 } else { i64::from(e.hi) };
+        let who = if ci >= 0 || p.who == pod_who { Value::Null } else { json!(p.who) };
+        let mut a = vec![json!(e.check), json!(e.lo), json!(hi), json!(ci), json!(rest), json!(p.value), who];
+        if ci < 0 && !p.name.is_empty() {
+            a.push(json!(p.name));
+        }
+        if !p.related.is_empty() {
+            a.resize(8, Value::Null);
+            a.push(json!(p.related));
+        }
+        v.push(Value::Array(a));
+    }
+    let c: Vec<Value> = containers
+        .into_iter()
+        .map(|(b, w, n)| json!([b, w, n]))
+        .collect();
+    json!({"n": namespace, "w": pod_who, "c": c, "v": v})
+}
+
+/// Where the container part of a pointer ends (`/spec/containers/0` of
+/// `/spec/containers/0/securityContext`).
+fn container_end(pointer: &str) -> Option<usize> {
+    for list in ["/containers/", "/initContainers/", "/ephemeralContainers/"] {
+        if let Some(i) = pointer.find(list) {
+            let after = i + list.len();
+            let digits = pointer[after..].bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 {
+                return Some(after + digits);
+            }
+        }
+    }
+    None
+}
+
+/// The entries of a fact [`encode`] wrote.
+fn decode(data: &Value) -> Vec<Entry> {
+    let pod_who = data["w"].as_str().unwrap_or_default();
+    let containers = data["c"].as_array().map_or(&[][..], Vec::as_slice);
+    let Some(v) = data["v"].as_array() else {
+        return Vec::new();
     };
-    Some(Entry {
-        check: usize::try_from(n(0)?).ok()?,
-        lo: n(1)?,
-        hi: n(2)?,
-        place: Place {
-            pointer: s(3),
-            who: s(4),
-            name: s(5),
-            value: s(6),
-            related: s(7),
-        },
-    })
+    v.iter()
+        .filter_map(|a| {
+            let a = a.as_array()?;
+            let s = |i: usize| a.get(i).and_then(Value::as_str);
+            let n = |i: usize| a.get(i).and_then(Value::as_i64);
+            let ci = usize::try_from(n(3)?).ok().and_then(|i| containers.get(i));
+            let (base, who, name) = ci.map_or(("", s(6).unwrap_or(pod_who), s(7).unwrap_or("")), |c| {
+                (
+                    c[0].as_str().unwrap_or_default(),
+                    c[1].as_str().unwrap_or_default(),
+                    c[2].as_str().unwrap_or_default(),
+                )
+            });
+            let hi = n(2)?;
+            Some(Entry {
+                check: usize::try_from(n(0)?).ok()?,
+                lo: u32::try_from(n(1)?).ok()?,
+                hi: u32::try_from(hi).unwrap_or(u32::MAX),
+                place: Place {
+                    pointer: format!("{base}{}", s(4)?),
+                    who: who.to_owned(),
+                    name: name.to_owned(),
+                    value: s(5).unwrap_or_default().to_owned(),
+                    related: s(8).unwrap_or_default().to_owned(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// `finish` of a PSS control: decide, per namespace, which places are findings.
-pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
+pub fn finish(facts: &[Fact], defaults: &Defaults, out: &mut Out) {
     let mut config = defaults.clone();
     for f in facts {
         if let Some(cfg) = f.data.get("cfg") {
@@ -427,10 +650,8 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
     for f in facts {
         if let (Some(ns), Some(labels)) = (f.data["ns"].as_str(), f.data.get("labels")) {
             let (modes, problems) = config.modes(labels);
-            if notes {
-                for p in problems {
-                    out.note_in(f.document, NoteKind::Partial, "/metadata/labels", p);
-                }
+            for p in problems {
+                out.note_in(f.document, NoteKind::Partial, "/metadata/labels", p);
             }
             namespaces.insert(ns.to_owned(), (f.document, modes));
         }
@@ -446,12 +667,9 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
                 .get(ns)
                 .map_or_else(|| config.default_modes(), |(_, m)| m.clone())
         };
-        let entries: Vec<Entry> = f.data["v"]
-            .as_array()
-            .map(|v| v.iter().filter_map(entry_of).collect())
-            .unwrap_or_default();
+        let entries = decode(&f.data);
         // The strongest verdict per place: PSS deny, the control's own meaning, warn, audit.
-        let mut best: BTreeMap<&str, (u8, usize, Option<&(Enforcement, LevelVersion)>)> =
+        let mut best: BTreeMap<(&str, &str), (u8, usize, Option<&(Enforcement, LevelVersion)>)> =
             BTreeMap::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(check) = CHECKS.get(e.check) else {
@@ -475,7 +693,8 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
                     })
             };
             if let Some((rank, mode)) = verdict {
-                let slot = best.entry(e.place.pointer.as_str()).or_insert((u8::MAX, i, None));
+                let key = (check.control, e.place.pointer.as_str());
+                let slot = best.entry(key).or_insert((u8::MAX, i, None));
                 if rank < slot.0 {
                     *slot = (rank, i, mode);
                 }
@@ -483,7 +702,10 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
         }
         let mut seen = BTreeSet::new();
         for (j, e) in entries.iter().enumerate() {
-            let Some(&(rank, i, mode)) = best.get(e.place.pointer.as_str()) else {
+            let Some(&(rank, i, mode)) = CHECKS
+                .get(e.check)
+                .and_then(|c| best.get(&(c.control, e.place.pointer.as_str())))
+            else {
                 continue;
             };
             // The control's own meaning keeps one finding per container that inherits a
@@ -505,7 +727,7 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, notes: bool, out: &mut Out) {
                     (check.detail)(&e.place)
                 ));
             }
-            let mut finding = out.finding_in(f.document, &e.place.pointer, message);
+            let mut finding = out.finding_for(check.control, f.document, &e.place.pointer, message);
             if let Some(fix) = (check.fix)(&e.place) {
                 finding.fix(fix);
             }
@@ -570,7 +792,7 @@ macro_rules! pss_control {
             }
 
             fn finish(&self, facts: &[stiglint_sdk::Fact], out: &mut stiglint_sdk::Out) {
-                $crate::pss::finish(facts, &self.defaults, $id == "KUBER-L2-000070", out);
+                $crate::pss::finish(facts, &self.defaults, out);
             }
         }
     };

@@ -83,6 +83,19 @@ impl Defaults {
     /// A setting of the wrong type or value, named.
     pub fn from_settings(plugin: &Value) -> Result<Self, String> {
         let mut d = Self::default();
+        const KEYS: &[&str] = &["pss-default-level", "pss-default-version", "pss-configuration"];
+        match plugin {
+            Value::Null => return Ok(d),
+            Value::Object(map) => {
+                if let Some(bad) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                    return Err(format!(
+                        "[plugin-settings.workload]: unknown setting `{bad}` (expected {})",
+                        KEYS.join(", ")
+                    ));
+                }
+            }
+            _ => return Err("[plugin-settings.workload] must be a table".to_owned()),
+        }
         if let Some(level) = plugin.get("pss-default-level") {
             let l = level.as_str().filter(|l| Level::parse(l).is_some()).ok_or_else(|| {
                 format!("pss-default-level: {level} is not privileged, baseline or restricted")
