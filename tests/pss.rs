@@ -75,7 +75,8 @@ fn tail(path: &str) -> String {
 }
 
 fn namespace(dir: &Path, name: &str, labels: &[(&str, &str)]) -> PathBuf {
-    let mut text = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n");
+    let mut text =
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n");
     for (k, v) in labels {
         text.push_str(&format!("    pod-security.kubernetes.io/{k}: \"{v}\"\n"));
     }
@@ -120,24 +121,47 @@ fn every_upstream_fixture_is_judged_as_admission_judges_it() {
             let found = pss_findings(&report);
             for file in files(&version_dir.join("fail")) {
                 judged += 1;
-                let name = file.file_name().expect("name").to_string_lossy().into_owned();
-                let check = name.trim_end_matches(".yaml").trim_end_matches(|c: char| c.is_ascii_digit());
-                let accepted = [Some(check), if level == "restricted" { replaced_by(check, minor) } else { None }];
+                let name = file
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                let check = name
+                    .trim_end_matches(".yaml")
+                    .trim_end_matches(|c: char| c.is_ascii_digit());
+                let accepted = [
+                    Some(check),
+                    if level == "restricted" {
+                        replaced_by(check, minor)
+                    } else {
+                        None
+                    },
+                ];
                 let key = tail(&file.to_string_lossy());
                 let hit = found.get(&key).is_some_and(|v| {
                     v.iter().any(|(c, l, ver, e)| {
-                        accepted.contains(&Some(c.as_str())) && l == level && *ver == version && e == "deny"
+                        accepted.contains(&Some(c.as_str()))
+                            && l == level
+                            && *ver == version
+                            && e == "deny"
                     })
                 });
                 if !hit {
-                    wrong.push(format!("{level}/{version}/fail/{name}: no {check} finding (got {:?})", found.get(&key)));
+                    wrong.push(format!(
+                        "{level}/{version}/fail/{name}: no {check} finding (got {:?})",
+                        found.get(&key)
+                    ));
                 }
             }
             for file in files(&version_dir.join("pass")) {
                 judged += 1;
                 let key = tail(&file.to_string_lossy());
                 if let Some(v) = found.get(&key) {
-                    let name = file.file_name().expect("name").to_string_lossy().into_owned();
+                    let name = file
+                        .file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned();
                     wrong.push(format!("{level}/{version}/pass/{name}: {v:?}"));
                 }
             }
@@ -215,10 +239,20 @@ fn controls_of(report: &Value, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn set(items: &[(&str, &str, &str, &str, &str)]) -> BTreeSet<(String, String, String, String, String)> {
+fn set(
+    items: &[(&str, &str, &str, &str, &str)],
+) -> BTreeSet<(String, String, String, String, String)> {
     items
         .iter()
-        .map(|(a, b, c, d, e)| ((*a).into(), (*b).into(), (*c).into(), (*d).into(), (*e).into()))
+        .map(|(a, b, c, d, e)| {
+            (
+                (*a).into(),
+                (*b).into(),
+                (*c).into(),
+                (*d).into(),
+                (*e).into(),
+            )
+        })
         .collect()
 }
 
@@ -234,22 +268,61 @@ fn two_namespaces_in_one_scan_are_each_judged_at_their_own_level() {
     let apps = tmp.path().join("apps.yaml");
     std::fs::write(&apps, both).expect("write");
     let legacy = namespace(tmp.path(), "legacy", &[("enforce", "baseline")]);
-    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&legacy));
+    let out = run(stiglint()
+        .args(["--format", "json", "--no-config"])
+        .arg(&apps)
+        .arg(&legacy));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(
         pss_of(&report, "web"),
         set(&[
-            ("KUBER-L2-000020", "runAsNonRoot", "restricted", "v1.30", "deny"),
-            ("STIGLINT-PSS-0002", "capabilities_restricted", "restricted", "v1.30", "deny"),
-            ("STIGLINT-PSS-0004", "hostPorts", "restricted", "v1.30", "deny"),
-            ("STIGLINT-PSS-0009", "seccompProfile_restricted", "restricted", "v1.30", "deny"),
-            ("STIGLINT-PSS-0011", "allowPrivilegeEscalation", "restricted", "v1.30", "deny"),
+            (
+                "KUBER-L2-000020",
+                "runAsNonRoot",
+                "restricted",
+                "v1.30",
+                "deny"
+            ),
+            (
+                "STIGLINT-PSS-0002",
+                "capabilities_restricted",
+                "restricted",
+                "v1.30",
+                "deny"
+            ),
+            (
+                "STIGLINT-PSS-0004",
+                "hostPorts",
+                "restricted",
+                "v1.30",
+                "deny"
+            ),
+            (
+                "STIGLINT-PSS-0009",
+                "seccompProfile_restricted",
+                "restricted",
+                "v1.30",
+                "deny"
+            ),
+            (
+                "STIGLINT-PSS-0011",
+                "allowPrivilegeEscalation",
+                "restricted",
+                "v1.30",
+                "deny"
+            ),
         ])
     );
     assert_eq!(
         pss_of(&report, "old"),
-        set(&[("STIGLINT-PSS-0004", "hostPorts", "baseline", "latest", "deny")])
+        set(&[(
+            "STIGLINT-PSS-0004",
+            "hostPorts",
+            "baseline",
+            "latest",
+            "deny"
+        )])
     );
     // Outside restricted a non-zero runAsUser still satisfies KUBER-L2-000020.
     let old = controls_of(&report, "old");
@@ -272,19 +345,49 @@ fn two_namespaces_in_one_scan_are_each_judged_at_their_own_level() {
 fn warn_and_audit_labels_report_without_failing_the_run() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let apps = tmp.path().join("apps.yaml");
-    std::fs::write(&apps, format!("{}---\n{}", deployment("w", "warned"), deployment("a", "audited")))
-        .expect("write");
-    let warned = namespace(tmp.path(), "warned", &[("enforce", "privileged"), ("warn", "restricted"), ("warn-version", "v1.25")]);
-    let audited = namespace(tmp.path(), "audited", &[("enforce", "privileged"), ("audit", "baseline")]);
+    std::fs::write(
+        &apps,
+        format!(
+            "{}---\n{}",
+            deployment("w", "warned"),
+            deployment("a", "audited")
+        ),
+    )
+    .expect("write");
+    let warned = namespace(
+        tmp.path(),
+        "warned",
+        &[
+            ("enforce", "privileged"),
+            ("warn", "restricted"),
+            ("warn-version", "v1.25"),
+        ],
+    );
+    let audited = namespace(
+        tmp.path(),
+        "audited",
+        &[("enforce", "privileged"), ("audit", "baseline")],
+    );
     let sarif = tmp.path().join("out.sarif");
     let out = run(stiglint()
-        .args(["--no-config", "--select", "STIGLINT-PSS", "--format", "json"])
+        .args([
+            "--no-config",
+            "--select",
+            "STIGLINT-PSS",
+            "--format",
+            "json",
+        ])
         .arg("--format")
         .arg(format!("sarif={}", sarif.display()))
         .arg(&apps)
         .arg(&warned)
         .arg(&audited));
-    assert_eq!(out.status.code(), Some(0), "warn and audit never fail a run: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warn and audit never fail a run: {}",
+        stderr(&out)
+    );
     let report = json(&out);
     assert!(pss_of(&report, "w").contains(&(
         "STIGLINT-PSS-0004".into(),
@@ -295,9 +398,16 @@ fn warn_and_audit_labels_report_without_failing_the_run() {
     )));
     assert_eq!(
         pss_of(&report, "a"),
-        set(&[("STIGLINT-PSS-0004", "hostPorts", "baseline", "latest", "audit")])
+        set(&[(
+            "STIGLINT-PSS-0004",
+            "hostPorts",
+            "baseline",
+            "latest",
+            "audit"
+        )])
     );
-    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
     let results = sarif["runs"][0]["results"].as_array().expect("results");
     let levels: BTreeSet<(String, String)> = results
         .iter()
@@ -306,9 +416,18 @@ fn warn_and_audit_labels_report_without_failing_the_run() {
             Some((check, r["level"].as_str().unwrap_or_default().to_owned()))
         })
         .collect();
-    assert!(levels.contains(&("hostPorts".to_owned(), "warning".to_owned())), "{levels:?}");
-    assert!(levels.contains(&("hostPorts".to_owned(), "note".to_owned())), "{levels:?}");
-    assert!(levels.iter().all(|(_, l)| l == "warning" || l == "note"), "{levels:?}");
+    assert!(
+        levels.contains(&("hostPorts".to_owned(), "warning".to_owned())),
+        "{levels:?}"
+    );
+    assert!(
+        levels.contains(&("hostPorts".to_owned(), "note".to_owned())),
+        "{levels:?}"
+    );
+    assert!(
+        levels.iter().all(|(_, l)| l == "warning" || l == "note"),
+        "{levels:?}"
+    );
 }
 
 #[test]
@@ -335,11 +454,21 @@ plugins:
       namespaces: [kube-system]
 ";
     let apps = tmp.path().join("apps.yaml");
-    std::fs::write(&apps, format!("{}---\n{}", deployment("app", "apps"), deployment("sys", "kube-system")))
-        .expect("write");
+    std::fs::write(
+        &apps,
+        format!(
+            "{}---\n{}",
+            deployment("app", "apps"),
+            deployment("sys", "kube-system")
+        ),
+    )
+    .expect("write");
     let cfg = tmp.path().join("admission.yaml");
     std::fs::write(&cfg, config).expect("write");
-    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&cfg));
+    let out = run(stiglint()
+        .args(["--format", "json", "--no-config"])
+        .arg(&apps)
+        .arg(&cfg));
     let report = json(&out);
     assert!(pss_of(&report, "app").contains(&(
         "STIGLINT-PSS-0011".into(),
@@ -348,7 +477,11 @@ plugins:
         "v1.29".into(),
         "deny".into()
     )));
-    assert!(pss_of(&report, "sys").is_empty(), "exempt: {:?}", pss_of(&report, "sys"));
+    assert!(
+        pss_of(&report, "sys").is_empty(),
+        "exempt: {:?}",
+        pss_of(&report, "sys")
+    );
 
     // The same from stiglint.toml, and a default level.
     let toml = tmp.path().join("stiglint.toml");
@@ -357,22 +490,38 @@ plugins:
         "[plugin-settings.workload]\npss-default-level = \"restricted\"\npss-default-version = \"v1.24\"\n\n[plugin-settings.workload.pss-configuration.exemptions]\nnamespaces = [\"kube-system\"]\n",
     )
     .expect("write");
-    let out = run(stiglint().args(["--format", "json", "--config"]).arg(&toml).arg(&apps));
+    let out = run(stiglint()
+        .args(["--format", "json", "--config"])
+        .arg(&toml)
+        .arg(&apps));
     let report = json(&out);
-    assert!(pss_of(&report, "app").contains(&(
-        "STIGLINT-PSS-0011".into(),
-        "allowPrivilegeEscalation".into(),
-        "restricted".into(),
-        "v1.24".into(),
-        "deny".into()
-    )), "{:?}", pss_of(&report, "app"));
+    assert!(
+        pss_of(&report, "app").contains(&(
+            "STIGLINT-PSS-0011".into(),
+            "allowPrivilegeEscalation".into(),
+            "restricted".into(),
+            "v1.24".into(),
+            "deny".into()
+        )),
+        "{:?}",
+        pss_of(&report, "app")
+    );
     assert!(pss_of(&report, "sys").is_empty());
 
     // A bad setting is an error that names it.
-    std::fs::write(&toml, "[plugin-settings.workload]\npss-default-level = \"strict\"\n").expect("write");
-    let out = run(stiglint().args(["--format", "json", "--config"]).arg(&toml).arg(&apps));
+    std::fs::write(
+        &toml,
+        "[plugin-settings.workload]\npss-default-level = \"strict\"\n",
+    )
+    .expect("write");
+    let out = run(stiglint()
+        .args(["--format", "json", "--config"])
+        .arg(&toml)
+        .arg(&apps));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("pss-default-level") || stderr(&out).contains("pss-default-level"));
+    assert!(
+        stdout(&out).contains("pss-default-level") || stderr(&out).contains("pss-default-level")
+    );
 }
 
 #[test]
@@ -380,10 +529,21 @@ fn an_unknown_future_version_is_judged_as_latest_with_a_note() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let apps = tmp.path().join("apps.yaml");
     std::fs::write(&apps, deployment("web", "next")).expect("write");
-    let ns = namespace(tmp.path(), "next", &[("enforce", "restricted"), ("enforce-version", "v1.99")]);
-    let out = run(stiglint().args(["--format", "json", "--no-config"]).arg(&apps).arg(&ns));
+    let ns = namespace(
+        tmp.path(),
+        "next",
+        &[("enforce", "restricted"), ("enforce-version", "v1.99")],
+    );
+    let out = run(stiglint()
+        .args(["--format", "json", "--no-config"])
+        .arg(&apps)
+        .arg(&ns));
     let report = json(&out);
-    assert!(pss_of(&report, "web").iter().any(|(_, c, l, v, _)| c == "hostPorts" && l == "restricted" && v == "v1.99"));
+    assert!(
+        pss_of(&report, "web")
+            .iter()
+            .any(|(_, c, l, v, _)| c == "hostPorts" && l == "restricted" && v == "v1.99")
+    );
     let notes: Vec<&Value> = report["notes"]
         .as_array()
         .expect("notes")

@@ -511,6 +511,7 @@ mod tests {
                 related: vec![],
                 related_total: 0,
                 enforcement: None,
+                properties: None,
             },
             uri: "file:///k8s/app.yaml".into(),
             line: 12,

@@ -1,8 +1,8 @@
-//! # STIGLINT-PSS-0006: Unconfined AppArmor profiles
+//! # STIGLINT-PSS-0006: Unconfined `AppArmor` profiles
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). The
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). The
 //! `container.apparmor.security.beta.kubernetes.io/<container>` annotations of the pod template
 //! may be only `runtime/default` or `localhost/<profile>`, and the pod's and containers'
 //! `securityContext.appArmorProfile.type` only `RuntimeDefault` or `Localhost` (an `Unconfined`
@@ -21,7 +21,7 @@
 //! |---|---|---|
 //! | baseline, restricted | v1.0 – latest | `appArmorProfile` |
 //!
-//! **Why.** AppArmor confines what a process may open and execute; an unconfined container
+//! **Why.** `AppArmor` confines what a process may open and execute; an unconfined container
 //! loses that layer of defence. The DISA Kubernetes STIG requires Pod Security Admission to
 //! enforce the Pod Security Standards (CNTR-K8-002010, CNTR-K8-002011); this control stands for
 //! that rule for this check.

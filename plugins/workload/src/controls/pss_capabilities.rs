@@ -1,15 +1,15 @@
 //! # STIGLINT-PSS-0002: Added Linux capabilities
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). Every container, init container and ephemeral
-//! container: at baseline, `securityContext.capabilities.add` may hold only the runtime's
-//! default capabilities (`AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`, `KILL`,
-//! `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`, `SYS_CHROOT`), one
-//! finding per other capability, at it. At restricted (from v1.22, replacing the baseline
-//! check) every container must also drop `ALL` (a finding at the container, with a fix that
-//! adds `ALL` to `capabilities.drop`) and may add only `NET_BIND_SERVICE`; from v1.25 a Windows
-//! pod (`spec.os.name: windows`) is exempt.
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). Every container,
+//! init container and ephemeral container: at baseline, `securityContext.capabilities.add` may
+//! hold only the runtime's default capabilities (`AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`,
+//! `FOWNER`, `FSETID`, `KILL`, `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`,
+//! `SETUID`, `SYS_CHROOT`), one finding per other capability, at it. At restricted (from v1.22,
+//! replacing the baseline check) every container must also drop `ALL` (a finding at the
+//! container, with a fix that adds `ALL` to `capabilities.drop`) and may add only
+//! `NET_BIND_SERVICE`; from v1.25 a Windows pod (`spec.os.name: windows`) is exempt.
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of

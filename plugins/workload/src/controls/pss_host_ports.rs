@@ -1,10 +1,10 @@
 //! # STIGLINT-PSS-0004: Host ports
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). Every container's `ports[*].hostPort` must be
-//! unset or `0`, at any port number (CNTR-K8-000960 covers only the privileged ports below
-//! 1024).
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). Every
+//! container's `ports[*].hostPort` must be unset or `0`, at any port number (CNTR-K8-000960
+//! covers only the privileged ports below 1024).
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of
@@ -20,7 +20,7 @@
 //! | baseline, restricted | v1.0 – latest | `hostPorts` |
 //!
 //! **Why.** A host port binds the container to the node's network interface, bypassing the
-//! Service and NetworkPolicy layer and limiting where the pod can be scheduled. The DISA
+//! Service and `NetworkPolicy` layer and limiting where the pod can be scheduled. The DISA
 //! Kubernetes STIG requires Pod Security Admission to enforce the Pod Security Standards
 //! (CNTR-K8-002010, CNTR-K8-002011); this control stands for that rule for this check.
 //!

@@ -1,10 +1,11 @@
 //! # STIGLINT-PSS-0005: Probe and lifecycle hook hosts
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). Every container's `livenessProbe`,
-//! `readinessProbe`, `startupProbe` and `lifecycle.postStart`/`preStop` handlers: their
-//! `httpGet.host` and `tcpSocket.host` must be unset or empty (from policy version v1.34).
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). Every
+//! container's `livenessProbe`, `readinessProbe`, `startupProbe` and
+//! `lifecycle.postStart`/`preStop` handlers: their `httpGet.host` and `tcpSocket.host` must be
+//! unset or empty (from policy version v1.34).
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of
@@ -40,8 +41,12 @@ use stiglint_sdk::prelude::*;
 
 crate::pss_control!(
     "STIGLINT-PSS-0005",
-    Meta::seed("STIGLINT-PSS-0005", "Probe and lifecycle hook hosts", Severity::Medium)
-        .stands_for("CNTR-K8-002011")
-        .nist(&["SC-7"])
-        .remediation("Remove `host`: the probe then targets the pod's own IP.")
+    Meta::seed(
+        "STIGLINT-PSS-0005",
+        "Probe and lifecycle hook hosts",
+        Severity::Medium
+    )
+    .stands_for("CNTR-K8-002011")
+    .nist(&["SC-7"])
+    .remediation("Remove `host`: the probe then targets the pod's own IP.")
 );

@@ -1,10 +1,11 @@
 //! # STIGLINT-PSS-0011: Privilege escalation allowed
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). Every container, init container and ephemeral
-//! container must set `securityContext.allowPrivilegeEscalation: false` (a finding at the field
-//! when it is `true`, else at the container, with a fix). From v1.25 a Windows pod is exempt.
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). Every container,
+//! init container and ephemeral container must set `securityContext.allowPrivilegeEscalation:
+//! false` (a finding at the field when it is `true`, else at the container, with a fix). From
+//! v1.25 a Windows pod is exempt.
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of
@@ -40,8 +41,12 @@ use stiglint_sdk::prelude::*;
 
 crate::pss_control!(
     "STIGLINT-PSS-0011",
-    Meta::seed("STIGLINT-PSS-0011", "Privilege escalation allowed", Severity::Medium)
-        .stands_for("CNTR-K8-002011")
-        .nist(&["AC-6"])
-        .remediation("Set `securityContext.allowPrivilegeEscalation: false` on every container.")
+    Meta::seed(
+        "STIGLINT-PSS-0011",
+        "Privilege escalation allowed",
+        Severity::Medium
+    )
+    .stands_for("CNTR-K8-002011")
+    .nist(&["AC-6"])
+    .remediation("Set `securityContext.allowPrivilegeEscalation: false` on every container.")
 );

@@ -1,9 +1,9 @@
 //! # STIGLINT-PSS-0008: Unmasked /proc
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). Every container's `securityContext.procMount` must
-//! be unset or `Default`.
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). Every
+//! container's `securityContext.procMount` must be unset or `Default`.
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of

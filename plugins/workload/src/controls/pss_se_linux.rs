@@ -1,9 +1,9 @@
-//! # STIGLINT-PSS-0007: SELinux options
+//! # STIGLINT-PSS-0007: `SELinux` options
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). The pod's and containers'
-//! `securityContext.seLinuxOptions`: `type` may be only empty, `container_t`,
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). The pod's and
+//! containers' `securityContext.seLinuxOptions`: `type` may be only empty, `container_t`,
 //! `container_init_t` or `container_kvm_t` (and `container_engine_t` from v1.31); `user` and
 //! `role` must be unset or empty. One finding per field at fault.
 //!
@@ -21,7 +21,7 @@
 //! | baseline, restricted | v1.0 – v1.30 | `seLinuxOptions` |
 //! | baseline, restricted | v1.31 – latest | `seLinuxOptions` (+ `container_engine_t`) |
 //!
-//! **Why.** A custom SELinux type, user or role can lift the label that confines a container to
+//! **Why.** A custom `SELinux` type, user or role can lift the label that confines a container to
 //! its own files and processes. The DISA Kubernetes STIG requires Pod Security Admission to
 //! enforce the Pod Security Standards (CNTR-K8-002010, CNTR-K8-002011); this control stands for
 //! that rule for this check.
@@ -44,5 +44,7 @@ crate::pss_control!(
     Meta::seed("STIGLINT-PSS-0007", "SELinux options", Severity::Medium)
         .stands_for("CNTR-K8-002011")
         .nist(&["AC-6"])
-        .remediation("Remove the custom `type`, `user` and `role`; keep `level` if you need a category.")
+        .remediation(
+            "Remove the custom `type`, `user` and `role`; keep `level` if you need a category."
+        )
 );

@@ -1,13 +1,13 @@
 //! # STIGLINT-PSS-0009: Seccomp profile
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). At baseline the pod's and containers'
-//! `securityContext.seccompProfile.type` must not be `Unconfined`. At restricted (from v1.19,
-//! replacing the baseline check) the pod must set `seccompProfile.type: RuntimeDefault` or
-//! `Localhost`, or every container must (a finding at the container that lacks it, with a fix
-//! that sets `RuntimeDefault`), and no one may set another type; from v1.25 a Windows pod is
-//! exempt.
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). At baseline the
+//! pod's and containers' `securityContext.seccompProfile.type` must not be `Unconfined`. At
+//! restricted (from v1.19, replacing the baseline check) the pod must set `seccompProfile.type:
+//! RuntimeDefault` or `Localhost`, or every container must (a finding at the container that
+//! lacks it, with a fix that sets `RuntimeDefault`), and no one may set another type; from
+//! v1.25 a Windows pod is exempt.
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of

@@ -1,10 +1,11 @@
 //! # STIGLINT-PSS-0010: Unsafe sysctls
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). The pod's `securityContext.sysctls[*].name` must
-//! be one of the safe, namespaced sysctls of the policy version: `kernel.shm_rmid_forced`,
-//! `net.ipv4.ip_local_port_range`, `net.ipv4.tcp_syncookies`, `net.ipv4.ping_group_range`,
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). The pod's
+//! `securityContext.sysctls[*].name` must be one of the safe, namespaced sysctls of the policy
+//! version: `kernel.shm_rmid_forced`, `net.ipv4.ip_local_port_range`,
+//! `net.ipv4.tcp_syncookies`, `net.ipv4.ping_group_range`,
 //! `net.ipv4.ip_unprivileged_port_start`; from v1.27 also `net.ipv4.ip_local_reserved_ports`;
 //! from v1.29 `net.ipv4.tcp_keepalive_time`, `tcp_fin_timeout`, `tcp_keepalive_intvl`,
 //! `tcp_keepalive_probes`; from v1.32 `net.ipv4.tcp_rmem`, `tcp_wmem`; from v1.37

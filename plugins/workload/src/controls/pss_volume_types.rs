@@ -1,12 +1,13 @@
 //! # STIGLINT-PSS-0003: hostPath and restricted volume types
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). The pod's `volumes`: at baseline no `hostPath`
-//! volume (one finding at its `hostPath`); at restricted only `configMap`, `csi`,
-//! `downwardAPI`, `emptyDir`, `ephemeral`, `persistentVolumeClaim`, `projected` and `secret`
-//! volumes (a finding at any other in-tree source: `hostPath`, `nfs`, `gitRepo`,
-//! `awsElasticBlockStore`, ...; a volume without a source is an `emptyDir` to the API server).
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). The pod's
+//! `volumes`: at baseline no `hostPath` volume (one finding at its `hostPath`); at restricted
+//! only `configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `persistentVolumeClaim`,
+//! `projected` and `secret` volumes (a finding at any other in-tree source: `hostPath`, `nfs`,
+//! `gitRepo`, `awsElasticBlockStore`, ...; a volume without a source is an `emptyDir` to the
+//! API server).
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of

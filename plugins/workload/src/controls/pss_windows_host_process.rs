@@ -1,9 +1,9 @@
-//! # STIGLINT-PSS-0001: Windows HostProcess containers
+//! # STIGLINT-PSS-0001: Windows host-process containers
 //!
-//! **What it checks.** A Pod Security Standards check on every pod-bearing object (Pod,
-//! PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-//! CronJob and the other pod-bearing kinds). The pod's and every container's
-//! `securityContext.windowsOptions.hostProcess` must be unset or `false`.
+//! **What it checks.** A Pod Security Standards check on every pod-bearing object (`Pod`,
+//! `PodTemplate`, `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`,
+//! `ReplicationController`, `Job`, `CronJob` and the other pod-bearing kinds). The pod's and
+//! every container's `securityContext.windowsOptions.hostProcess` must be unset or `false`.
 //!
 //! **Level and version.** The check applies where the namespace's level does: the
 //! `pod-security.kubernetes.io/enforce`, `warn` and `audit` labels (and their `-version`) of
@@ -18,7 +18,7 @@
 //! |---|---|---|
 //! | baseline, restricted | v1.0 – latest | `windowsHostProcess` |
 //!
-//! **Why.** A Windows HostProcess container runs directly on the node, with the node's network
+//! **Why.** A Windows host-process container runs directly on the node, with the node's network
 //! and file system and the rights of a node administrator: it is a node, not a container. The
 //! DISA Kubernetes STIG requires Pod Security Admission to enforce the Pod Security Standards
 //! (CNTR-K8-002010, CNTR-K8-002011); this control stands for that rule for this check.
@@ -39,8 +39,14 @@ use stiglint_sdk::prelude::*;
 
 crate::pss_control!(
     "STIGLINT-PSS-0001",
-    Meta::seed("STIGLINT-PSS-0001", "Windows HostProcess containers", Severity::High)
-        .stands_for("CNTR-K8-002011")
-        .nist(&["SC-39"])
-        .remediation("Remove `hostProcess: true`; run node administration through the node's own tooling.")
+    Meta::seed(
+        "STIGLINT-PSS-0001",
+        "Windows host-process containers",
+        Severity::High
+    )
+    .stands_for("CNTR-K8-002011")
+    .nist(&["SC-39"])
+    .remediation(
+        "Remove `hostProcess: true`; run node administration through the node's own tooling."
+    )
 );

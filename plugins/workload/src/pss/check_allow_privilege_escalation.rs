@@ -7,14 +7,22 @@ fn eval_1_8(pod: &Pod<'_>) -> Vec<Place> {
     pod.containers()
         .filter_map(|c| match csc(&c, "allowPrivilegeEscalation") {
             Some(Value::Bool(false)) => None,
-            Some(v) => Some(at(&c, "securityContext/allowPrivilegeEscalation", v.to_string())),
+            Some(v) => Some(at(
+                &c,
+                "securityContext/allowPrivilegeEscalation",
+                v.to_string(),
+            )),
             None => Some(at(&c, "", "")),
         })
         .collect()
 }
 
 fn eval_1_25(pod: &Pod<'_>) -> Vec<Place> {
-    if pod.windows() { Vec::new() } else { eval_1_8(pod) }
+    if pod.windows() {
+        Vec::new()
+    } else {
+        eval_1_8(pod)
+    }
 }
 
 fn message(p: &Place) -> String {
@@ -22,16 +30,24 @@ fn message(p: &Place) -> String {
 }
 
 fn detail(p: &Place) -> String {
-    format!("{} must set securityContext.allowPrivilegeEscalation=false", p.subject())
+    format!(
+        "{} must set securityContext.allowPrivilegeEscalation=false",
+        p.subject()
+    )
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     let pointer = if p.value.is_empty() {
         format!("{}/securityContext/allowPrivilegeEscalation", p.pointer)
     } else {
         p.pointer.clone()
     };
-    Some(Fix::set("Set allowPrivilegeEscalation: false", pointer, json!(false)))
+    Some(Fix::set(
+        "Set allowPrivilegeEscalation: false",
+        pointer,
+        json!(false),
+    ))
 }
 
 /// The check.
@@ -40,8 +56,16 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0011",
     versions: &[
-        Versioned { min: 8, eval: eval_1_8, exempt_windows: false },
-        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
+        Versioned {
+            min: 8,
+            eval: eval_1_8,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 25,
+            eval: eval_1_25,
+            exempt_windows: true,
+        },
     ],
     overrides: &[],
     reason: "allowPrivilegeEscalation != false",

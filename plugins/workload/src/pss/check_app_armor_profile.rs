@@ -1,4 +1,4 @@
-//! `appArmorProfile` (baseline, v1.0+): no AppArmor profile may be `unconfined`, neither in
+//! `appArmorProfile` (baseline, v1.0+): no `AppArmor` profile may be `unconfined`, neither in
 //! the `container.apparmor.security.beta.kubernetes.io/<container>` annotations (only
 //! `runtime/default` and `localhost/*`) nor in the `appArmorProfile` fields of the pod's and
 //! containers' `securityContext` (only `RuntimeDefault` and `Localhost`).
@@ -48,7 +48,10 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 
 fn message(p: &Place) -> String {
     if p.value.starts_with("annotation ") {
-        format!("{} must not run with an unconfined AppArmor profile ({})", p.who, p.value)
+        format!(
+            "{} must not run with an unconfined AppArmor profile ({})",
+            p.who, p.value
+        )
     } else {
         format!("{} must not set appArmorProfile.type: {}", p.who, p.value)
     }
@@ -71,7 +74,11 @@ pub static CHECK: Check = Check {
     id: "appArmorProfile",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0006",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "forbidden AppArmor profiles",
     detail,

@@ -21,6 +21,7 @@ pub const ALLOWED: &[&str] = &[
 ];
 
 /// The `capabilities.add` entries of every container not in `allowed`.
+#[must_use]
 pub fn added(pod: &Pod<'_>, allowed: &[&str]) -> Vec<Place> {
     let mut out = Vec::new();
     for c in pod.containers() {
@@ -30,7 +31,11 @@ pub fn added(pod: &Pod<'_>, allowed: &[&str]) -> Vec<Place> {
         for (i, cap) in add.iter().enumerate() {
             let name = cap.as_str().unwrap_or_default();
             if !allowed.contains(&name) {
-                out.push(at(&c, &format!("securityContext/capabilities/add/{i}"), name));
+                out.push(at(
+                    &c,
+                    &format!("securityContext/capabilities/add/{i}"),
+                    name,
+                ));
             }
         }
     }
@@ -42,11 +47,13 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 /// stiglint's message for an added capability.
+#[must_use]
 pub fn message(p: &Place) -> String {
     format!("{} must not add capability {}", p.who, p.value)
 }
 
 /// Admission's detail for an added capability.
+#[must_use]
 pub fn detail(p: &Place) -> String {
     format!(
         "{} must not include \"{}\" in securityContext.capabilities.add",
@@ -60,7 +67,11 @@ pub static CHECK: Check = Check {
     id: "capabilities_baseline",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0002",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "non-default capabilities",
     detail,

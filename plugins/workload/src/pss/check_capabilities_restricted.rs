@@ -13,7 +13,12 @@ fn eval_1_22(pod: &Pod<'_>) -> Vec<Place> {
         let drop = csc(&c, "capabilities/drop").and_then(Value::as_array);
         if !drop.is_some_and(|d| d.iter().any(|x| x == "ALL")) {
             let existing: Vec<String> = drop
-                .map(|d| d.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|d| {
+                    d.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut place = at(&c, "", MISSING);
             // The pointer is the container (a missing value); the fix keeps what it drops.
@@ -26,7 +31,11 @@ fn eval_1_22(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 fn eval_1_25(pod: &Pod<'_>) -> Vec<Place> {
-    if pod.windows() { Vec::new() } else { eval_1_22(pod) }
+    if pod.windows() {
+        Vec::new()
+    } else {
+        eval_1_22(pod)
+    }
 }
 
 fn message(p: &Place) -> String {
@@ -39,12 +48,16 @@ fn message(p: &Place) -> String {
 
 fn detail(p: &Place) -> String {
     if p.value.starts_with("drop:") {
-        format!("{} must set securityContext.capabilities.drop=[\"ALL\"]", p.subject())
+        format!(
+            "{} must set securityContext.capabilities.drop=[\"ALL\"]",
+            p.subject()
+        )
     } else {
         super::check_capabilities_baseline::detail(p)
     }
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     let existing = p.value.strip_prefix("drop:")?;
     let mut drop: Vec<&str> = existing.split(',').filter(|s| !s.is_empty()).collect();
@@ -62,8 +75,16 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0002",
     versions: &[
-        Versioned { min: 22, eval: eval_1_22, exempt_windows: false },
-        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
+        Versioned {
+            min: 22,
+            eval: eval_1_22,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 25,
+            eval: eval_1_25,
+            exempt_windows: true,
+        },
     ],
     overrides: &["capabilities_baseline"],
     reason: "unrestricted capabilities",

@@ -19,8 +19,13 @@ fn detail(p: &Place) -> String {
     format!("{}=true", p.value)
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
-    Some(Fix::set(format!("Set {}: false", p.value), &p.pointer, json!(false)))
+    Some(Fix::set(
+        format!("Set {}: false", p.value),
+        &p.pointer,
+        json!(false),
+    ))
 }
 
 /// The check.
@@ -28,7 +33,11 @@ pub static CHECK: Check = Check {
     id: "hostNamespaces",
     level: Level::Baseline,
     control: "KUBER-L2-000060",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "host namespaces",
     detail,

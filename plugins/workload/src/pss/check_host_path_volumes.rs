@@ -32,7 +32,11 @@ pub static CHECK: Check = Check {
     id: "hostPathVolumes",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0003",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "hostPath volumes",
     detail,

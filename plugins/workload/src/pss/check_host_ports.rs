@@ -27,6 +27,7 @@ fn detail(p: &Place) -> String {
     format!("{} uses hostPort {}", p.subject(), p.value)
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     Some(Fix::remove("Remove the hostPort", &p.pointer))
 }
@@ -36,7 +37,11 @@ pub static CHECK: Check = Check {
     id: "hostPorts",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0004",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "hostPort",
     detail,

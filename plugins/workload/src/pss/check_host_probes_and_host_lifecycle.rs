@@ -33,15 +33,26 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 fn message(p: &Place) -> String {
-    format!("{} must not set a probe or lifecycle host ({})", p.who, p.value)
+    format!(
+        "{} must not set a probe or lifecycle host ({})",
+        p.who, p.value
+    )
 }
 
 fn detail(p: &Place) -> String {
-    format!("{} uses probe or lifecycle host \"{}\"", p.subject(), p.value)
+    format!(
+        "{} uses probe or lifecycle host \"{}\"",
+        p.subject(),
+        p.value
+    )
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
-    Some(Fix::remove("Remove the host (the pod's IP is used)", &p.pointer))
+    Some(Fix::remove(
+        "Remove the host (the pod's IP is used)",
+        &p.pointer,
+    ))
 }
 
 /// The check.
@@ -49,7 +60,11 @@ pub static CHECK: Check = Check {
     id: "hostProbesAndHostLifecycle",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0005",
-    versions: &[Versioned { min: 34, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 34,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "probe or lifecycle host",
     detail,

@@ -16,9 +16,13 @@ fn message(p: &Place) -> String {
 }
 
 fn detail(p: &Place) -> String {
-    format!("{} must not set securityContext.privileged=true", p.subject())
+    format!(
+        "{} must not set securityContext.privileged=true",
+        p.subject()
+    )
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     Some(Fix::set("Set privileged: false", &p.pointer, json!(false)))
 }
@@ -28,7 +32,11 @@ pub static CHECK: Check = Check {
     id: "privileged",
     level: Level::Baseline,
     control: "KUBER-L2-000070",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "privileged",
     detail,

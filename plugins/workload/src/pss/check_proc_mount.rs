@@ -5,6 +5,7 @@ use super::{Check, Level, Place, Pod, Versioned, at, csc};
 use stiglint_sdk::Fix;
 
 /// Containers whose `procMount` is set and not `Default`.
+#[must_use]
 pub fn eval(pod: &Pod<'_>) -> Vec<Place> {
     pod.containers()
         .filter_map(|c| {
@@ -16,18 +17,29 @@ pub fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 /// stiglint's message.
+#[must_use]
 pub fn message(p: &Place) -> String {
     format!("{} must not set procMount: {}", p.who, p.value)
 }
 
 /// Admission's detail.
+#[must_use]
 pub fn detail(p: &Place) -> String {
-    format!("{} must not set securityContext.procMount to \"{}\"", p.subject(), p.value)
+    format!(
+        "{} must not set securityContext.procMount to \"{}\"",
+        p.subject(),
+        p.value
+    )
 }
 
 /// Remove the field.
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
+#[must_use]
 pub fn fix(p: &Place) -> Option<Fix> {
-    Some(Fix::remove("Remove procMount (the default masks /proc)", &p.pointer))
+    Some(Fix::remove(
+        "Remove procMount (the default masks /proc)",
+        &p.pointer,
+    ))
 }
 
 fn eval_1_35(pod: &Pod<'_>) -> Vec<Place> {
@@ -44,8 +56,16 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0008",
     versions: &[
-        Versioned { min: 0, eval, exempt_windows: false },
-        Versioned { min: 35, eval: eval_1_35, exempt_windows: false },
+        Versioned {
+            min: 0,
+            eval,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 35,
+            eval: eval_1_35,
+            exempt_windows: false,
+        },
     ],
     overrides: &[],
     reason: "procMount",
@@ -53,4 +73,3 @@ pub static CHECK: Check = Check {
     message,
     fix,
 };
-

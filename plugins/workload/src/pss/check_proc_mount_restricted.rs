@@ -8,7 +8,11 @@ pub static CHECK: Check = Check {
     id: "procMount_restricted",
     level: Level::Restricted,
     control: "STIGLINT-PSS-0008",
-    versions: &[Versioned { min: 35, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 35,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &["procMount"],
     reason: "procMount",
     detail,

@@ -39,7 +39,10 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
         for source in FORBIDDEN {
             if v.get(*source).is_some_and(|s| !s.is_null()) {
                 let name = v["name"].as_str().unwrap_or_default();
-                out.push(pod.place(&format!("volumes/{i}/{source}"), format!("{name}\u{1f}{source}")));
+                out.push(pod.place(
+                    &format!("volumes/{i}/{source}"),
+                    format!("{name}\u{1f}{source}"),
+                ));
             }
         }
     }
@@ -65,7 +68,11 @@ pub static CHECK: Check = Check {
     id: "restrictedVolumes",
     level: Level::Restricted,
     control: "STIGLINT-PSS-0003",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &["hostPathVolumes"],
     reason: "restricted volume types",
     detail,

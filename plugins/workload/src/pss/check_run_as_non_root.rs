@@ -60,7 +60,11 @@ fn own(pod: &Pod<'_>) -> Vec<Place> {
             continue;
         }
         let non_root = effective(pod, &c, "runAsNonRoot");
-        if non_root.as_ref().is_some_and(|(v, _)| *v == &Value::Bool(true)) || user.is_some() {
+        if non_root
+            .as_ref()
+            .is_some_and(|(v, _)| *v == &Value::Bool(true))
+            || user.is_some()
+        {
             continue;
         }
         out.push(match non_root {
@@ -87,12 +91,20 @@ fn message(p: &Place) -> String {
 
 fn detail(p: &Place) -> String {
     if p.value.is_empty() {
-        format!("pod or {} must set securityContext.runAsNonRoot=true", p.subject())
+        format!(
+            "pod or {} must set securityContext.runAsNonRoot=true",
+            p.subject()
+        )
     } else {
-        format!("{} must not set securityContext.runAsNonRoot={}", p.subject(), p.value)
+        format!(
+            "{} must not set securityContext.runAsNonRoot={}",
+            p.subject(),
+            p.value
+        )
     }
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     match p.value.as_str() {
         "uid0" => None,
@@ -110,7 +122,11 @@ pub static CHECK: Check = Check {
     id: "runAsNonRoot",
     level: Level::Restricted,
     control: "KUBER-L2-000020",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "runAsNonRoot != true",
     detail,
@@ -122,6 +138,10 @@ pub static CHECK: Check = Check {
 pub static OWN: Check = Check {
     id: "runAsNonRoot",
     level: Level::Privileged,
-    versions: &[Versioned { min: 0, eval: own, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval: own,
+        exempt_windows: false,
+    }],
     ..CHECK
 };

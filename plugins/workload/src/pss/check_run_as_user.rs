@@ -28,7 +28,11 @@ pub static CHECK: Check = Check {
     id: "runAsUser",
     level: Level::Restricted,
     control: "KUBER-L2-000020",
-    versions: &[Versioned { min: 23, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 23,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "runAsUser=0",
     detail,

@@ -36,7 +36,10 @@ fn places(pod: &Pod<'_>, types: &[&str]) -> Vec<Place> {
         judge(&|f| super::walk(o, f).cloned(), &mut bad);
     }
     for (field, v) in bad {
-        out.push(pod.place(&format!("securityContext/seLinuxOptions/{field}"), format!("{field} \"{v}\"")));
+        out.push(pod.place(
+            &format!("securityContext/seLinuxOptions/{field}"),
+            format!("{field} \"{v}\""),
+        ));
     }
     for c in pod.containers() {
         let Some(o) = csc(&c, "seLinuxOptions") else {
@@ -45,7 +48,11 @@ fn places(pod: &Pod<'_>, types: &[&str]) -> Vec<Place> {
         let mut bad = Vec::new();
         judge(&|f| super::walk(o, f).cloned(), &mut bad);
         for (field, v) in bad {
-            out.push(at(&c, &format!("securityContext/seLinuxOptions/{field}"), format!("{field} \"{v}\"")));
+            out.push(at(
+                &c,
+                &format!("securityContext/seLinuxOptions/{field}"),
+                format!("{field} \"{v}\""),
+            ));
         }
     }
     out
@@ -64,7 +71,11 @@ fn message(p: &Place) -> String {
 }
 
 fn detail(p: &Place) -> String {
-    format!("{} set forbidden securityContext.seLinuxOptions: {}", p.subject(), p.value)
+    format!(
+        "{} set forbidden securityContext.seLinuxOptions: {}",
+        p.subject(),
+        p.value
+    )
 }
 
 /// The check.
@@ -73,8 +84,16 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0007",
     versions: &[
-        Versioned { min: 0, eval: eval_1_0, exempt_windows: false },
-        Versioned { min: 31, eval: eval_1_31, exempt_windows: false },
+        Versioned {
+            min: 0,
+            eval: eval_1_0,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 31,
+            eval: eval_1_31,
+            exempt_windows: false,
+        },
     ],
     overrides: &[],
     reason: "seLinuxOptions",

@@ -52,6 +52,7 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 /// stiglint's message for a forbidden type.
+#[must_use]
 pub fn message(p: &Place) -> String {
     if p.value.starts_with("annotation ") {
         return format!("{} must not run without seccomp ({})", p.who, p.value);
@@ -60,6 +61,7 @@ pub fn message(p: &Place) -> String {
 }
 
 /// Admission's detail for a forbidden type.
+#[must_use]
 pub fn detail(p: &Place) -> String {
     if p.value.starts_with("annotation ") {
         return format!("forbidden {}", p.value);
@@ -72,11 +74,17 @@ pub fn detail(p: &Place) -> String {
 }
 
 /// Set `RuntimeDefault`.
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
+#[must_use]
 pub fn fix(p: &Place) -> Option<Fix> {
     if p.value.starts_with("annotation ") {
         return None;
     }
-    Some(Fix::set("Set seccompProfile.type: RuntimeDefault", &p.pointer, json!("RuntimeDefault")))
+    Some(Fix::set(
+        "Set seccompProfile.type: RuntimeDefault",
+        &p.pointer,
+        json!("RuntimeDefault"),
+    ))
 }
 
 /// The check.
@@ -85,8 +93,16 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0009",
     versions: &[
-        Versioned { min: 0, eval: eval_1_0, exempt_windows: false },
-        Versioned { min: 19, eval, exempt_windows: false },
+        Versioned {
+            min: 0,
+            eval: eval_1_0,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 19,
+            eval,
+            exempt_windows: false,
+        },
     ],
     overrides: &[],
     reason: "seccompProfile",

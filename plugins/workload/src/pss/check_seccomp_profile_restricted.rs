@@ -31,24 +31,30 @@ fn eval_1_19(pod: &Pod<'_>) -> Vec<Place> {
                 "securityContext/seccompProfile/type",
                 t.as_str().map_or_else(|| t.to_string(), str::to_owned),
             )),
-            Some(_) => {}
             None if csc(&c, "seccompProfile").is_some() => {
                 out.push(at(&c, "securityContext/seccompProfile", MISSING));
             }
             None if !pod_set => out.push(at(&c, "", MISSING)),
-            None => {}
+            Some(_) | None => {}
         }
     }
     out
 }
 
 fn eval_1_25(pod: &Pod<'_>) -> Vec<Place> {
-    if pod.windows() { Vec::new() } else { eval_1_19(pod) }
+    if pod.windows() {
+        Vec::new()
+    } else {
+        eval_1_19(pod)
+    }
 }
 
 fn message(p: &Place) -> String {
     if p.value.is_empty() {
-        format!("{} must set seccompProfile.type: RuntimeDefault or Localhost", p.who)
+        format!(
+            "{} must set seccompProfile.type: RuntimeDefault or Localhost",
+            p.who
+        )
     } else {
         super::check_seccomp_profile_baseline::message(p)
     }
@@ -65,6 +71,7 @@ fn detail(p: &Place) -> String {
     }
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     let pointer = if p.value.is_empty() && !p.pointer.ends_with("/seccompProfile") {
         format!("{}/securityContext/seccompProfile/type", p.pointer)
@@ -73,7 +80,11 @@ fn fix(p: &Place) -> Option<Fix> {
     } else {
         p.pointer.clone()
     };
-    Some(Fix::set("Set seccompProfile.type: RuntimeDefault", pointer, json!("RuntimeDefault")))
+    Some(Fix::set(
+        "Set seccompProfile.type: RuntimeDefault",
+        pointer,
+        json!("RuntimeDefault"),
+    ))
 }
 
 /// The check.
@@ -82,8 +93,16 @@ pub static CHECK: Check = Check {
     level: Level::Restricted,
     control: "STIGLINT-PSS-0009",
     versions: &[
-        Versioned { min: 19, eval: eval_1_19, exempt_windows: false },
-        Versioned { min: 25, eval: eval_1_25, exempt_windows: true },
+        Versioned {
+            min: 19,
+            eval: eval_1_19,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 25,
+            eval: eval_1_25,
+            exempt_windows: true,
+        },
     ],
     overrides: &["seccompProfile_baseline"],
     reason: "seccompProfile",

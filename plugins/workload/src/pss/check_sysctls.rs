@@ -18,7 +18,10 @@ const V1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const V1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const V1_37: &[&str] = &["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
+const V1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 fn places(pod: &Pod<'_>, allowed: &[&[&str]]) -> Vec<Place> {
     let Some(sysctls) = pod.sc("sysctls").and_then(Value::as_array) else {
@@ -65,11 +68,31 @@ pub static CHECK: Check = Check {
     level: Level::Baseline,
     control: "STIGLINT-PSS-0010",
     versions: &[
-        Versioned { min: 0, eval: eval_1_0, exempt_windows: false },
-        Versioned { min: 27, eval: eval_1_27, exempt_windows: false },
-        Versioned { min: 29, eval: eval_1_29, exempt_windows: false },
-        Versioned { min: 32, eval: eval_1_32, exempt_windows: false },
-        Versioned { min: 37, eval: eval_1_37, exempt_windows: false },
+        Versioned {
+            min: 0,
+            eval: eval_1_0,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 27,
+            eval: eval_1_27,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 29,
+            eval: eval_1_29,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 32,
+            eval: eval_1_32,
+            exempt_windows: false,
+        },
+        Versioned {
+            min: 37,
+            eval: eval_1_37,
+            exempt_windows: false,
+        },
     ],
     overrides: &[],
     reason: "forbidden sysctls",

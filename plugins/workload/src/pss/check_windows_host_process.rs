@@ -19,13 +19,20 @@ fn eval(pod: &Pod<'_>) -> Vec<Place> {
 }
 
 fn message(p: &Place) -> String {
-    format!("{} must not run as a Windows HostProcess (windowsOptions.hostProcess: true)", p.who)
+    format!(
+        "{} must not run as a Windows HostProcess (windowsOptions.hostProcess: true)",
+        p.who
+    )
 }
 
 fn detail(p: &Place) -> String {
-    format!("{} must not set securityContext.windowsOptions.hostProcess=true", p.subject())
+    format!(
+        "{} must not set securityContext.windowsOptions.hostProcess=true",
+        p.subject()
+    )
 }
 
+#[allow(clippy::unnecessary_wraps)] // the signature of `Check::fix`
 fn fix(p: &Place) -> Option<Fix> {
     Some(Fix::set("Set hostProcess: false", &p.pointer, json!(false)))
 }
@@ -35,7 +42,11 @@ pub static CHECK: Check = Check {
     id: "windowsHostProcess",
     level: Level::Baseline,
     control: "STIGLINT-PSS-0001",
-    versions: &[Versioned { min: 0, eval, exempt_windows: false }],
+    versions: &[Versioned {
+        min: 0,
+        eval,
+        exempt_windows: false,
+    }],
     overrides: &[],
     reason: "hostProcess",
     detail,

@@ -9,6 +9,7 @@
 //! findings, and with which enforcement ([`finish`]).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use stiglint_sdk::k8s::{ContainerKind, PodSpec, is_pod_bearing};
 use stiglint_sdk::{Enforcement, Fact, Fix, NoteKind, Out, ScanContext, Value, json};
@@ -94,7 +95,7 @@ impl<'a> Pod<'a> {
             "{}/metadata",
             spec.pointer.strip_suffix("/spec").unwrap_or_default()
         );
-        let meta = doc.json.pointer(&meta_pointer);
+        let meta = walk(&doc.json, meta_pointer.trim_start_matches('/'));
         Some(Self {
             spec,
             meta,
@@ -359,11 +360,13 @@ pub struct Entry {
     pub place: Place,
 }
 
+/// A document's entries by document epoch and ID.
+type Memo = (u64, u32, std::rc::Rc<Vec<Entry>>);
+
 thread_local! {
     /// The last document's entries (every control's), by document epoch and ID: the PSS
     /// controls of the plugin judge the same document in turn, and it is evaluated once.
-    static MEMO: std::cell::RefCell<Option<(u64, u32, std::rc::Rc<Vec<Entry>>)>> =
-        const { std::cell::RefCell::new(None) };
+    static MEMO: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The failing places of every check on a document's pod, once per document inside the glue.
@@ -396,7 +399,8 @@ fn entries_of(doc: &stiglint_sdk::Document) -> std::rc::Rc<Vec<Entry>> {
 pub fn evaluate(control: Option<&str>, pod: &Pod<'_>) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     for (i, check) in CHECKS.iter().enumerate() {
-        if control.is_some_and(|c| c != check.control) || !stiglint_sdk::is_selected(check.control) {
+        if control.is_some_and(|c| c != check.control) || !stiglint_sdk::is_selected(check.control)
+        {
             continue;
         }
         let windows = pod.windows();
@@ -404,7 +408,10 @@ pub fn evaluate(control: Option<&str>, pod: &Pod<'_>) -> Vec<Entry> {
             let hi = check.versions.get(k + 1).map_or(u32::MAX, |n| n.min - 1);
             if v.exempt_windows && !windows {
                 // The same places as the previous implementation: extend their ranges.
-                for e in out.iter_mut().filter(|e| e.check == i && e.hi.saturating_add(1) == v.min) {
+                for e in out
+                    .iter_mut()
+                    .filter(|e| e.check == i && e.hi.saturating_add(1) == v.min)
+                {
                     e.hi = hi;
                 }
                 continue;
@@ -481,7 +488,10 @@ pub fn keeps_facts(control: &str) -> bool {
     let leader = if known == generation {
         leader
     } else {
-        let leader = CONTROLS.iter().copied().find(|c| stiglint_sdk::is_selected(c));
+        let leader = CONTROLS
+            .iter()
+            .copied()
+            .find(|c| stiglint_sdk::is_selected(c));
         LEADER.with(|l| l.set((generation, leader)));
         leader
     };
@@ -539,17 +549,22 @@ pub fn facts(control: &str, doc: &stiglint_sdk::Document, scan: &ScanContext, ou
 /// The modes of a namespace: `(enforcement, level, version)`, strongest first.
 type Modes = Vec<(Enforcement, LevelVersion)>;
 
-/// A fact's entries, compact (a 100,000-Deployment scan keeps one per document):
-/// `{"n": namespace, "w": "Deployment 'web'", "c": [[container pointer, who, name]...],
-/// "v": [[check, lo, hi (-1: open), container (-1: none), pointer (after the container's),
-/// value, who (when not the container's or the pod's), related?]...]}`.
+/// A fact's entries, compact (a 100,000-Deployment scan keeps one per document): one JSON
+/// string, not a JSON tree, so that neither side builds thousands of small values:
+/// `{"n": namespace, "d": text}`. The text's first line is the pod's description, then one
+/// line per container (`c`, pointer, description, name), then one per entry (`e`, check, lo,
+/// hi (`-`: open), container (`-`: none), pointer after the container's, value, description
+/// (when not the container's or the pod's), name (likewise), related); fields are separated
+/// by tabs, and a tab, newline or backslash inside one is escaped with a backslash.
 fn encode(doc: &stiglint_sdk::Document, namespace: &str, entries: &[&Entry]) -> Value {
     let pod_who = doc.describe();
-    let mut containers: Vec<(String, &str, &str)> = Vec::new();
-    let mut v = Vec::with_capacity(entries.len());
+    let mut text = String::with_capacity(64 * (entries.len() + 1));
+    escape_into(&mut text, &pod_who);
+    let mut containers: Vec<(&str, &str, &str)> = Vec::new();
+    let mut lines = String::new();
     for e in entries {
         let p = &e.place;
-        let mut ci: i64 = -1;
+        let mut ci = None;
         let mut rest = p.pointer.as_str();
         if !p.name.is_empty()
             && let Some(end) = container_end(&p.pointer)
@@ -557,33 +572,90 @@ fn encode(doc: &stiglint_sdk::Document, namespace: &str, entries: &[&Entry]) -> 
             let base = &p.pointer[..end];
             let i = containers
                 .iter()
-                .position(|(b, _, _)| b == base)
+                .position(|(b, _, _)| *b == base)
                 .unwrap_or_else(|| {
-                    containers.push((base.to_owned(), p.who.as_str(), p.name.as_str()));
+                    containers.push((base, p.who.as_str(), p.name.as_str()));
                     containers.len() - 1
                 });
             if containers[i].1 == p.who && containers[i].2 == p.name {
-                ci = i64::try_from(i).unwrap_or(-1);
+                ci = Some(i);
                 rest = &p.pointer[end..];
             }
         }
-        let hi = if e.hi == u32::MAX { -1 } else { i64::from(e.hi) };
-        let who = if ci >= 0 || p.who == pod_who { Value::Null } else { json!(p.who) };
-        let mut a = vec![json!(e.check), json!(e.lo), json!(hi), json!(ci), json!(rest), json!(p.value), who];
-        if ci < 0 && !p.name.is_empty() {
-            a.push(json!(p.name));
+        let _ = write!(lines, "\ne\t{}\t{}\t", e.check, e.lo);
+        if e.hi == u32::MAX {
+            lines.push('-');
+        } else {
+            let _ = write!(lines, "{}", e.hi);
         }
-        if !p.related.is_empty() {
-            a.resize(8, Value::Null);
-            a.push(json!(p.related));
+        lines.push('\t');
+        match ci {
+            Some(i) => {
+                let _ = write!(lines, "{i}");
+            }
+            None => lines.push('-'),
         }
-        v.push(Value::Array(a));
+        let (who, name) = if ci.is_some() {
+            ("", "")
+        } else if p.who == pod_who {
+            ("", p.name.as_str())
+        } else {
+            (p.who.as_str(), p.name.as_str())
+        };
+        for field in [rest, p.value.as_str(), who, name, p.related.as_str()] {
+            lines.push('\t');
+            escape_into(&mut lines, field);
+        }
     }
-    let c: Vec<Value> = containers
-        .into_iter()
-        .map(|(b, w, n)| json!([b, w, n]))
-        .collect();
-    json!({"n": namespace, "w": pod_who, "c": c, "v": v})
+    for (base, who, name) in containers {
+        text.push_str("\nc");
+        for field in [base, who, name] {
+            text.push('\t');
+            escape_into(&mut text, field);
+        }
+    }
+    text.push_str(&lines);
+    json!({"n": namespace, "d": text})
+}
+
+/// Append a field, escaping tab, newline and backslash.
+fn escape_into(out: &mut String, field: &str) {
+    for ch in field.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The fields of one line of [`encode`]'s text, unescaped.
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\t' => out.push(String::new()),
+            '\\' => {
+                let c = match chars.next() {
+                    Some('t') => '\t',
+                    Some('n') => '\n',
+                    Some(other) => other,
+                    None => break,
+                };
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+            c => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Where the container part of a pointer ends (`/spec/containers/0` of
@@ -592,7 +664,10 @@ fn container_end(pointer: &str) -> Option<usize> {
     for list in ["/containers/", "/initContainers/", "/ephemeralContainers/"] {
         if let Some(i) = pointer.find(list) {
             let after = i + list.len();
-            let digits = pointer[after..].bytes().take_while(u8::is_ascii_digit).count();
+            let digits = pointer[after..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
             if digits > 0 {
                 return Some(after + digits);
             }
@@ -603,39 +678,156 @@ fn container_end(pointer: &str) -> Option<usize> {
 
 /// The entries of a fact [`encode`] wrote.
 fn decode(data: &Value) -> Vec<Entry> {
-    let pod_who = data["w"].as_str().unwrap_or_default();
-    let containers = data["c"].as_array().map_or(&[][..], Vec::as_slice);
-    let Some(v) = data["v"].as_array() else {
+    let Some(text) = data["d"].as_str() else {
         return Vec::new();
     };
-    v.iter()
-        .filter_map(|a| {
-            let a = a.as_array()?;
-            let s = |i: usize| a.get(i).and_then(Value::as_str);
-            let n = |i: usize| a.get(i).and_then(Value::as_i64);
-            let ci = usize::try_from(n(3)?).ok().and_then(|i| containers.get(i));
-            let (base, who, name) = ci.map_or(("", s(6).unwrap_or(pod_who), s(7).unwrap_or("")), |c| {
-                (
-                    c[0].as_str().unwrap_or_default(),
-                    c[1].as_str().unwrap_or_default(),
-                    c[2].as_str().unwrap_or_default(),
-                )
-            });
-            let hi = n(2)?;
-            Some(Entry {
-                check: usize::try_from(n(0)?).ok()?,
-                lo: u32::try_from(n(1)?).ok()?,
-                hi: u32::try_from(hi).unwrap_or(u32::MAX),
-                place: Place {
-                    pointer: format!("{base}{}", s(4)?),
-                    who: who.to_owned(),
-                    name: name.to_owned(),
-                    value: s(5).unwrap_or_default().to_owned(),
-                    related: s(8).unwrap_or_default().to_owned(),
-                },
-            })
-        })
-        .collect()
+    let mut lines = text.split('\n');
+    let pod_who = lines
+        .next()
+        .map(|l| fields(l).swap_remove(0))
+        .unwrap_or_default();
+    let mut containers: Vec<Vec<String>> = Vec::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let f = fields(line);
+        let get = |i: usize| f.get(i).map_or("", String::as_str);
+        match get(0) {
+            "c" => containers.push(f.clone()),
+            "e" => {
+                let (Ok(check), Ok(lo)) = (get(1).parse::<usize>(), get(2).parse::<u32>()) else {
+                    continue;
+                };
+                let hi = get(3).parse::<u32>().unwrap_or(u32::MAX);
+                let container = get(4).parse::<usize>().ok().and_then(|i| containers.get(i));
+                let (base, who, name) = match container {
+                    Some(c) => (
+                        c.get(1).map_or("", String::as_str),
+                        c.get(2).map_or("", String::as_str),
+                        c.get(3).map_or("", String::as_str),
+                    ),
+                    None => (
+                        "",
+                        if get(7).is_empty() {
+                            pod_who.as_str()
+                        } else {
+                            get(7)
+                        },
+                        get(8),
+                    ),
+                };
+                out.push(Entry {
+                    check,
+                    lo,
+                    hi,
+                    place: Place {
+                        pointer: format!("{base}{}", get(5)),
+                        who: who.to_owned(),
+                        name: name.to_owned(),
+                        value: get(6).to_owned(),
+                        related: get(9).to_owned(),
+                    },
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A namespace's mode: enforcement, level and version.
+type Mode = (Enforcement, LevelVersion);
+
+/// Turn one workload fact into findings under its namespace's modes.
+fn judge(f: &Fact, modes: &[Mode], out: &mut Out) {
+    let entries = decode(&f.data);
+    // The strongest verdict per place: PSS deny, the control's own meaning, warn, audit.
+    let mut best: BTreeMap<(&str, &str), (u8, usize, Option<&Mode>)> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some(check) = CHECKS.get(e.check) else {
+            continue;
+        };
+        let verdict = if check.level == Level::Privileged {
+            Some((1, None))
+        } else {
+            modes
+                .iter()
+                .find(|(_, lv)| {
+                    applies(check, lv.level, lv.minor) && (e.lo..=e.hi).contains(&lv.minor)
+                })
+                .map(|m| {
+                    let rank = match m.0 {
+                        Enforcement::Deny => 0,
+                        Enforcement::Warn => 2,
+                        Enforcement::Audit => 3,
+                    };
+                    (rank, Some(m))
+                })
+        };
+        if let Some((rank, mode)) = verdict {
+            let key = (check.control, e.place.pointer.as_str());
+            let slot = best.entry(key).or_insert((u8::MAX, i, None));
+            if rank < slot.0 {
+                *slot = (rank, i, mode);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (j, e) in entries.iter().enumerate() {
+        let Some(&(rank, i, mode)) = CHECKS
+            .get(e.check)
+            .and_then(|c| best.get(&(c.control, e.place.pointer.as_str())))
+        else {
+            continue;
+        };
+        // The control's own meaning keeps one finding per container that inherits a
+        // pod-level field; a Pod Security verdict is one finding per place.
+        let own = rank == 1
+            && CHECKS
+                .get(e.check)
+                .is_some_and(|c| c.level == Level::Privileged);
+        let i = if own { j } else { i };
+        if !seen.insert(i) {
+            continue;
+        }
+        let e = &entries[i];
+        let check = CHECKS[e.check];
+        let mut message = (check.message)(&e.place);
+        if let Some((_, lv)) = mode {
+            let _ = write!(
+                message,
+                ". It violates PodSecurity \"{}:{}\": {} ({})",
+                lv.level.name(),
+                lv.label,
+                check.reason,
+                (check.detail)(&e.place)
+            );
+        }
+        let mut finding = out.finding_for(check.control, f.document, &e.place.pointer, message);
+        if let Some(fix) = (check.fix)(&e.place) {
+            finding.fix(fix);
+        }
+        if !e.place.related.is_empty() {
+            let what = if e.place.value == "uid0" {
+                "runAsUser: 0".to_owned()
+            } else {
+                format!("runAsNonRoot: {}", e.place.value)
+            };
+            finding.related(
+                f.document,
+                &e.place.related,
+                format!(
+                    "{} inherits {what} from the pod's securityContext",
+                    e.place.who
+                ),
+            );
+        }
+        if let Some((enforcement, lv)) = mode {
+            finding.enforcement(*enforcement).property(
+                "pss",
+                json!({"check": check.id, "level": lv.level.name(), "version": lv.label}),
+            );
+        }
+    }
 }
 
 /// `finish` of a PSS control: decide, per namespace, which places are findings.
@@ -656,100 +848,17 @@ pub fn finish(facts: &[Fact], defaults: &Defaults, out: &mut Out) {
             namespaces.insert(ns.to_owned(), (f.document, modes));
         }
     }
+    let defaults_modes = config.default_modes();
     for f in facts {
         let Some(ns) = f.data["n"].as_str() else {
             continue;
         };
-        let modes = if config.exempt.contains(ns) {
-            Vec::new()
+        let modes: &[(Enforcement, LevelVersion)] = if config.exempt.contains(ns) {
+            &[]
         } else {
-            namespaces
-                .get(ns)
-                .map_or_else(|| config.default_modes(), |(_, m)| m.clone())
+            namespaces.get(ns).map_or(&defaults_modes, |(_, m)| m)
         };
-        let entries = decode(&f.data);
-        // The strongest verdict per place: PSS deny, the control's own meaning, warn, audit.
-        let mut best: BTreeMap<(&str, &str), (u8, usize, Option<&(Enforcement, LevelVersion)>)> =
-            BTreeMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            let Some(check) = CHECKS.get(e.check) else {
-                continue;
-            };
-            let verdict = if check.level == Level::Privileged {
-                Some((1, None))
-            } else {
-                modes
-                    .iter()
-                    .find(|(_, lv)| {
-                        applies(check, lv.level, lv.minor) && (e.lo..=e.hi).contains(&lv.minor)
-                    })
-                    .map(|m| {
-                        let rank = match m.0 {
-                            Enforcement::Deny => 0,
-                            Enforcement::Warn => 2,
-                            Enforcement::Audit => 3,
-                        };
-                        (rank, Some(m))
-                    })
-            };
-            if let Some((rank, mode)) = verdict {
-                let key = (check.control, e.place.pointer.as_str());
-                let slot = best.entry(key).or_insert((u8::MAX, i, None));
-                if rank < slot.0 {
-                    *slot = (rank, i, mode);
-                }
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for (j, e) in entries.iter().enumerate() {
-            let Some(&(rank, i, mode)) = CHECKS
-                .get(e.check)
-                .and_then(|c| best.get(&(c.control, e.place.pointer.as_str())))
-            else {
-                continue;
-            };
-            // The control's own meaning keeps one finding per container that inherits a
-            // pod-level field; a Pod Security verdict is one finding per place.
-            let own = rank == 1 && CHECKS.get(e.check).is_some_and(|c| c.level == Level::Privileged);
-            let i = if own { j } else { i };
-            if !seen.insert(i) {
-                continue;
-            }
-            let e = &entries[i];
-            let check = CHECKS[e.check];
-            let mut message = (check.message)(&e.place);
-            if let Some((_, lv)) = mode {
-                message.push_str(&format!(
-                    ". It violates PodSecurity \"{}:{}\": {} ({})",
-                    lv.level.name(),
-                    lv.label,
-                    check.reason,
-                    (check.detail)(&e.place)
-                ));
-            }
-            let mut finding = out.finding_for(check.control, f.document, &e.place.pointer, message);
-            if let Some(fix) = (check.fix)(&e.place) {
-                finding.fix(fix);
-            }
-            if !e.place.related.is_empty() {
-                let what = if e.place.value == "uid0" {
-                    "runAsUser: 0".to_owned()
-                } else {
-                    format!("runAsNonRoot: {}", e.place.value)
-                };
-                finding.related(
-                    f.document,
-                    &e.place.related,
-                    format!("{} inherits {what} from the pod's securityContext", e.place.who),
-                );
-            }
-            if let Some((enforcement, lv)) = mode {
-                finding.enforcement(*enforcement).property(
-                    "pss",
-                    json!({"check": check.id, "level": lv.level.name(), "version": lv.label}),
-                );
-            }
-        }
+        judge(f, modes, out);
     }
 }
 

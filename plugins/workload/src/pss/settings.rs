@@ -40,7 +40,11 @@ impl Default for Defaults {
     fn default() -> Self {
         Self {
             modes: [
-                (Enforcement::Deny, Some("baseline".into()), Some("latest".into())),
+                (
+                    Enforcement::Deny,
+                    Some("baseline".into()),
+                    Some("latest".into()),
+                ),
                 (Enforcement::Warn, None, None),
                 (Enforcement::Audit, None, None),
             ],
@@ -55,9 +59,7 @@ fn version(text: &str, problems: &mut Vec<String>) -> (u32, String) {
     if text == "latest" {
         return (LATEST, text.to_owned());
     }
-    let minor = text
-        .strip_prefix("v1.")
-        .and_then(|m| m.parse::<u32>().ok());
+    let minor = text.strip_prefix("v1.").and_then(|m| m.parse::<u32>().ok());
     match minor {
         Some(m) if m <= LATEST => (m, text.to_owned()),
         Some(_) => {
@@ -82,8 +84,12 @@ impl Defaults {
     /// # Errors
     /// A setting of the wrong type or value, named.
     pub fn from_settings(plugin: &Value) -> Result<Self, String> {
+        const KEYS: &[&str] = &[
+            "pss-default-level",
+            "pss-default-version",
+            "pss-configuration",
+        ];
         let mut d = Self::default();
-        const KEYS: &[&str] = &["pss-default-level", "pss-default-version", "pss-configuration"];
         match plugin {
             Value::Null => return Ok(d),
             Value::Object(map) => {
@@ -97,9 +103,12 @@ impl Defaults {
             _ => return Err("[plugin-settings.workload] must be a table".to_owned()),
         }
         if let Some(level) = plugin.get("pss-default-level") {
-            let l = level.as_str().filter(|l| Level::parse(l).is_some()).ok_or_else(|| {
-                format!("pss-default-level: {level} is not privileged, baseline or restricted")
-            })?;
+            let l = level
+                .as_str()
+                .filter(|l| Level::parse(l).is_some())
+                .ok_or_else(|| {
+                    format!("pss-default-level: {level} is not privileged, baseline or restricted")
+                })?;
             d.modes[0].1 = Some(l.to_owned());
         }
         if let Some(v) = plugin.get("pss-default-version") {
@@ -108,14 +117,23 @@ impl Defaults {
                 .ok_or_else(|| format!("pss-default-version: {v} is not a string"))?;
             let mut problems = Vec::new();
             version(text, &mut problems);
-            if text != "latest" && text.strip_prefix("v1.").and_then(|m| m.parse::<u32>().ok()).is_none() {
-                return Err(format!("pss-default-version: '{text}' is not `latest` or `v1.<minor>`"));
+            if text != "latest"
+                && text
+                    .strip_prefix("v1.")
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .is_none()
+            {
+                return Err(format!(
+                    "pss-default-version: '{text}' is not `latest` or `v1.<minor>`"
+                ));
             }
             d.modes[0].2 = Some(text.to_owned());
         }
         if let Some(cfg) = plugin.get("pss-configuration") {
-            let parsed = config_of(cfg)
-                .ok_or_else(|| "pss-configuration: not a PodSecurityConfiguration (`defaults`, `exemptions`)".to_owned())?;
+            let parsed = config_of(cfg).ok_or_else(|| {
+                "pss-configuration: not a PodSecurityConfiguration (`defaults`, `exemptions`)"
+                    .to_owned()
+            })?;
             d.merge_config(&parsed);
         }
         Ok(d)
@@ -156,7 +174,14 @@ impl Defaults {
             return None;
         }
         let (minor, label) = version(version_text.unwrap_or("latest"), problems);
-        Some((enforcement, LevelVersion { level, minor, label }))
+        Some((
+            enforcement,
+            LevelVersion {
+                level,
+                minor,
+                label,
+            },
+        ))
     }
 
     /// The modes of a namespace without labels.
@@ -212,7 +237,8 @@ fn config_of(cfg: &Value) -> Option<Value> {
         .pointer("/exemptions/namespaces")
         .cloned()
         .unwrap_or_else(|| json!([]));
-    (defaults.is_object() && exempt.is_array()).then(|| json!({"defaults": defaults, "exempt": exempt}))
+    (defaults.is_object() && exempt.is_array())
+        .then(|| json!({"defaults": defaults, "exempt": exempt}))
 }
 
 /// The Pod Security configuration of an `AdmissionConfiguration` (its `PodSecurity` plugin's
