@@ -552,3 +552,64 @@ fn an_unknown_future_version_is_judged_as_latest_with_a_note() {
         .collect();
     assert_eq!(notes.len(), 1, "{:?}", report["notes"]);
 }
+
+#[test]
+fn the_quick_fixes_make_a_restricted_workload_admissible() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let app = tmp.path().join("app.yaml");
+    std::fs::write(
+        &app,
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.3
+          securityContext:
+            capabilities:
+              drop: [NET_RAW]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+",
+    )
+    .expect("write");
+    let select = ["--no-config", "--select", "KUBER-L2-000020,STIGLINT-PSS"];
+    let out = run(stiglint().args(select).arg("--fix").arg(&app));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("fixed 4 findings"),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(&app).expect("read");
+    for wanted in [
+        "allowPrivilegeEscalation: false",
+        "runAsNonRoot: true",
+        "type: \"RuntimeDefault\"",
+        "- NET_RAW\n                - ALL",
+    ] {
+        assert!(text.contains(wanted), "{wanted} in\n{text}");
+    }
+    let out = run(stiglint().args(select).args(["--format", "json"]).arg(&app));
+    assert_eq!(json(&out)["findings"], Value::Array(Vec::new()));
+}
