@@ -44,10 +44,12 @@ fn exact_ranges_and_exit_code_one() {
         "/spec/template/spec/containers/0/securityContext/privileged"
     );
     assert_eq!(priv_[0]["severity"], "high");
+    // The default Pod Security level (baseline, latest) judges it too: admission's words follow.
     assert_eq!(
         priv_[0]["message"],
-        "Container 'app' must not run privileged"
+        "Container 'app' must not run privileged. It violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)"
     );
+    assert_eq!(priv_[0]["properties"]["pss"]["check"], "privileged");
     assert_eq!(priv_[0]["object"]["kind"], "Deployment");
     assert_eq!(priv_[0]["fix"]["edits"][0]["op"], "set");
     assert_eq!(report["summary"]["files_scanned"], 1);

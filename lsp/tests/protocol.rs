@@ -258,9 +258,10 @@ fn diagnostics_hover_code_actions_and_broken_text() {
         .expect("diagnostic");
     assert_eq!(privileged["severity"], 1, "CAT I is an error");
     assert_eq!(privileged["source"], "stiglint");
+    // The default Pod Security level (baseline, latest) judges it too: admission's words follow.
     assert_eq!(
         privileged["message"],
-        "Container 'app' must not run privileged"
+        "Container 'app' must not run privileged. It violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)"
     );
     assert!(privileged["codeDescription"]["href"].as_str().is_some());
 

@@ -244,6 +244,11 @@ pub fn write(
             if let Some(t) = &f.template {
                 props.insert("helm-template".to_owned(), json!(t));
             }
+            if let Some(extra) = &f.properties {
+                for (k, v) in extra.iter() {
+                    props.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             if let Some(fix) = &f.fix {
                 props.insert(
                     "fix".to_owned(),

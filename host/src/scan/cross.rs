@@ -422,11 +422,14 @@ fn judge_group(
             let absorbed: Vec<_> = parts
                 .into_par_iter()
                 .map(|out| {
+                    // A group's `finish` may report on any control of its plugin the scan
+                    // selected, as `check` may (one control keeps the facts of several: the
+                    // Pod Security checks).
                     absorb(
                         plan,
                         out,
                         &|id| docs.docs.contains_key(&id),
-                        requested,
+                        &plan.ids,
                         &mine,
                         &resolver,
                     )

@@ -771,8 +771,20 @@ pub fn absorb(
                 }
             }
         };
+        let properties = match f.properties.as_deref().map(serde_json::from_str) {
+            None => None,
+            Some(Ok(serde_json::Value::Object(map))) => Some(Box::new(map)),
+            Some(_) => {
+                problems.push(invalid(format!(
+                    "finding for {} has properties that are not a JSON object",
+                    f.control
+                )));
+                continue;
+            }
+        };
         let container = resolver.container(f.document, &f.pointer);
         findings.push(Finding {
+            properties,
             container,
             status: FindingStatus::Open,
             waiver: None,

@@ -175,6 +175,10 @@ pub struct Finding {
     /// The container it is about, for a finding inside one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// Machine-readable properties the plugin attached (`pss: {check, level, version}` of a
+    /// Pod Security check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// Open or waived.
     pub status: FindingStatus,
     /// The waiver claimed or granted for it, and what became of it (decided after the

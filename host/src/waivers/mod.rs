@@ -306,6 +306,10 @@ fn review_item(f: &Finding, controls: &[ControlMeta]) -> wit::ReviewItem {
             related: Vec::new(),
             related_total: 0,
             enforcement: Some(enforcement(f.enforcement)),
+            properties: f
+                .properties
+                .as_ref()
+                .map(|p| serde_json::Value::Object((**p).clone()).to_string()),
         },
         uri: f.location.file.to_string(),
         line: f.location.range.start.line,

@@ -185,6 +185,7 @@ pub fn configure(
         k8s_version: context.k8s_version,
         today: context.today,
         default_namespace: context.default_namespace,
+        plugin: settings.get("plugin").cloned().unwrap_or(Value::Null),
     };
     let empty = Value::Object(serde_json::Map::new());
     with_state(spec, |state| {
@@ -268,6 +269,7 @@ fn output(out: Out) -> wit::CheckOutput {
                     .collect(),
                 related_total: f.related_total,
                 enforcement: f.enforcement.map(enforcement),
+                properties: f.properties.map(|p| Value::Object(p).to_string()),
             })
             .collect(),
         notes: out
@@ -314,11 +316,13 @@ pub fn check(
         .into_iter()
         .map(document)
         .collect::<Result<Vec<_>, _>>()?;
+    crate::set_selected(controls);
     with_state(spec, |state| {
         let selected = state.selected(controls, spec.dynamic_prefixes).to_vec();
         let mut out = Out::default();
         for doc in &docs {
             crate::controlplane::begin_document();
+            crate::begin_document();
             if let Some(unjudged) = crate::k8s::unjudged_pod_template(doc) {
                 let kind = if unjudged.elsewhere {
                     NoteKind::Partial

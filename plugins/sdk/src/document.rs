@@ -47,6 +47,9 @@ pub struct ScanContext {
     pub today: String,
     /// The namespace objects without one deploy to, when the pipeline says so.
     pub default_namespace: Option<String>,
+    /// The plugin's own settings (`[plugin-settings.<plugin>]` of `stiglint.toml`), `null`
+    /// when there are none.
+    pub plugin: Value,
 }
 
 /// One document: its handle, origin, hints and parsed JSON view.

@@ -181,6 +181,62 @@ macro_rules! controls {
     };
 }
 
+thread_local! {
+    /// How many documents the glue has begun judging on this thread (0: outside the glue).
+    static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+thread_local! {
+    /// The controls the host selected for the current `check` (`None`: outside the glue), and
+    /// how often the selection changed.
+    static SELECTED: std::cell::RefCell<(Option<std::collections::BTreeSet<String>>, u64)> =
+        const { std::cell::RefCell::new((None, 0)) };
+}
+
+/// Record the controls the host selected (called by the glue).
+#[doc(hidden)]
+pub fn set_selected(controls: &[String]) {
+    SELECTED.with(|s| {
+        let mut s = s.borrow_mut();
+        let same = s.0.as_ref().is_some_and(|set| {
+            set.len() == controls.len() && controls.iter().all(|c| set.contains(c))
+        });
+        if !same {
+            s.0 = Some(controls.iter().cloned().collect());
+            s.1 += 1;
+        }
+    });
+}
+
+/// Whether the host selected a control for this scan (`true` outside the glue, in tests). A
+/// scan-scope control that keeps the facts of several controls (and reports for them in
+/// `finish`) uses it to keep facts only for the selected ones.
+#[must_use]
+pub fn is_selected(id: &str) -> bool {
+    SELECTED.with(|s| s.borrow().0.as_ref().is_none_or(|c| c.contains(id)))
+}
+
+/// A number that changes whenever the selection [`is_selected`] answers from changes (to
+/// cache what is derived from it).
+#[must_use]
+pub fn selection_generation() -> u64 {
+    SELECTED.with(|s| s.borrow().1)
+}
+
+/// Start judging a new document (called by the glue before each one).
+#[doc(hidden)]
+pub fn begin_document() {
+    EPOCH.with(|e| e.set(e.get() + 1));
+}
+
+/// A number that changes with every document the glue judges, so several controls of a
+/// plugin can share one analysis of the document being judged (keyed by it and the document
+/// ID); `0` outside the glue (in tests), where nothing should be shared.
+#[must_use]
+pub fn document_epoch() -> u64 {
+    EPOCH.with(std::cell::Cell::get)
+}
+
 /// Log a line through the host (shown with `stiglint --verbose`).
 pub fn log(message: &str) {
     #[cfg(feature = "control")]

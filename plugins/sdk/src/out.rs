@@ -85,6 +85,8 @@ pub struct Finding {
     pub related_total: u32,
     /// Overrides the control's enforcement for this finding.
     pub enforcement: Option<crate::catalogue::Enforcement>,
+    /// Extra machine-readable properties (the `pss` record of a Pod Security check).
+    pub properties: Option<serde_json::Map<String, Value>>,
 }
 
 /// A note as the SDK collects it.
@@ -185,6 +187,7 @@ impl Out {
             related: Vec::new(),
             related_total: 0,
             enforcement: None,
+            properties: None,
         });
         FindingBuilder {
             finding: self.findings.last_mut(),
@@ -301,6 +304,16 @@ impl FindingBuilder<'_> {
     pub fn enforcement(&mut self, enforcement: crate::catalogue::Enforcement) -> &mut Self {
         if let Some(f) = self.finding.as_deref_mut() {
             f.enforcement = Some(enforcement);
+        }
+        self
+    }
+
+    /// Set a machine-readable property of the finding (shown in the JSON and SARIF reports).
+    pub fn property(&mut self, key: &str, value: Value) -> &mut Self {
+        if let Some(f) = self.finding.as_deref_mut() {
+            f.properties
+                .get_or_insert_with(serde_json::Map::new)
+                .insert(key.to_owned(), value);
         }
         self
     }

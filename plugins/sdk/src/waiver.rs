@@ -284,6 +284,7 @@ impl From<wit::ScanContext> for ScanContext {
             k8s_version: c.k8s_version,
             today: c.today,
             default_namespace: c.default_namespace,
+            plugin: Value::Null,
         }
     }
 }
@@ -510,6 +511,7 @@ mod tests {
                 related: vec![],
                 related_total: 0,
                 enforcement: None,
+                properties: None,
             },
             uri: "file:///k8s/app.yaml".into(),
             line: 12,

@@ -9,6 +9,7 @@
 
 pub mod controls;
 pub mod netpol;
+pub mod pss;
 
 stiglint_sdk::control_plugin!(
     name: "workload",

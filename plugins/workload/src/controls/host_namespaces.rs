@@ -24,43 +24,26 @@
 //! **Fix.** Remove the fields (or set them to `false`). Expose ports through a Service instead
 //! of the host network; use the Kubernetes API rather than host processes for monitoring.
 //!
+//! **Pod Security.** This control is also the Pod Security Standards check `hostNamespaces`
+//! (baseline, every version from v1.0): in a namespace judged at baseline or restricted the
+//! finding names the level and version in admission's words and carries `pss` properties and
+//! the mode's enforcement (see KUBER-L2-000070); elsewhere it stays, without `pss`.
+//!
+//! | level | versions | check |
+//! |---|---|---|
+//! | baseline, restricted | v1.0 – latest | `hostNamespaces` |
+//!
 //! **References.** DISA Kubernetes STIG CNTR-K8-002011 (V-254800); NIST SP 800-53 SC-39.
 use stiglint_sdk::prelude::*;
 
-/// See the module documentation.
-#[derive(Default)]
-pub struct Rule;
-
-impl Control for Rule {
-    fn meta(&self) -> Meta {
-        Meta::seed(
-            "KUBER-L2-000060",
-            "Host network, PID or IPC namespace shared",
-            Severity::High,
-        )
-        .stands_for("CNTR-K8-002011")
-        .nist(&["SC-39"])
-        .pod_kinds()
-        .remediation("Remove `hostNetwork`, `hostPID` and `hostIPC: true` from the pod spec.")
-    }
-
-    fn check(&self, doc: &Document, out: &mut Out) {
-        let Some(pod) = doc.pod() else {
-            return;
-        };
-        for field in ["hostNetwork", "hostPID", "hostIPC"] {
-            if pod.is_true(field) {
-                let at = pod.pointer_to(field);
-                out.finding(
-                    &at,
-                    format!("{} must not set {field}: true", doc.describe()),
-                )
-                .fix(Fix::set(
-                    format!("Set {field}: false"),
-                    at.clone(),
-                    json!(false),
-                ));
-            }
-        }
-    }
-}
+crate::pss_control!(
+    "KUBER-L2-000060",
+    Meta::seed(
+        "KUBER-L2-000060",
+        "Host network, PID or IPC namespace shared",
+        Severity::High,
+    )
+    .stands_for("CNTR-K8-002011")
+    .nist(&["SC-39"])
+    .remediation("Remove `hostNetwork`, `hostPID` and `hostIPC: true` from the pod spec.")
+);

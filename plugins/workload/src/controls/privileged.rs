@@ -18,29 +18,26 @@
 //! **Fix.** Remove `privileged: true` (or set it to `false`) and grant only the capabilities
 //! the workload needs with `capabilities.add`.
 //!
+//! **Pod Security.** This control is also the Pod Security Standards check `privileged`
+//! (baseline, every version from v1.0). In a namespace judged at baseline or restricted (its
+//! `pod-security.kubernetes.io/enforce`, `warn` or `audit` label, else the scan's
+//! `PodSecurityConfiguration`, else the default `baseline:latest`), the finding names the
+//! level and version in admission's words and carries `pss: {check, level, version}` in the
+//! JSON and SARIF properties, with the enforcement of the mode (`enforce` → deny, `warn`,
+//! `audit`). Elsewhere (a `privileged` namespace, an exempt one) the finding stays, without
+//! `pss`: the STIG forbids privileged containers whatever admission allows.
+//!
+//! | level | versions | check |
+//! |---|---|---|
+//! | baseline, restricted | v1.0 – latest | `privileged` |
+//!
 //! **References.** DISA Kubernetes STIG CNTR-K8-002011 (V-254800); NIST SP 800-53 AC-6.
 use stiglint_sdk::prelude::*;
 
-/// See the module documentation.
-#[derive(Default)]
-pub struct Rule;
-
-impl Control for Rule {
-    fn meta(&self) -> Meta {
-        Meta::seed("KUBER-L2-000070", "Privileged containers", Severity::High)
-            .stands_for("CNTR-K8-002011")
-            .nist(&["AC-6"])
-            .pod_kinds()
-            .remediation("Remove `securityContext.privileged: true` from the container.")
-    }
-
-    fn check(&self, doc: &Document, out: &mut Out) {
-        for c in doc.pod().iter().flat_map(PodSpec::containers) {
-            if c.security_context("privileged") == Some(&Value::Bool(true)) {
-                let at = c.pointer_to("securityContext/privileged");
-                out.finding(&at, format!("{} must not run privileged", c.describe()))
-                    .fix(Fix::set("Set privileged: false", at.clone(), json!(false)));
-            }
-        }
-    }
-}
+crate::pss_control!(
+    "KUBER-L2-000070",
+    Meta::seed("KUBER-L2-000070", "Privileged containers", Severity::High)
+        .stands_for("CNTR-K8-002011")
+        .nist(&["AC-6"])
+        .remediation("Remove `securityContext.privileged: true` from the container.")
+);

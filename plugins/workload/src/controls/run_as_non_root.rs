@@ -47,75 +47,34 @@
 //! image as a non-root user (`USER 1000` in its Dockerfile, or `runAsUser: 1000`); remove
 //! `runAsUser: 0`.
 //!
+//! **Pod Security.** In a namespace judged at `restricted` (its
+//! `pod-security.kubernetes.io/enforce`, `warn` or `audit` label, or the scan's
+//! `PodSecurityConfiguration`), the control follows the Pod Security Standards checks
+//! `runAsNonRoot` and `runAsUser`, as the API server does: a container without an effective
+//! `runAsNonRoot: true` is a finding *even with a non-zero `runAsUser`*, an explicit
+//! `runAsNonRoot: false` (pod or container) is one, and from v1.23 so is `runAsUser: 0` on
+//! the pod or a container. Those findings name the level and version in admission's words
+//! (`… It violates PodSecurity "restricted:v1.30": runAsNonRoot != true (…)`), carry
+//! `pss: {check, level, version}` in the JSON and SARIF properties and the mode's enforcement
+//! (`enforce` → deny, `warn`, `audit`). A place both meanings find is reported once.
+//! Outside restricted the control's meaning above stays.
+//!
+//! | level | versions | check |
+//! |---|---|---|
+//! | restricted | v1.0 – latest | `runAsNonRoot` |
+//! | restricted | v1.23 – latest | `runAsUser` |
+//!
 //! **References.** DISA Kubernetes STIG CNTR-K8-002011 (V-254800); NIST SP 800-53 AC-6.
 use stiglint_sdk::prelude::*;
 
-/// See the module documentation.
-#[derive(Default)]
-pub struct Rule;
-
-/// The related place of a finding at a pod-level field: the container that inherits it.
-fn inherits(c: &Container<'_>, what: &str) -> String {
-    format!(
-        "{} inherits {what} from the pod's securityContext",
-        c.describe()
+crate::pss_control!(
+    "KUBER-L2-000020",
+    Meta::seed(
+        "KUBER-L2-000020",
+        "Containers running as root",
+        Severity::Medium,
     )
-}
-
-impl Control for Rule {
-    fn meta(&self) -> Meta {
-        Meta::seed(
-            "KUBER-L2-000020",
-            "Containers running as root",
-            Severity::Medium,
-        )
-        .stands_for("CNTR-K8-002011")
-        .nist(&["AC-6"])
-        .pod_kinds()
-        .remediation("Set `securityContext.runAsNonRoot: true` and run as a non-zero UID.")
-    }
-
-    fn check(&self, doc: &Document, out: &mut Out) {
-        for c in doc.pod().iter().flat_map(PodSpec::containers) {
-            let user = c.effective("runAsUser").filter(|(v, _)| !v.is_null());
-            if let Some((_, at)) = user.as_ref().filter(|(v, _)| v.as_i64() == Some(0)) {
-                let message = format!("{} must not run as UID 0", c.describe());
-                let mut finding = out.finding(at, message);
-                if !at.starts_with(&c.pointer) {
-                    finding.related(doc.id, &c.pointer, inherits(&c, "runAsUser: 0"));
-                }
-                continue;
-            }
-            let non_root = c.effective("runAsNonRoot").filter(|(v, _)| !v.is_null());
-            if non_root
-                .as_ref()
-                .is_some_and(|(v, _)| *v == &Value::Bool(true))
-                || user.is_some()
-            {
-                continue;
-            }
-            let message = format!("{} must set runAsNonRoot: true", c.describe());
-            match non_root {
-                // An explicit `runAsNonRoot: false` (or another non-true value) is the cause:
-                // point at it, and fix it there.
-                Some((value, at)) => {
-                    let inherited = !at.starts_with(&c.pointer);
-                    let fix = Fix::set("Set runAsNonRoot: true", &at, json!(true));
-                    let mut finding = out.finding(&at, message);
-                    finding.fix(fix);
-                    if inherited {
-                        let what = format!("runAsNonRoot: {value}");
-                        finding.related(doc.id, &c.pointer, inherits(&c, &what));
-                    }
-                }
-                None => {
-                    out.finding(&c.pointer, message).fix(Fix::set(
-                        "Set runAsNonRoot: true",
-                        c.pointer_to("securityContext/runAsNonRoot"),
-                        json!(true),
-                    ));
-                }
-            }
-        }
-    }
-}
+    .stands_for("CNTR-K8-002011")
+    .nist(&["AC-6"])
+    .remediation("Set `securityContext.runAsNonRoot: true` and run as a non-zero UID.")
+);
