@@ -96,11 +96,11 @@ pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
         .map(String::as_str)
         .filter(|k| *k != "Namespace" && !pods.contains(k))
         .collect();
-    if !control.kinds.iter().any(|k| k == "Namespace") {
-        return Err("relates objects of the repository to each other".to_owned());
-    }
     if !others.is_empty() {
         return Err(format!("needs the repository's {}", others.join(", ")));
+    }
+    if !control.kinds.iter().any(|k| k == "Namespace") {
+        return Err("relates objects of the repository to each other".to_owned());
     }
     Ok(())
 }
@@ -116,12 +116,19 @@ fn load(options: &SessionOptions) -> Result<(Session, Vec<(String, String)>, Vec
             continue;
         }
         if let Err(why) = runs_at_admission(c) {
-            not_at_admission.push((c.id.clone(), why));
+            not_at_admission.push((c.id.clone(), c.formats.iter().any(|f| f == "k8s"), why));
         }
     }
-    for (id, _) in &not_at_admission {
+    for (id, _, _) in &not_at_admission {
         session.selected.remove(id);
     }
+    // Controls of other formats (Terraform, kubelet, control-plane files) never see an
+    // admitted object anyway: only the Kubernetes ones are worth a line in the log.
+    let not_at_admission = not_at_admission
+        .into_iter()
+        .filter(|(_, k8s, _)| *k8s)
+        .map(|(id, _, why)| (id, why))
+        .collect();
     let mut inapplicable = Vec::new();
     session.waivers.retain(|w| {
         let why = if w.scope.path.is_some() {
