@@ -136,10 +136,10 @@ impl Server {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
-            if let Ok(r) = self.try_request("GET", "/readyz", b"") {
-                if r.status == 200 {
-                    return;
-                }
+            if let Ok(r) = self.try_request("GET", "/readyz", b"")
+                && r.status == 200
+            {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
@@ -214,15 +214,16 @@ impl Conn {
                 store.add(c.expect("pem")).expect("root");
             }
         }
-        let mut config = rustls::ClientConfig::builder_with_provider(stiglint::serve::tls::provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(store)
-        .with_no_client_auth();
+        let mut config =
+            rustls::ClientConfig::builder_with_provider(stiglint::serve::tls::provider())
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_root_certificates(store)
+                .with_no_client_auth();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
-        let conn = rustls::ClientConnection::new(Arc::new(config), name)
-            .map_err(std::io::Error::other)?;
+        let conn =
+            rustls::ClientConnection::new(Arc::new(config), name).map_err(std::io::Error::other)?;
         let tcp = TcpStream::connect(("127.0.0.1", port))?;
         tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
         let mut tls = rustls::StreamOwned::new(conn, tcp);
@@ -351,7 +352,12 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     assert!(warnings.iter().any(|w| w.starts_with(
         "KUBER-L2-000080 (CAT II) at /spec/template/spec/containers/0/resources: Container 'web' must set resources.limits"
     )), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.starts_with("KUBER-L2-000020 (CAT II) at /spec/template/spec/securityContext/runAsUser")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.starts_with(
+            "KUBER-L2-000020 (CAT II) at /spec/template/spec/securityContext/runAsUser"
+        )),
+        "{warnings:?}"
+    );
 
     // waived: admitted, recorded in the audit annotations.
     let r = server.review("create-waived.json");
@@ -366,7 +372,12 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     // An expired waiver does not admit.
     let r = server.review("create-waiver-expired.json");
     assert!(!r.allowed, "{r:?}");
-    assert!(r.result.message.contains("KUBER-L2-000060 (CAT I, high) at /spec/template/spec/hostNetwork"), "{r:?}");
+    assert!(
+        r.result
+            .message
+            .contains("KUBER-L2-000060 (CAT I, high) at /spec/template/spec/hostNetwork"),
+        "{r:?}"
+    );
     assert!(r.audit_annotations.is_empty());
 
     // UPDATE is judged on `object`.
@@ -382,7 +393,10 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     let r = server.review("create-pod-in-ghost.json");
     assert!(!r.allowed);
     assert_eq!(r.result.code, 500);
-    assert!(r.result.message.contains("namespace 'ghost' is not known"), "{r:?}");
+    assert!(
+        r.result.message.contains("namespace 'ghost' is not known"),
+        "{r:?}"
+    );
     assert!(server.review("create-pod-in-team-b.json").allowed);
 
     // The metrics count what happened.
@@ -408,14 +422,24 @@ fn malformed_and_oversized_bodies_are_refused_and_the_server_keeps_serving() {
     let server = Server::start(&args(&c));
     server.wait_ready();
     let mut conn = server.connect();
-    let r = conn.request("POST", "/validate", b"{not json").expect("reply");
+    let r = conn
+        .request("POST", "/validate", b"{not json")
+        .expect("reply");
     assert_eq!(r.status, 400);
     assert!(r.body.starts_with("not an AdmissionReview: "), "{}", r.body);
     // JSON, but a Deployment, not an AdmissionReview.
-    let r = server.request("POST", "/validate", br#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"}}"#);
+    let r = server.request(
+        "POST",
+        "/validate",
+        br#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"}}"#,
+    );
     assert_eq!(r.status, 400, "{}", r.body);
     // An AdmissionReview of another version.
-    let r = server.request("POST", "/validate", br#"{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}"#);
+    let r = server.request(
+        "POST",
+        "/validate",
+        br#"{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}"#,
+    );
     assert_eq!(r.status, 400, "{}", r.body);
     // 100 KiB over a 64 KiB limit.
     let big = vec![b' '; 100 << 10];
@@ -428,8 +452,14 @@ fn malformed_and_oversized_bodies_are_refused_and_the_server_keeps_serving() {
     assert_eq!(r.status, 200);
     assert!(!response(&r.body).allowed);
     let m = server.request("GET", "/metrics", b"").body;
-    assert!(m.contains("stiglint_admission_requests_total{outcome=\"invalid\"} 3"), "{m}");
-    assert!(m.contains("stiglint_admission_requests_total{outcome=\"too-large\"} 1"), "{m}");
+    assert!(
+        m.contains("stiglint_admission_requests_total{outcome=\"invalid\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains("stiglint_admission_requests_total{outcome=\"too-large\"} 1"),
+        "{m}"
+    );
     assert_eq!(server.request("GET", "/nowhere", b"").status, 404);
     assert_eq!(server.request("GET", "/validate", b"").status, 405);
 }
@@ -449,13 +479,26 @@ fn a_plugin_timeout_follows_on_error_and_the_request_timeout_is_honoured() {
     let r = server.review("create-allowed.json");
     assert!(!r.allowed, "{r:?}");
     assert_eq!(r.result.code, 500);
-    assert!(r.result.message.starts_with("stiglint could not judge Deployment team-a/web: plugin error: "), "{r:?}");
+    assert!(
+        r.result
+            .message
+            .starts_with("stiglint could not judge Deployment team-a/web: plugin error: "),
+        "{r:?}"
+    );
     assert!(r.result.message.contains("test-loop"), "{r:?}");
-    assert!(r.result.message.ends_with("(refused: [serve] on-error = \"deny\")"), "{r:?}");
+    assert!(
+        r.result
+            .message
+            .ends_with("(refused: [serve] on-error = \"deny\")"),
+        "{r:?}"
+    );
     // A finding that denies still denies, and names the plugin error too.
     let r = server.review("create-denied.json");
     assert!(!r.allowed && r.result.code == 403, "{r:?}");
-    assert!(r.result.message.contains("KUBER-L2-000070") && r.result.message.contains("test-loop"), "{r:?}");
+    assert!(
+        r.result.message.contains("KUBER-L2-000070") && r.result.message.contains("test-loop"),
+        "{r:?}"
+    );
     let m = server.request("GET", "/metrics", b"").body;
     let errors: u32 = m
         .lines()
@@ -468,8 +511,14 @@ fn a_plugin_timeout_follows_on_error_and_the_request_timeout_is_honoured() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(data("stiglint.toml"))
         .expect("config")
-        .replace("deny = \"high\"\n", "deny = \"high\"\non-error = \"allow\"\n")
-        .replace("namespaces.yaml", &data("namespaces.yaml").display().to_string());
+        .replace(
+            "deny = \"high\"\n",
+            "deny = \"high\"\non-error = \"allow\"\n",
+        )
+        .replace(
+            "namespaces.yaml",
+            &data("namespaces.yaml").display().to_string(),
+        );
     std::fs::write(dir.path().join("stiglint.toml"), text).expect("write");
     let config = dir.path().join("stiglint.toml").display().to_string();
     let allow = Server::start(&[
@@ -482,13 +531,23 @@ fn a_plugin_timeout_follows_on_error_and_the_request_timeout_is_honoured() {
     ]);
     allow.wait_ready();
     let started = Instant::now();
-    let r = allow.request("POST", "/validate?timeout=1s", &fixture("create-allowed.json"));
+    let r = allow.request(
+        "POST",
+        "/validate?timeout=1s",
+        &fixture("create-allowed.json"),
+    );
     let took = started.elapsed();
     let r = response(&r.body);
     assert!(r.allowed, "{r:?}");
     let w = r.warnings.expect("a warning");
-    assert!(w[0].contains("not judged within the request's timeout of 1000 ms"), "{w:?}");
-    assert!(w[0].contains("admitted: [serve] on-error = \"allow\""), "{w:?}");
+    assert!(
+        w[0].contains("not judged within the request's timeout of 1000 ms"),
+        "{w:?}"
+    );
+    assert!(
+        w[0].contains("admitted: [serve] on-error = \"allow\""),
+        "{w:?}"
+    );
     assert!(took < Duration::from_millis(2500), "{took:?}");
 }
 
@@ -501,7 +560,10 @@ fn certificates_rotate_without_dropping_connections() {
     server.wait_ready();
     let mut old = server.connect();
     let first_cert = old.peer_certificate();
-    assert_eq!(old.request("GET", "/healthz", b"").expect("reply").status, 200);
+    assert_eq!(
+        old.request("GET", "/healthz", b"").expect("reply").status,
+        200
+    );
 
     replace(&server.dir.join("tls.key"), &second.key_pem);
     replace(&server.dir.join("tls.crt"), &second.cert_pem);
@@ -524,7 +586,11 @@ fn certificates_rotate_without_dropping_connections() {
     // A broken pair is not taken: the second certificate stays in use.
     replace(&server.dir.join("tls.crt"), "not a certificate");
     std::thread::sleep(Duration::from_millis(2500));
-    assert!(server.log().contains("certificate not reloaded"), "{}", server.log());
+    assert!(
+        server.log().contains("certificate not reloaded"),
+        "{}",
+        server.log()
+    );
     assert_eq!(server.connect().peer_certificate(), second_der.to_vec());
 }
 
@@ -544,7 +610,11 @@ fn sigterm_drains_in_flight_requests_and_exits_zero() {
     server.terminate();
     std::thread::sleep(Duration::from_millis(300));
     // Not ready any more, and no new connection is accepted.
-    assert!(server.try_request("GET", "/readyz", b"").map_or(true, |r| r.status == 503));
+    assert!(
+        server
+            .try_request("GET", "/readyz", b"")
+            .map_or(true, |r| r.status == 503)
+    );
     conn.tls.write_all(&body[body.len() / 2..]).expect("rest");
     conn.tls.flush().expect("flush");
     let r = conn.reply().expect("the in-flight request is answered");
@@ -555,7 +625,10 @@ fn sigterm_drains_in_flight_requests_and_exits_zero() {
         if let Some(s) = server.child.try_wait().expect("wait") {
             break s;
         }
-        assert!(signalled.elapsed() < Duration::from_secs(5), "still running 5 s after SIGTERM");
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0), "{}", server.log());
@@ -598,7 +671,8 @@ fn fake_api(listed: Arc<AtomicBool>, paths: Arc<Mutex<Vec<String>>>) -> u16 {
                     listed.store(true, Ordering::SeqCst);
                 } else if path.starts_with("/api/v1/namespaces?watch=1") {
                     write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").expect("write");
-                    let events = std::fs::read_to_string(data("watch/watch-events.jsonl")).expect("events");
+                    let events =
+                        std::fs::read_to_string(data("watch/watch-events.jsonl")).expect("events");
                     for e in events.lines() {
                         let chunk = format!("{e}\n");
                         write!(stream, "{:x}\r\n{chunk}\r\n", chunk.len()).expect("write");
@@ -642,7 +716,13 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
     server.wait_ready();
     // Ready only once the List was read.
     assert!(listed.load(Ordering::SeqCst));
-    assert!(server.log().contains(&format!("watched through the Kubernetes API at {url}")), "{}", server.log());
+    assert!(
+        server
+            .log()
+            .contains(&format!("watched through the Kubernetes API at {url}")),
+        "{}",
+        server.log()
+    );
     // From the List.
     assert!(server.review("create-pod-in-team-b.json").allowed);
     assert!(server.review("create-allowed.json").allowed);
@@ -658,12 +738,22 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
     }
     // Unknown to the List, the watch and a GET by name: on-error.
     let r = server.review("create-pod-in-ghost.json");
-    assert!(!r.allowed && r.result.message.contains("namespace 'ghost' is not known"), "{r:?}");
+    assert!(
+        !r.allowed && r.result.message.contains("namespace 'ghost' is not known"),
+        "{r:?}"
+    );
     let seen = paths.lock().expect("paths").clone();
-    assert!(seen[0].starts_with("/api/v1/namespaces?limit=500 authorization: Bearer test-token"), "{seen:?}");
+    assert!(
+        seen[0].starts_with("/api/v1/namespaces?limit=500 authorization: Bearer test-token"),
+        "{seen:?}"
+    );
     assert!(
         seen.iter().any(|p| p.starts_with("/api/v1/namespaces?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=1043 ")),
         "{seen:?}"
     );
-    assert!(seen.iter().any(|p| p.starts_with("/api/v1/namespaces/ghost ")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|p| p.starts_with("/api/v1/namespaces/ghost ")),
+        "{seen:?}"
+    );
 }

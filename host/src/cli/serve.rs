@@ -57,7 +57,11 @@ pub(crate) fn run(args: ServeArgs) -> Result<u8> {
     let listener =
         std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     let namespaces = if let Some(url) = &args.kube_api {
-        let api = ApiServer::new(url, args.kube_token_file.clone(), args.kube_ca_file.as_deref())?;
+        let api = ApiServer::new(
+            url,
+            args.kube_token_file.clone(),
+            args.kube_ca_file.as_deref(),
+        )?;
         Namespaces::Cluster {
             cache: Arc::new(Cache::default()),
             api: Arc::new(api),

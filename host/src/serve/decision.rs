@@ -84,7 +84,6 @@ pub struct Judge {
 /// otherwise only pod-bearing kinds (a Pod Security Standards check). A scan-scope control
 /// that relates objects to other kinds (NetworkPolicies, Trivy reports) or to each other
 /// (image versions across workloads) needs the repository, and does not run.
-#[must_use]
 pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
     if control.scope == Scope::Document {
         return Ok(());
@@ -108,7 +107,14 @@ pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
 /// Load the session for admission: no inline waivers (JSON has no comments), no result cache
 /// (every review is judged afresh), the repository-wide controls deselected and the
 /// path-scoped waivers set aside.
-fn load(options: &SessionOptions) -> Result<(Session, Vec<(String, String)>, Vec<String>), SessionError> {
+/// A session made for admission, and what it leaves out.
+struct Loaded {
+    session: Session,
+    not_at_admission: Vec<(String, String)>,
+    waivers_not_applicable: Vec<String>,
+}
+
+fn load(options: &SessionOptions) -> Result<Loaded, SessionError> {
     let mut session = Session::new(options.clone())?;
     let mut not_at_admission = Vec::new();
     for c in session.controls() {
@@ -139,15 +145,15 @@ fn load(options: &SessionOptions) -> Result<(Session, Vec<(String, String)>, Vec
             None
         };
         if let Some(why) = why {
-            inapplicable.push(format!(
-                "{} ({}): {why}",
-                w.control,
-                w.origin.describe()
-            ));
+            inapplicable.push(format!("{} ({}): {why}", w.control, w.origin.describe()));
         }
         why.is_none()
     });
-    Ok((session, not_at_admission, inapplicable))
+    Ok(Loaded {
+        session,
+        not_at_admission,
+        waivers_not_applicable: inapplicable,
+    })
 }
 
 impl Judge {
@@ -156,7 +162,11 @@ impl Judge {
         options.no_inline_waivers = true;
         options.no_result_cache = true;
         options.memory_results = false;
-        let (session, not_at_admission, waivers_not_applicable) = load(&options)?;
+        let Loaded {
+            session,
+            not_at_admission,
+            waivers_not_applicable,
+        } = load(&options)?;
         if let Some(p) = session.problems.first() {
             return Err(JudgeError::Plugin(p.headline()));
         }
@@ -191,8 +201,8 @@ impl Judge {
         }
         let mut options = self.options.clone();
         today.clone_into(&mut options.today);
-        let (session, _, _) = load(&options)?;
-        *self.session.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(session);
+        let loaded = load(&options)?;
+        *self.session.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(loaded.session);
         Ok(true)
     }
 
@@ -202,7 +212,13 @@ impl Judge {
         let session = self.session();
         let dir: String = uid
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let object_path = PathBuf::from(format!("{ROOT}/{dir}/object.json"));
         let mut overlay = Overlay::new();
@@ -261,7 +277,11 @@ pub enum JudgeError {
 /// The object a review is about, as a message names it: `Deployment team-a/web`.
 #[must_use]
 pub fn subject(kind: &str, namespace: Option<&str>, name: &str) -> String {
-    let name = if name.is_empty() { "(generated name)" } else { name };
+    let name = if name.is_empty() {
+        "(generated name)"
+    } else {
+        name
+    };
     match namespace {
         Some(ns) if !ns.is_empty() => format!("{kind} {ns}/{name}"),
         _ => format!("{kind} {name}"),
@@ -283,7 +303,11 @@ pub fn denial_message(subject: &str, deny: &[Item]) -> String {
             d.control,
             d.severity.cat(),
             d.severity.name(),
-            if d.pointer.is_empty() { "/" } else { &d.pointer },
+            if d.pointer.is_empty() {
+                "/"
+            } else {
+                &d.pointer
+            },
             d.message.trim_end_matches('.')
         );
     }
@@ -302,7 +326,11 @@ pub fn warning(item: &Item) -> String {
         "{} ({}{mode}) at {}: {}",
         item.control,
         item.severity.cat(),
-        if item.pointer.is_empty() { "/" } else { &item.pointer },
+        if item.pointer.is_empty() {
+            "/"
+        } else {
+            &item.pointer
+        },
         item.message
     );
     truncate(w, MAX_WARNING)
@@ -329,14 +357,24 @@ pub fn audit_annotations(waived: &[WaivedItem]) -> BTreeMap<String, String> {
     for w in waived {
         let key: String = format!("waived.{}", w.item.control)
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .take(63)
             .collect();
         let r = &w.waiver;
         let mut value = format!(
             "control={}; at={}; ticket={}; approver={}; expires={}; waiver={}",
             w.item.control,
-            if w.item.pointer.is_empty() { "/" } else { &w.item.pointer },
+            if w.item.pointer.is_empty() {
+                "/"
+            } else {
+                &w.item.pointer
+            },
             r.ticket.as_deref().unwrap_or("-"),
             r.approved_by,
             r.expires,
@@ -386,7 +424,12 @@ mod tests {
         let m = denial_message(
             &subject("Deployment", Some("team-a"), "web"),
             &[
-                it("KUBER-L2-000020", Severity::Medium, "/spec/template/spec/containers/0", "Container 'app' must set runAsNonRoot: true"),
+                it(
+                    "KUBER-L2-000020",
+                    Severity::Medium,
+                    "/spec/template/spec/containers/0",
+                    "Container 'app' must set runAsNonRoot: true",
+                ),
                 it("CNTR-K8-000290", Severity::High, "", "Privileged."),
             ],
         );
@@ -415,7 +458,9 @@ mod tests {
             approved_on: None,
             expires: "2099-01-01".to_owned(),
             ticket: Some("SEC-1".to_owned()),
-            origin: crate::waivers::Origin::Plugin { name: "p".to_owned() },
+            origin: crate::waivers::Origin::Plugin {
+                name: "p".to_owned(),
+            },
         };
         let w = WaivedItem {
             item: it("GK-K8sAllowedRepos/repos", Severity::Low, "/x", "m"),

@@ -67,10 +67,16 @@ impl Metrics {
     pub fn render(&self) -> String {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let mut out = String::new();
-        out.push_str("# HELP stiglint_admission_requests_total Admission reviews answered, by outcome.\n");
+        out.push_str(
+            "# HELP stiglint_admission_requests_total Admission reviews answered, by outcome.\n",
+        );
         out.push_str("# TYPE stiglint_admission_requests_total counter\n");
         for (outcome, h) in &inner.requests {
-            let _ = writeln!(out, "stiglint_admission_requests_total{{outcome=\"{outcome}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "stiglint_admission_requests_total{{outcome=\"{outcome}\"}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP stiglint_admission_request_duration_seconds Time from the request's body read to its answer, by outcome.\n");
         out.push_str("# TYPE stiglint_admission_request_duration_seconds histogram\n");
@@ -86,8 +92,16 @@ impl Metrics {
                 "stiglint_admission_request_duration_seconds_bucket{{outcome=\"{outcome}\",le=\"+Inf\"}} {}",
                 h.count
             );
-            let _ = writeln!(out, "stiglint_admission_request_duration_seconds_sum{{outcome=\"{outcome}\"}} {}", h.sum);
-            let _ = writeln!(out, "stiglint_admission_request_duration_seconds_count{{outcome=\"{outcome}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "stiglint_admission_request_duration_seconds_sum{{outcome=\"{outcome}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "stiglint_admission_request_duration_seconds_count{{outcome=\"{outcome}\"}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP stiglint_admission_findings_total Findings on admitted or refused objects, by control and decision (deny, warn, waived).\n");
         out.push_str("# TYPE stiglint_admission_findings_total counter\n");
@@ -101,7 +115,11 @@ impl Metrics {
         out.push_str("# HELP stiglint_plugin_errors_total Plugin failures (trap, timeout, bad output) while judging admission reviews.\n");
         out.push_str("# TYPE stiglint_plugin_errors_total counter\n");
         for (plugin, n) in &inner.plugin_errors {
-            let _ = writeln!(out, "stiglint_plugin_errors_total{{plugin=\"{}\"}} {n}", escape(plugin));
+            let _ = writeln!(
+                out,
+                "stiglint_plugin_errors_total{{plugin=\"{}\"}} {n}",
+                escape(plugin)
+            );
         }
         out
     }
@@ -109,7 +127,9 @@ impl Metrics {
 
 /// A label value as the exposition format wants it.
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -125,11 +145,26 @@ mod tests {
         m.finding("KUBER-L2-000020", "deny");
         m.plugin_error("loop \"x\"");
         let text = m.render();
-        assert!(text.contains("stiglint_admission_requests_total{outcome=\"allowed\"} 2\n"), "{text}");
-        assert!(text.contains("_bucket{outcome=\"allowed\",le=\"0.0005\"} 0\n"), "{text}");
-        assert!(text.contains("_bucket{outcome=\"allowed\",le=\"0.001\"} 1\n"), "{text}");
-        assert!(text.contains("_bucket{outcome=\"allowed\",le=\"10\"} 1\n"), "{text}");
-        assert!(text.contains("_bucket{outcome=\"allowed\",le=\"+Inf\"} 2\n"), "{text}");
+        assert!(
+            text.contains("stiglint_admission_requests_total{outcome=\"allowed\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("_bucket{outcome=\"allowed\",le=\"0.0005\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("_bucket{outcome=\"allowed\",le=\"0.001\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("_bucket{outcome=\"allowed\",le=\"10\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("_bucket{outcome=\"allowed\",le=\"+Inf\"} 2\n"),
+            "{text}"
+        );
         assert!(text.find("outcome=\"allowed\"") < text.find("outcome=\"denied\""));
         assert!(text.contains("{plugin=\"loop \\\"x\\\"\"} 1\n"), "{text}");
     }

@@ -147,7 +147,9 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
                     Ok(Ok(false)) => failing = false,
                     Ok(Err(e)) if !failing => {
                         failing = true;
-                        log(format!("certificate not reloaded (the previous one stays in use): {e}"));
+                        log(format!(
+                            "certificate not reloaded (the previous one stays in use): {e}"
+                        ));
                     }
                     _ => {}
                 }
@@ -250,7 +252,10 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
             } else if state.judge.get().is_none() {
                 text(StatusCode::SERVICE_UNAVAILABLE, "loading plugins\n")
             } else if !state.namespaces.ready() {
-                text(StatusCode::SERVICE_UNAVAILABLE, "namespace cache not synced\n")
+                text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "namespace cache not synced\n",
+                )
             } else {
                 text(StatusCode::OK, "ok\n")
             }
@@ -284,7 +289,9 @@ fn parse_timeout(query: Option<&str>) -> Option<Duration> {
             .unwrap_or(rest.len());
         let n: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -336,12 +343,17 @@ async fn validate(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>
     let body = match Limited::new(req.into_body(), limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 state.metrics.request("too-large", started.elapsed());
                 return too_large();
             }
             state.metrics.request("invalid", started.elapsed());
-            return text(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}\n"));
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}\n"),
+            );
         }
     };
     let Some(judge) = state.judge.get() else {
@@ -361,8 +373,8 @@ async fn validate(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>
 }
 
 fn parse_review(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> {
-    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)
-        .map_err(|e| format!("not an AdmissionReview: {e}"))?;
+    let review: AdmissionReview<DynamicObject> =
+        serde_json::from_slice(body).map_err(|e| format!("not an AdmissionReview: {e}"))?;
     if review.types.kind != "AdmissionReview" {
         return Err(format!(
             "not an AdmissionReview: kind is '{}'",
@@ -381,8 +393,13 @@ fn parse_review(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> 
     let request: AdmissionRequest<DynamicObject> = review
         .try_into()
         .map_err(|_| "an AdmissionReview without a request".to_owned())?;
-    if matches!(request.operation, Operation::Create | Operation::Update) && request.object.is_none() {
-        return Err(format!("a {:?} request without an object", request.operation));
+    if matches!(request.operation, Operation::Create | Operation::Update)
+        && request.object.is_none()
+    {
+        return Err(format!(
+            "a {:?} request without an object",
+            request.operation
+        ));
     }
     Ok(request)
 }
@@ -433,7 +450,8 @@ async fn decide(
     budget: Duration,
 ) -> (AdmissionResponse, &'static str) {
     let response = AdmissionResponse::from(request);
-    let (Operation::Create | Operation::Update, Some(object)) = (&request.operation, &request.object)
+    let (Operation::Create | Operation::Update, Some(object)) =
+        (&request.operation, &request.object)
     else {
         // DELETE and CONNECT are admitted without judging.
         return (response, "skipped");
@@ -460,7 +478,13 @@ async fn decide(
         object.metadata.namespace = request.namespace.clone().filter(|n| !n.is_empty());
     }
     let Ok(object_json) = serde_json::to_string_pretty(&object) else {
-        return cannot_judge(judge, state, response, &subject, "the object cannot be written as JSON");
+        return cannot_judge(
+            judge,
+            state,
+            response,
+            &subject,
+            "the object cannot be written as JSON",
+        );
     };
     let ns_json = match namespace {
         Some(ns) if kind != "Namespace" => match state.namespaces.lookup(ns).await {
@@ -472,7 +496,9 @@ async fn decide(
                     state,
                     response,
                     &subject,
-                    &format!("namespace '{ns}' is not known (its Pod Security labels cannot be read)"),
+                    &format!(
+                        "namespace '{ns}' is not known (its Pod Security labels cannot be read)"
+                    ),
                 );
             }
         },
@@ -482,21 +508,31 @@ async fn decide(
     let uid = request.uid.clone();
     let task = tokio::task::spawn_blocking(move || j.judge(&uid, &object_json, ns_json.as_deref()));
     let margin = Duration::from_millis(50);
-    let verdict: Verdict = match tokio::time::timeout(budget.saturating_sub(margin).max(margin), task).await {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => {
-            return cannot_judge(judge, state, response, &subject, &format!("the engine failed: {e}"));
-        }
-        Err(_) => {
-            return cannot_judge(
-                judge,
-                state,
-                response,
-                &subject,
-                &format!("not judged within the request's timeout of {} ms", budget.as_millis()),
-            );
-        }
-    };
+    let verdict: Verdict =
+        match tokio::time::timeout(budget.saturating_sub(margin).max(margin), task).await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                return cannot_judge(
+                    judge,
+                    state,
+                    response,
+                    &subject,
+                    &format!("the engine failed: {e}"),
+                );
+            }
+            Err(_) => {
+                return cannot_judge(
+                    judge,
+                    state,
+                    response,
+                    &subject,
+                    &format!(
+                        "not judged within the request's timeout of {} ms",
+                        budget.as_millis()
+                    ),
+                );
+            }
+        };
     for p in &verdict.errors {
         if let Some(plugin) = &p.plugin {
             state.metrics.plugin_error(plugin);
@@ -535,7 +571,8 @@ async fn decide(
     }
     if !verdict.errors.is_empty() {
         let why: Vec<String> = verdict.errors.iter().map(decision::problem_line).collect();
-        let (mut r, outcome) = cannot_judge(judge, state, response.clone(), &subject, &why.join("; "));
+        let (mut r, outcome) =
+            cannot_judge(judge, state, response.clone(), &subject, &why.join("; "));
         r.audit_annotations = response.audit_annotations;
         if r.allowed {
             let mut w = response.warnings.unwrap_or_default();
@@ -563,9 +600,18 @@ mod tests {
 
     #[test]
     fn go_durations_of_the_timeout_parameter() {
-        assert_eq!(parse_timeout(Some("timeout=10s")), Some(Duration::from_secs(10)));
-        assert_eq!(parse_timeout(Some("a=b&timeout=1m30s")), Some(Duration::from_secs(90)));
-        assert_eq!(parse_timeout(Some("timeout=500ms")), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_timeout(Some("timeout=10s")),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_timeout(Some("a=b&timeout=1m30s")),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_timeout(Some("timeout=500ms")),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(parse_timeout(Some("timeout=10")), None);
         assert_eq!(parse_timeout(None), None);
     }

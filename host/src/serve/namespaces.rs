@@ -116,7 +116,10 @@ impl Cache {
     /// How many namespaces are known.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.map.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether none is known.
@@ -271,7 +274,10 @@ pub struct ApiServer {
     pub base: String,
     host: String,
     port: u16,
-    tls: Option<(tokio_rustls::TlsConnector, rustls_pki_types::ServerName<'static>)>,
+    tls: Option<(
+        tokio_rustls::TlsConnector,
+        rustls_pki_types::ServerName<'static>,
+    )>,
     token_file: Option<PathBuf>,
 }
 
@@ -325,7 +331,8 @@ impl ApiServer {
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
         let tls = if https {
             let mut roots = rustls::RootCertStore::empty();
-            let ca = ca_file.ok_or_else(|| bad("https needs the cluster's CA certificate file".to_owned()))?;
+            let ca = ca_file
+                .ok_or_else(|| bad("https needs the cluster's CA certificate file".to_owned()))?;
             let pem = std::fs::read(ca)
                 .map_err(|e| bad(format!("{}: cannot read: {e}", ca.display())))?;
             use rustls_pki_types::pem::PemObject;
@@ -336,10 +343,10 @@ impl ApiServer {
                     .map_err(|e| bad(format!("{}: {e}", ca.display())))?;
             }
             let config = rustls::ClientConfig::builder_with_provider(super::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| bad(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+                .with_safe_default_protocol_versions()
+                .map_err(|e| bad(e.to_string()))?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
             let name = rustls_pki_types::ServerName::try_from(host.clone())
                 .map_err(|e| bad(format!("{host}: {e}")))?;
             Some((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
@@ -376,7 +383,10 @@ impl ApiServer {
         let mut request = hyper::Request::get(path)
             .header(hyper::header::HOST, format!("{}:{}", self.host, self.port))
             .header(hyper::header::ACCEPT, "application/json")
-            .header(hyper::header::USER_AGENT, concat!("stiglint/", env!("CARGO_PKG_VERSION")));
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("stiglint/", env!("CARGO_PKG_VERSION")),
+            );
         if let Some(t) = token {
             request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {t}"));
         }
@@ -414,10 +424,14 @@ impl ApiServer {
         let path = format!("/api/v1/namespaces/{name}");
         match self.get(&path).await {
             Ok(r) => {
-                let body = r.into_body().collect().await.map_err(|e| NamespaceError::Api {
-                    url: path.clone(),
-                    message: e.to_string(),
-                })?;
+                let body = r
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| NamespaceError::Api {
+                        url: path.clone(),
+                        message: e.to_string(),
+                    })?;
                 Ok(serde_json::from_slice(&body.to_bytes()).ok())
             }
             Err(_) => Ok(None),
@@ -463,7 +477,11 @@ impl ApiServer {
 
     /// Watch from `version` until the stream ends or the version is too old; the last
     /// version seen (`None`: list again).
-    async fn watch(&self, cache: &Cache, version: String) -> Result<Option<String>, NamespaceError> {
+    async fn watch(
+        &self,
+        cache: &Cache,
+        version: String,
+    ) -> Result<Option<String>, NamespaceError> {
         let path = format!(
             "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion={}",
             encode(&version)
@@ -503,7 +521,9 @@ impl ApiServer {
                         }
                         cache.remove(&ns);
                     }
-                    WatchEvent::Bookmark { resource_version, .. } => version = resource_version,
+                    WatchEvent::Bookmark {
+                        resource_version, ..
+                    } => version = resource_version,
                     // 410 Gone (the version is too old) or another error: list again.
                     WatchEvent::ErrorStatus(_) | WatchEvent::ErrorOther(_) => return Ok(None),
                 }
@@ -527,7 +547,10 @@ impl ApiServer {
                     backoff = Duration::from_millis(250);
                 }
                 Err(e) => {
-                    log(format!("namespace watch: {e}; listing again in {} ms", backoff.as_millis()));
+                    log(format!(
+                        "namespace watch: {e}; listing again in {} ms",
+                        backoff.as_millis()
+                    ));
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }

@@ -63,7 +63,12 @@ fn digest(cert: &[u8], key: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn parse(cert_path: &Path, cert: &[u8], key_path: &Path, key: &[u8]) -> Result<CertifiedKey, TlsError> {
+fn parse(
+    cert_path: &Path,
+    cert: &[u8],
+    key_path: &Path,
+    key: &[u8],
+) -> Result<CertifiedKey, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
         .collect::<Result<_, _>>()
         .map_err(|e| TlsError::File {
@@ -87,7 +92,10 @@ fn parse(cert_path: &Path, cert: &[u8], key_path: &Path, key: &[u8]) -> Result<C
     let certified = CertifiedKey::new(chain, signing);
     certified.keys_match().map_err(|e| TlsError::File {
         path: key_path.to_path_buf(),
-        message: format!("the key does not belong to the certificate in {}: {e}", cert_path.display()),
+        message: format!(
+            "the key does not belong to the certificate in {}: {e}",
+            cert_path.display()
+        ),
     })?;
     Ok(certified)
 }
@@ -116,10 +124,7 @@ impl Reloading {
             return Ok(false);
         }
         let certified = parse(&self.cert, &c, &self.key, &k)?;
-        *self
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Arc::new(certified);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(certified);
         *last = d;
         Ok(true)
     }
