@@ -416,6 +416,31 @@ fn allow_deny_warnings_waivers_and_the_operations() {
 }
 
 #[test]
+fn a_control_that_reads_the_namespace_gets_it_as_a_second_document() {
+    // A scan-scope control that relates objects only to their Namespace (the shape of a Pod
+    // Security check) runs at admission; the Namespace comes from `[serve] namespaces`.
+    let plugin = common::test_plugin("namespace-level").display().to_string();
+    let mut c = config_args();
+    c.extend(["--plugin".to_owned(), plugin]);
+    let server = Server::start(&args(&c));
+    server.wait_ready();
+    let log = server.log();
+    assert!(!log.contains("not run at admission: TEST-NSLEVEL-000001"), "{log}");
+    assert!(log.contains("namespace labels are read by: TEST-NSLEVEL-000001"), "{log}");
+    let r = server.review("create-allowed.json");
+    assert!(r.allowed, "{r:?}");
+    assert_eq!(
+        r.warnings,
+        Some(vec!["TEST-NSLEVEL-000001 (CAT III, warn) at /metadata/name: namespace Pod Security level: restricted".to_owned()])
+    );
+    let r = server.review("create-pod-in-team-b.json");
+    assert_eq!(
+        r.warnings,
+        Some(vec!["TEST-NSLEVEL-000001 (CAT III, warn) at /metadata/name: namespace Pod Security level: baseline".to_owned()])
+    );
+}
+
+#[test]
 fn malformed_and_oversized_bodies_are_refused_and_the_server_keeps_serving() {
     let mut c = config_args();
     c.extend(["--max-body-size".to_owned(), "64K".to_owned()]);
@@ -705,6 +730,7 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
     std::fs::write(dir.path().join("stiglint.toml"), text).expect("write");
     let config = dir.path().join("stiglint.toml").display().to_string();
     let url = format!("http://127.0.0.1:{port}");
+    let plugin = common::test_plugin("namespace-level").display().to_string();
     let server = Server::start(&[
         "--config",
         &config,
@@ -712,6 +738,8 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
         &url,
         "--kube-token-file",
         &token.display().to_string(),
+        "--plugin",
+        &plugin,
     ]);
     server.wait_ready();
     // Ready only once the List was read.
@@ -724,8 +752,14 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
         server.log()
     );
     // From the List.
-    assert!(server.review("create-pod-in-team-b.json").allowed);
-    assert!(server.review("create-allowed.json").allowed);
+    let level = |fixture: &str| {
+        let r = server.review(fixture);
+        assert!(r.allowed, "{r:?}");
+        r.warnings.unwrap_or_default().join(" ")
+    };
+    assert!(level("create-allowed.json").ends_with("level: restricted"));
+    let team_b = level("create-pod-in-team-b.json");
+    assert!(team_b.ends_with("level: baseline") || team_b.ends_with("level: restricted"), "{team_b}");
     // Added by the watch.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -736,6 +770,13 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
         assert!(Instant::now() < deadline, "{r:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Relabelled by the watch (MODIFIED): baseline → restricted.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !level("create-pod-in-team-b.json").ends_with("level: restricted") {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(level("create-pod-in-team-new.json").ends_with("level: restricted"));
     // Unknown to the List, the watch and a GET by name: on-error.
     let r = server.review("create-pod-in-ghost.json");
     assert!(

@@ -76,6 +76,11 @@ pub struct Judge {
     pub not_at_admission: Vec<(String, String)>,
     /// Waivers that cannot match an object arriving as JSON: not applicable at admission.
     pub waivers_not_applicable: Vec<String>,
+    /// The controls at admission that relate an object to its Namespace (Pod Security
+    /// checks): only when there is one is the Namespace a document of the review's scan.
+    pub namespace_readers: Vec<String>,
+    /// The threads reviews are judged on (see [`Judge::spawn`]).
+    pool: rayon::ThreadPool,
 }
 
 /// Whether a control can judge an object at admission. A document-scope control judges it
@@ -110,6 +115,7 @@ pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
 /// A session made for admission, and what it leaves out.
 struct Loaded {
     session: Session,
+    namespace_readers: Vec<String>,
     not_at_admission: Vec<(String, String)>,
     waivers_not_applicable: Vec<String>,
 }
@@ -149,21 +155,34 @@ fn load(options: &SessionOptions) -> Result<Loaded, SessionError> {
         }
         why.is_none()
     });
+    let namespace_readers = session
+        .controls()
+        .into_iter()
+        .filter(|c| {
+            c.scope == Scope::Scan
+                && session.selected.contains(&c.id)
+                && c.kinds.iter().any(|k| k == "Namespace")
+        })
+        .map(|c| c.id.clone())
+        .collect();
     Ok(Loaded {
         session,
+        namespace_readers,
         not_at_admission,
         waivers_not_applicable: inapplicable,
     })
 }
 
 impl Judge {
-    /// Load and configure every plugin (blocking: compiles or reads precompiled plugins).
-    pub fn new(mut options: SessionOptions) -> Result<Self, JudgeError> {
+    /// Load and configure every plugin (blocking: compiles or reads precompiled plugins);
+    /// reviews are judged on `threads` threads.
+    pub fn new(mut options: SessionOptions, threads: usize) -> Result<Self, JudgeError> {
         options.no_inline_waivers = true;
         options.no_result_cache = true;
         options.memory_results = false;
         let Loaded {
             session,
+            namespace_readers,
             not_at_admission,
             waivers_not_applicable,
         } = load(&options)?;
@@ -184,7 +203,34 @@ impl Judge {
             on_error,
             not_at_admission,
             waivers_not_applicable,
+            namespace_readers,
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.max(1))
+                .thread_name(|i| format!("stiglint-judge-{i}"))
+                // A panic drops the review's answer channel: the review gets `on-error`.
+                .panic_handler(|_| {})
+                .build()
+                .map_err(|e| JudgeError::Plugin(format!("cannot start the judge threads: {e}")))?,
         })
+    }
+
+    /// Judge a review on the judge's own threads; the verdict arrives on the channel (closed
+    /// without one if judging panicked). The scan starts on a thread of the pool its parallel
+    /// steps run on: no hand-off from a blocking thread into rayon's global pool, whose idle
+    /// workers spent a quarter of the server's CPU time in `sched_yield` under load.
+    pub fn spawn(
+        self: &Arc<Self>,
+        uid: String,
+        object: String,
+        namespace: Option<Arc<str>>,
+    ) -> tokio::sync::oneshot::Receiver<Verdict> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let judge = Arc::clone(self);
+        self.pool.spawn(move || {
+            let verdict = judge.judge(&uid, &object, namespace.as_deref());
+            let _ = tx.send(verdict);
+        });
+        rx
     }
 
     /// The session in use.

@@ -101,7 +101,11 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         .worker_threads(options.workers.max(1))
         .enable_all()
         .build()?;
-    runtime.block_on(serve(options))
+    let result = runtime.block_on(serve(options));
+    // A plugin call still running after the drain (its own deadline stops it) does not hold
+    // the exit up.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 async fn serve(options: ServeOptions) -> Result<(), ServeError> {
@@ -125,7 +129,8 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
 
     // Plugins load while /healthz already answers; /readyz waits for them.
     let session = options.session;
-    let loading = tokio::task::spawn_blocking(move || Judge::new(session));
+    let threads = options.workers;
+    let loading = tokio::task::spawn_blocking(move || Judge::new(session, threads));
 
     // Certificate rotation.
     {
@@ -162,7 +167,12 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let mut loading = Some(loading);
     loop {
         tokio::select! {
-            loaded = async { loading.as_mut().expect("polled only while loading").await }, if loading.is_some() => {
+            loaded = async {
+                match loading.as_mut() {
+                    Some(l) => l.await,
+                    None => std::future::pending().await,
+                }
+            }, if loading.is_some() => {
                 loading = None;
                 let judge = match loaded {
                     Ok(j) => j?,
@@ -224,6 +234,12 @@ fn ready_report(judge: &Judge, log: &Log) {
             OnError::Allow => "allow",
         }
     ));
+    let readers = &judge.namespace_readers;
+    if readers.is_empty() {
+        log("no control at admission reads namespace labels (a Pod Security check would)".to_owned());
+    } else {
+        log(format!("namespace labels are read by: {}", readers.join(", ")));
+    }
     for (id, why) in &judge.not_at_admission {
         log(format!("not run at admission: {id} ({why})"));
     }
@@ -407,7 +423,6 @@ fn parse_review(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, String> 
 /// The answer when the request cannot be judged, by `[serve] on-error`.
 fn cannot_judge(
     judge: &Judge,
-    state: &State,
     response: AdmissionResponse,
     subject: &str,
     why: &str,
@@ -419,7 +434,6 @@ fn cannot_judge(
             ));
             r.result.code = 500;
             r.result.reason = "InternalError".to_owned();
-            let _ = state;
             (r, "error-denied")
         }
         OnError::Allow => {
@@ -478,9 +492,7 @@ async fn decide(
         object.metadata.namespace = request.namespace.clone().filter(|n| !n.is_empty());
     }
     let Ok(object_json) = serde_json::to_string_pretty(&object) else {
-        return cannot_judge(
-            judge,
-            state,
+        return cannot_judge(judge,
             response,
             &subject,
             "the object cannot be written as JSON",
@@ -488,12 +500,11 @@ async fn decide(
     };
     let ns_json = match namespace {
         Some(ns) if kind != "Namespace" => match state.namespaces.lookup(ns).await {
-            Lookup::Found(text) => Some(text),
+            // Only a control that relates an object to its Namespace reads it.
+            Lookup::Found(text) => (!judge.namespace_readers.is_empty()).then_some(text),
             Lookup::NoSource => None,
             Lookup::Unknown => {
-                return cannot_judge(
-                    judge,
-                    state,
+                return cannot_judge(judge,
                     response,
                     &subject,
                     &format!(
@@ -504,26 +515,20 @@ async fn decide(
         },
         _ => None,
     };
-    let j = Arc::clone(judge);
-    let uid = request.uid.clone();
-    let task = tokio::task::spawn_blocking(move || j.judge(&uid, &object_json, ns_json.as_deref()));
+    let task = judge.spawn(request.uid.clone(), object_json, ns_json);
     let margin = Duration::from_millis(50);
     let verdict: Verdict =
         match tokio::time::timeout(budget.saturating_sub(margin).max(margin), task).await {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => {
-                return cannot_judge(
-                    judge,
-                    state,
+                return cannot_judge(judge,
                     response,
                     &subject,
-                    &format!("the engine failed: {e}"),
+                    &format!("the engine failed ({e})"),
                 );
             }
             Err(_) => {
-                return cannot_judge(
-                    judge,
-                    state,
+                return cannot_judge(judge,
                     response,
                     &subject,
                     &format!(
@@ -572,7 +577,7 @@ async fn decide(
     if !verdict.errors.is_empty() {
         let why: Vec<String> = verdict.errors.iter().map(decision::problem_line).collect();
         let (mut r, outcome) =
-            cannot_judge(judge, state, response.clone(), &subject, &why.join("; "));
+            cannot_judge(judge, response.clone(), &subject, &why.join("; "));
         r.audit_annotations = response.audit_annotations;
         if r.allowed {
             let mut w = response.warnings.unwrap_or_default();
