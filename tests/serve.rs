@@ -425,8 +425,14 @@ fn a_control_that_reads_the_namespace_gets_it_as_a_second_document() {
     let server = Server::start(&args(&c));
     server.wait_ready();
     let log = server.log();
-    assert!(!log.contains("not run at admission: TEST-NSLEVEL-000001"), "{log}");
-    assert!(log.contains("namespace labels are read by: TEST-NSLEVEL-000001"), "{log}");
+    assert!(
+        !log.contains("not run at admission: TEST-NSLEVEL-000001"),
+        "{log}"
+    );
+    assert!(
+        log.contains("namespace labels are read by: TEST-NSLEVEL-000001"),
+        "{log}"
+    );
     let r = server.review("create-allowed.json");
     assert!(r.allowed, "{r:?}");
     assert_eq!(
@@ -759,7 +765,10 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
     };
     assert!(level("create-allowed.json").ends_with("level: restricted"));
     let team_b = level("create-pod-in-team-b.json");
-    assert!(team_b.ends_with("level: baseline") || team_b.ends_with("level: restricted"), "{team_b}");
+    assert!(
+        team_b.ends_with("level: baseline") || team_b.ends_with("level: restricted"),
+        "{team_b}"
+    );
     // Added by the watch.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

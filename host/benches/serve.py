@@ -58,6 +58,11 @@ def status(pid):
     return out
 
 
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-build", action="store_true")
@@ -114,6 +119,8 @@ def main():
         time.sleep(0.1)
     ready = time.time() - started
     idle = status(server.pid)
+    cpu_before = cpu_seconds(server.pid)
+    load_before = os.getloadavg()[0]
 
     # A connection waits `delay` after each answer: its cycle is delay + latency (about 5-10 ms
     # under this load), so the delay is the cycle the rate asks for less 10 ms.
@@ -124,6 +131,8 @@ def main():
                           "--latency", "--timeout", "10s", "-s", str(script), base + "/validate?timeout=10s"],
                          capture_output=True, text=True)
     loaded = status(server.pid)
+    cpu = cpu_seconds(server.pid) - cpu_before
+    load_after = os.getloadavg()[0]
     metrics = urllib.request.urlopen(base + "/metrics", context=ctx).read().decode()
     server.terminate()
     server.wait(timeout=10)
@@ -141,6 +150,8 @@ def main():
 | rate | {rate.group(1) if rate else '?'} reviews/s |
 | latency p50 / p75 / p90 / p99 | {pct.get('50')} / {pct.get('75')} / {pct.get('90')} / {pct.get('99')} |
 | errors | non-2xx {non2xx.group(1) if non2xx else 0}, socket errors: {sockerr.group(1) if sockerr else 'none'}, bad status {bad} |
+| server CPU | {cpu:.1f} s for {total.group(1) if total else '?'} reviews: {1000 * cpu / max(1, int(total.group(1) if total else 1)):.2f} ms per review |
+| machine | {os.cpu_count()} cores, load average {load_before:.1f} before, {load_after:.1f} after (1 min) |
 | server RSS | ready {idle.get('VmRSS')} MiB after {ready:.1f} s; end of load {loaded.get('VmRSS')} MiB; peak {loaded.get('VmHWM')} MiB |
 | binary | {binary} |
 """

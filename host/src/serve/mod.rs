@@ -236,9 +236,15 @@ fn ready_report(judge: &Judge, log: &Log) {
     ));
     let readers = &judge.namespace_readers;
     if readers.is_empty() {
-        log("no control at admission reads namespace labels (a Pod Security check would)".to_owned());
+        log(
+            "no control at admission reads namespace labels (a Pod Security check would)"
+                .to_owned(),
+        );
     } else {
-        log(format!("namespace labels are read by: {}", readers.join(", ")));
+        log(format!(
+            "namespace labels are read by: {}",
+            readers.join(", ")
+        ));
     }
     for (id, why) in &judge.not_at_admission {
         log(format!("not run at admission: {id} ({why})"));
@@ -492,7 +498,8 @@ async fn decide(
         object.metadata.namespace = request.namespace.clone().filter(|n| !n.is_empty());
     }
     let Ok(object_json) = serde_json::to_string_pretty(&object) else {
-        return cannot_judge(judge,
+        return cannot_judge(
+            judge,
             response,
             &subject,
             "the object cannot be written as JSON",
@@ -504,7 +511,8 @@ async fn decide(
             Lookup::Found(text) => (!judge.namespace_readers.is_empty()).then_some(text),
             Lookup::NoSource => None,
             Lookup::Unknown => {
-                return cannot_judge(judge,
+                return cannot_judge(
+                    judge,
                     response,
                     &subject,
                     &format!(
@@ -521,14 +529,16 @@ async fn decide(
         match tokio::time::timeout(budget.saturating_sub(margin).max(margin), task).await {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => {
-                return cannot_judge(judge,
+                return cannot_judge(
+                    judge,
                     response,
                     &subject,
                     &format!("the engine failed ({e})"),
                 );
             }
             Err(_) => {
-                return cannot_judge(judge,
+                return cannot_judge(
+                    judge,
                     response,
                     &subject,
                     &format!(
@@ -576,8 +586,7 @@ async fn decide(
     }
     if !verdict.errors.is_empty() {
         let why: Vec<String> = verdict.errors.iter().map(decision::problem_line).collect();
-        let (mut r, outcome) =
-            cannot_judge(judge, response.clone(), &subject, &why.join("; "));
+        let (mut r, outcome) = cannot_judge(judge, response.clone(), &subject, &why.join("; "));
         r.audit_annotations = response.audit_annotations;
         if r.allowed {
             let mut w = response.warnings.unwrap_or_default();

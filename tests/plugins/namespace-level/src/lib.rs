@@ -19,10 +19,14 @@ mod controls {
             fn meta(&self) -> Meta {
                 let mut kinds = stiglint_sdk::k8s::POD_KINDS.to_vec();
                 kinds.push("Namespace");
-                Meta::seed("TEST-NSLEVEL-000001", "Namespace Pod Security level", Severity::Low)
-                    .pod_kinds()
-                    .kinds(&kinds)
-                    .scan_scope()
+                Meta::seed(
+                    "TEST-NSLEVEL-000001",
+                    "Namespace Pod Security level",
+                    Severity::Low,
+                )
+                .pod_kinds()
+                .kinds(&kinds)
+                .scan_scope()
             }
 
             fn check(&self, doc: &Document, out: &mut Out) {
