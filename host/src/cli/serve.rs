@@ -43,7 +43,7 @@ pub(crate) struct ServeArgs {
     /// CA certificate of an `https://` `--kube-api`.
     #[arg(long, value_name = "FILE", requires = "kube_api")]
     pub(crate) kube_ca_file: Option<PathBuf>,
-    /// Worker threads answering requests (default: the number of cores).
+    /// Threads answering requests, and as many judging them (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub(crate) workers: Option<usize>,
     #[command(flatten)]

@@ -505,22 +505,25 @@ async fn decide(
             "the object cannot be written as JSON",
         );
     };
+    // Only a control that relates an object to its Namespace reads it: without one, the
+    // namespace is not looked up (and an unknown one does not matter).
     let ns_json = match namespace {
-        Some(ns) if kind != "Namespace" => match state.namespaces.lookup(ns).await {
-            // Only a control that relates an object to its Namespace reads it.
-            Lookup::Found(text) => (!judge.namespace_readers.is_empty()).then_some(text),
-            Lookup::NoSource => None,
-            Lookup::Unknown => {
-                return cannot_judge(
-                    judge,
-                    response,
-                    &subject,
-                    &format!(
-                        "namespace '{ns}' is not known (its Pod Security labels cannot be read)"
-                    ),
-                );
+        Some(ns) if kind != "Namespace" && !judge.namespace_readers.is_empty() => {
+            match state.namespaces.lookup(ns).await {
+                Lookup::Found(text) => Some(text),
+                Lookup::NoSource => None,
+                Lookup::Unknown => {
+                    return cannot_judge(
+                        judge,
+                        response,
+                        &subject,
+                        &format!(
+                            "namespace '{ns}' is not known (its Pod Security labels cannot be read)"
+                        ),
+                    );
+                }
             }
-        },
+        }
         _ => None,
     };
     let task = judge.spawn(request.uid.clone(), object_json, ns_json);
