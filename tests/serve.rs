@@ -813,3 +813,63 @@ fn namespaces_come_from_a_watch_on_the_kubernetes_api() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn http2_as_kube_apiserver_speaks_it() {
+    // kube-apiserver calls webhooks over HTTP/2 when the server offers it by ALPN.
+    use http_body_util::{BodyExt, Full};
+    let c = config_args();
+    let server = Server::start(&args(&c));
+    server.wait_ready();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (alpn, status, body) = runtime.block_on(async {
+        let mut store = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_slice_iter(server.roots[0].as_bytes()) {
+            store.add(c.expect("pem")).expect("root");
+        }
+        let mut config =
+            rustls::ClientConfig::builder_with_provider(stiglint::serve::tls::provider())
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_root_certificates(store)
+                .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .expect("connect");
+        let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .expect("handshake");
+        let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+        let (mut sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tls),
+        )
+        .await
+        .expect("h2 handshake");
+        tokio::spawn(connection);
+        let request = hyper::Request::post("https://localhost/validate?timeout=10s")
+            .header("content-type", "application/json")
+            .body(Full::new(bytes::Bytes::from(fixture("create-denied.json"))))
+            .expect("request");
+        let response = sender.send_request(request).await.expect("response");
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (alpn, status, String::from_utf8_lossy(&body).into_owned())
+    });
+    assert_eq!(alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(status, 200);
+    let r = response(&body);
+    assert!(!r.allowed);
+    assert!(r.result.message.contains("KUBER-L2-000070"), "{r:?}");
+}
