@@ -873,3 +873,37 @@ fn http2_as_kube_apiserver_speaks_it() {
     assert!(!r.allowed);
     assert!(r.result.message.contains("KUBER-L2-000070"), "{r:?}");
 }
+
+#[test]
+fn a_waiver_plugin_waives_at_admission_and_fails_closed() {
+    // The grant plugin waives every KUBER-L2-000070 finding (until 2099-12-31).
+    let grant = common::test_plugin("grant").display().to_string();
+    let mut c = config_args();
+    c.extend(["--plugin".to_owned(), grant]);
+    let server = Server::start(&args(&c));
+    server.wait_ready();
+    let r = server.review("create-denied.json");
+    assert!(r.allowed, "{r:?}");
+    let audit = r
+        .audit_annotations
+        .get("waived.KUBER-L2-000070")
+        .expect("audit annotation");
+    assert!(
+        audit.starts_with("control=KUBER-L2-000070; at=/spec/template/spec/containers/0/securityContext/privileged; ")
+            && audit.ends_with("waiver=waiver plugin 'test-waiver-grant'"),
+        "{audit}"
+    );
+
+    // A waiver plugin that panics: no waiver is honoured, the finding denies and the plugin
+    // is named.
+    let panic = common::test_plugin("panic").display().to_string();
+    let mut c = config_args();
+    c.extend(["--plugin".to_owned(), panic]);
+    let server = Server::start(&args(&c));
+    server.wait_ready();
+    let r = server.review("create-waived.json");
+    assert!(!r.allowed, "{r:?}");
+    assert!(r.result.message.contains("KUBER-L2-000060"), "{r:?}");
+    assert!(r.result.message.contains("test-waiver-panic"), "{r:?}");
+    assert!(r.audit_annotations.is_empty(), "{r:?}");
+}
