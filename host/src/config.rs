@@ -56,6 +56,36 @@ pub struct LimitsConfig {
     pub facts_mb: Option<usize>,
 }
 
+/// What the admission webhook does when it cannot judge a request (a plugin error or timeout,
+/// an unknown namespace): Kubernetes' `failurePolicy`, answered by the webhook itself.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Refuse the request (the default: fail closed).
+    #[default]
+    Deny,
+    /// Admit it, with a warning that says why it was not judged.
+    Allow,
+}
+
+/// `[serve]`: the admission webhook (`stiglint serve`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeConfig {
+    /// Findings enforced as `deny` at or above this severity refuse the request (default: the
+    /// configuration's `fail-on`, else `low`); every other finding is returned as a warning.
+    pub deny: Option<Severity>,
+    /// What a request that cannot be judged gets (default `deny`).
+    #[serde(default)]
+    pub on_error: OnError,
+    /// Namespace manifests (paths or globs relative to this file) whose labels (Pod Security
+    /// levels) apply at admission outside a cluster.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Largest request body accepted (default 3 MiB, etcd's object limit).
+    pub max_body_size: Option<Size>,
+}
+
 /// The configuration.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -97,6 +127,9 @@ pub struct Config {
     pub inline_waivers: Option<bool>,
     /// Waivers expiring within this many days are warned about (default 30).
     pub waiver_warn_days: Option<i64>,
+    /// `stiglint serve`: the admission webhook's decisions.
+    #[serde(default)]
+    pub serve: ServeConfig,
     /// The waivers with `(file, line)`, read from this file and the waivers file (not a key).
     #[serde(skip)]
     pub waiver_entries: Vec<(crate::waivers::Entry, String, u32)>,

@@ -14,6 +14,7 @@ pub mod problem;
 pub mod report;
 pub mod runtime;
 pub mod scan;
+pub mod serve;
 pub mod session;
 pub mod source;
 pub mod stig;

@@ -2,7 +2,7 @@
 
 //!
 //! One file per subcommand under `cli/`: `check` (the default), `controls`, `explain`,
-//! `waivers`; what they share (configuration, session options, writing a file) is in
+//! `waivers`, `serve`; what they share (configuration, session options, writing a file) is in
 //! `cli/mod.rs`.
 
 mod cli;
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use cli::check::CheckArgs;
 use cli::controls::ControlsArgs;
 use cli::explain::ExplainArgs;
+use cli::serve::ServeArgs;
 use cli::waivers::WaiversArgs;
 
 /// mimalloc: the scan allocates many small values on every core; glibc's allocator spent a
@@ -51,6 +52,9 @@ enum Command {
     /// The waiver register: every waiver with its standing (active, expiring, expired,
     /// rejected, unused), what it covers and who approved it.
     Waivers(WaiversArgs),
+    /// Serve the controls as a Kubernetes validating admission webhook (HTTPS: `POST
+    /// /validate`, `GET /healthz`, `/readyz`, `/metrics`).
+    Serve(Box<ServeArgs>),
 }
 
 /// No transparent huge pages for this process: mimalloc asks for them, and the kernel then
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Some(Command::Controls(args)) => cli::controls::run(&args),
         Some(Command::Explain(args)) => cli::explain::run(&args),
         Some(Command::Waivers(args)) => cli::waivers::run(&args),
+        Some(Command::Serve(args)) => cli::serve::run(*args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

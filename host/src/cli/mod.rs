@@ -4,6 +4,7 @@
 pub mod check;
 pub mod controls;
 pub mod explain;
+pub mod serve;
 pub mod waivers;
 
 use std::io::Write;
