@@ -335,7 +335,14 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     assert_eq!(r.result.code, 403);
     assert_eq!(
         r.result.message,
-        "stiglint denied Deployment team-a/web: KUBER-L2-000070 (CAT I, high) at /spec/template/spec/containers/0/securityContext/privileged: Container 'web' must not run privileged."
+        "stiglint denied Deployment team-a/web: KUBER-L2-000070 (CAT I, high) at /spec/template/spec/containers/0/securityContext/privileged: Container 'web' must not run privileged. It violates PodSecurity \"restricted:v1.33\": privileged (container \"web\" must not set securityContext.privileged=true)."
+    );
+    // The namespace's Pod Security level (team-a: enforce restricted v1.33) applies: its CAT II
+    // checks come back as warnings under `deny = "high"`.
+    let warnings = r.warnings.expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w.starts_with("STIGLINT-PSS-0011 (CAT II) at /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation")),
+        "{warnings:?}"
     );
 
     // dryRun is judged the same.
@@ -347,7 +354,14 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     let r = server.review("create-warnings.json");
     assert!(r.allowed, "{r:?}");
     let warnings = r.warnings.expect("warnings");
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w
+                .starts_with("STIGLINT-PSS-0009 (CAT II) at /spec/template/spec/containers/0:")),
+        "{warnings:?}"
+    );
     assert!(warnings.iter().any(|w| w.starts_with(
         "KUBER-L2-000080 (CAT II) at /spec/template/spec/containers/0/resources: Container 'web' must set resources.limits"
     )), "{warnings:?}");
@@ -388,20 +402,23 @@ fn allow_deny_warnings_waivers_and_the_operations() {
     assert!(r.allowed && r.warnings.is_none(), "{r:?}");
     assert_eq!(r.uid, "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5e");
 
-    // No control at admission reads namespace labels: a namespace no source knows does not
-    // matter.
+    // The Pod Security checks read namespace labels: a namespace no source knows follows
+    // `on-error`; team-b (enforce baseline, warn restricted) admits a restricted-compliant Pod.
     assert!(
-        log.contains("no control at admission reads namespace labels"),
+        log.contains("namespace labels are read by: ") && log.contains("STIGLINT-PSS-0001"),
         "{log}"
     );
-    assert!(server.review("create-pod-in-ghost.json").allowed);
-    assert!(server.review("create-pod-in-team-b.json").allowed);
+    let r = server.review("create-pod-in-ghost.json");
+    assert!(!r.allowed && r.result.code == 500, "{r:?}");
+    let r = server.review("create-pod-in-team-b.json");
+    assert!(r.allowed && r.warnings.is_none(), "{r:?}");
 
     // The metrics count what happened.
     let m = server.request("GET", "/metrics", b"");
     assert_eq!(m.status, 200);
     for line in [
-        "stiglint_admission_requests_total{outcome=\"allowed\"} 7",
+        "stiglint_admission_requests_total{outcome=\"allowed\"} 6",
+        "stiglint_admission_requests_total{outcome=\"error-denied\"} 1",
         "stiglint_admission_requests_total{outcome=\"denied\"} 4",
         "stiglint_admission_requests_total{outcome=\"skipped\"} 1",
         "stiglint_admission_findings_total{control=\"KUBER-L2-000070\",decision=\"deny\"} 3",
@@ -427,7 +444,9 @@ fn a_control_that_reads_the_namespace_gets_it_as_a_second_document() {
         "{log}"
     );
     assert!(
-        log.contains("namespace labels are read by: TEST-NSLEVEL-000001"),
+        log.lines()
+            .any(|l| l.contains("namespace labels are read by: ")
+                && l.contains("TEST-NSLEVEL-000001")),
         "{log}"
     );
     let r = server.review("create-allowed.json");

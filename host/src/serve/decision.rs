@@ -86,7 +86,8 @@ pub struct Judge {
 /// Whether a control can judge an object at admission. A document-scope control judges it
 /// alone; a scan-scope control can only when the one other document it relates the object to
 /// is its Namespace (what the webhook supplies): it declares the `Namespace` kind, and
-/// otherwise only pod-bearing kinds (a Pod Security Standards check). A scan-scope control
+/// otherwise only pod-bearing kinds and the Pod Security configuration (a Pod Security
+/// Standards check). A scan-scope control
 /// that relates objects to other kinds (NetworkPolicies, Trivy reports) or to each other
 /// (image versions across workloads) needs the repository, and does not run.
 pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
@@ -94,11 +95,16 @@ pub fn runs_at_admission(control: &ControlMeta) -> Result<(), String> {
         return Ok(());
     }
     let pods = stiglint_sdk::k8s::POD_KINDS;
+    // The Pod Security admission configuration (`AdmissionConfiguration`,
+    // `PodSecurityConfiguration`) is read from the repository when it is there; at admission
+    // it comes from `stiglint.toml` (`[plugin-settings.workload.pss-configuration]`), so a
+    // control that also reads it still judges an object with its Namespace alone.
+    let configuration = ["AdmissionConfiguration", "PodSecurityConfiguration"];
     let others: Vec<&str> = control
         .kinds
         .iter()
         .map(String::as_str)
-        .filter(|k| *k != "Namespace" && !pods.contains(k))
+        .filter(|k| *k != "Namespace" && !pods.contains(k) && !configuration.contains(k))
         .collect();
     if !others.is_empty() {
         return Err(format!("needs the repository's {}", others.join(", ")));
