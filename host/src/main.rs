@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use cli::check::CheckArgs;
 use cli::controls::ControlsArgs;
 use cli::explain::ExplainArgs;
+use cli::verify::VerifyArgs;
 use cli::waivers::WaiversArgs;
 
 /// mimalloc: the scan allocates many small values on every core; glibc's allocator spent a
@@ -51,6 +52,10 @@ enum Command {
     /// The waiver register: every waiver with its standing (active, expiring, expired,
     /// rejected, unused), what it covers and who approved it.
     Waivers(WaiversArgs),
+    /// Run Gatekeeper test suites (`kind: Suite`, as `gator verify` reads them) with the
+    /// built-in gatekeeper plugin. Exit 0 when every case passes, 1 when one fails, 2 on an
+    /// error.
+    Verify(VerifyArgs),
 }
 
 /// No transparent huge pages for this process: mimalloc asks for them, and the kernel then
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Some(Command::Controls(args)) => cli::controls::run(&args),
         Some(Command::Explain(args)) => cli::explain::run(&args),
         Some(Command::Waivers(args)) => cli::waivers::run(&args),
+        Some(Command::Verify(args)) => cli::verify::run(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
