@@ -287,9 +287,10 @@ fn template_errors_name_file_and_line() {
     let out = check(&["--policy", &format!("{DATA}/errors/syntax.yaml"), "tests/data/privileged.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let text = stderr(&out);
-    // The Rego's line 4 is line 16 of the file.
-    assert!(text.contains(&format!("{DATA}/errors/syntax.yaml:16")), "{text}");
-    assert!(text.contains("line 4 of spec.targets[0].rego"), "{text}");
+    // The rule opened on the Rego's line 3 is never closed; that is line 15 of the file.
+    assert!(text.contains(&format!("{DATA}/errors/syntax.yaml:1: ConstraintTemplate 'k8sbroken'")), "{text}");
+    assert!(text.contains(&format!("{DATA}/errors/syntax.yaml:15:25")), "{text}");
+    assert!(text.contains("line 3 of spec.targets[0].rego"), "{text}");
     let out = check(&[
         "--policy",
         &format!("{DATA}/errors/orphan-constraint.yaml"),

@@ -66,6 +66,20 @@ fn rego_pointers(value: &Value) -> Vec<String> {
     out
 }
 
+/// The first line of a document: the earliest of its top-level keys' lines.
+fn first_line(doc: &input::LoadedDoc) -> u32 {
+    doc.value
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter_map(|k| {
+            let pointer = format!("{}/{}", doc.prefix, k.replace('~', "~0").replace('/', "~1"));
+            doc.spans.get(&pointer).map(|r| r.start.line)
+        })
+        .min()
+        .unwrap_or(0)
+}
+
 /// Read the policy documents of some paths (files or directories, walked like the scan's
 /// inputs). A file named directly must hold only policy documents; a directory's other
 /// documents (sample objects, suites) are passed over.
@@ -91,7 +105,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Value>, PolicyError> {
         for doc in &loaded.documents {
             if !is_policy(&doc.value) {
                 if named {
-                    let at = doc.spans.get(&doc.prefix).map_or(0, |r| r.start.line);
+                    let at = first_line(doc);
                     return Err(PolicyError::Invalid(format!(
                         "{}:{at}: {} {} is not a Gatekeeper ConstraintTemplate or constraint (--policy takes only those)",
                         inp.name,
@@ -101,15 +115,16 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Value>, PolicyError> {
                 }
                 continue;
             }
-            let line = doc.spans.get(&doc.prefix).map_or(0, |r| r.start.line);
+            let line = first_line(doc);
             let mut rego_lines = Map::new();
             for pointer in rego_pointers(&doc.value) {
                 if let Some(r) = doc.spans.get(&format!("{}{pointer}", doc.prefix)) {
                     // A block scalar (`rego: |`) starts on the line after its indicator.
                     let text = loaded.source.line_text(r.start.line);
-                    let col = (r.start.column as usize).saturating_sub(1);
-                    let at: String = text.chars().skip(col).collect();
-                    let block = at.trim_start().starts_with(['|', '>']);
+                    let block = text
+                        .trim_end()
+                        .trim_end_matches(['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+                        .ends_with(['|', '>']);
                     rego_lines.insert(pointer, json!(r.start.line + u32::from(block)));
                 }
             }

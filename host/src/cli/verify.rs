@@ -114,6 +114,8 @@ fn describe(assertions: &[Value]) -> String {
         .map(|a| {
             let v = match a.get("violations") {
                 Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(true)) => "yes".to_owned(),
+                Some(Value::Bool(false)) => "no".to_owned(),
                 Some(Value::Number(n)) => n.to_string(),
                 _ => "yes".to_owned(),
             };
@@ -141,9 +143,12 @@ fn satisfied(assertions: &[Value], messages: &[String]) -> Result<bool> {
             }
             None => messages.len(),
         };
+        // YAML 1.1 reads an unquoted `yes` / `no` as a boolean, as Gatekeeper's suites write it.
         let ok = match a.get("violations") {
             Some(Value::String(s)) if s == "yes" => matching > 0,
             Some(Value::String(s)) if s == "no" => matching == 0,
+            Some(Value::Bool(true)) => matching > 0,
+            Some(Value::Bool(false)) => matching == 0,
             Some(Value::Number(n)) => n.as_u64() == Some(matching as u64),
             Some(Value::String(s)) => match s.parse::<usize>() {
                 Ok(n) => n == matching,

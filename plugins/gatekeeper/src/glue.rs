@@ -186,9 +186,16 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
     for t in templates.values_mut() {
         t.set_inventory(inventory.as_ref()).map_err(invalid)?;
     }
+    // The templates of this batch (compiled here: a broken one is an error on its document),
+    // so that a constraint beside its template is described with the template's title and
+    // `stiglint.dev/control`.
+    let mut batch_templates: BTreeMap<String, Template> = BTreeMap::new();
+    for (_, obj) in docs.iter().filter(|(_, o)| policy::is_template(o)) {
+        let t = Template::compile(obj, Origin::default()).map_err(invalid)?;
+        batch_templates.insert(t.kind.clone(), t);
+    }
     for (doc, obj) in &docs {
         if policy::is_template(obj) {
-            let t = Template::compile(obj, Origin::default()).map_err(invalid)?;
             if scan_policies {
                 let data = json!({"t": "template", "obj": obj, "uri": doc.uri});
                 out.facts.push(fact(doc.id, data.clone(), vec![String::new()], everywhere.clone()));
@@ -196,14 +203,16 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
                 v["validate"] = json!(true);
                 out.facts.push(fact(doc.id, v, vec![String::new()], vec![POLICIES_GROUP.to_owned()]));
             }
-            drop(t);
             continue;
         }
         if policy::is_constraint(obj) {
             let c = Constraint::read(obj, Origin::default()).map_err(invalid)?;
             if scan_policies {
+                let template = batch_templates
+                    .get(&c.kind)
+                    .or_else(|| templates.get(&c.kind));
                 out.controls
-                    .push(control_info(describe_constraint(&c, templates.get(&c.kind))));
+                    .push(control_info(describe_constraint(&c, template)));
                 let data = json!({"t": "constraint", "obj": obj, "uri": doc.uri});
                 out.facts.push(fact(doc.id, data.clone(), vec![String::new()], everywhere.clone()));
                 let mut v = data;
