@@ -209,6 +209,9 @@ impl Template {
         }
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(!v1);
+        if !v1 {
+            add_deprecated_builtins(&mut engine).map_err(|e| bad(e.to_string()))?;
+        }
         // OPA's default: a builtin's error makes its expression undefined.
         engine.set_strict_builtin_errors(false);
         let main_name = format!("{name}{rego_ptr}");
@@ -325,6 +328,108 @@ impl Template {
         out.dedup();
         Ok(out)
     }
+}
+
+/// The builtins OPA still offers to Rego v0 policies though they are deprecated (Gatekeeper's
+/// library uses `re_match` and `any`): `re_match`, `any`, `all`, `set_diff` and the `cast_*`
+/// family. A wrong argument type makes the call undefined, as a builtin error does in OPA.
+fn add_deprecated_builtins(engine: &mut regorus::Engine) -> anyhow::Result<()> {
+    use regorus::Value as V;
+    fn elements(v: &V) -> Option<Vec<V>> {
+        match v {
+            V::Array(a) => Some(a.iter().cloned().collect()),
+            V::Set(s) => Some(s.iter().cloned().collect()),
+            _ => None,
+        }
+    }
+    engine.add_extension(
+        "re_match".to_owned(),
+        2,
+        Box::new(|args: Vec<V>| {
+            let (Some(V::String(p)), Some(V::String(v))) = (args.first(), args.get(1)) else {
+                return Ok(V::Undefined);
+            };
+            Ok(match regex::Regex::new(p) {
+                Ok(re) => V::Bool(re.is_match(v)),
+                Err(_) => V::Undefined,
+            })
+        }),
+    )?;
+    engine.add_extension(
+        "any".to_owned(),
+        1,
+        Box::new(|args: Vec<V>| {
+            Ok(args
+                .first()
+                .and_then(elements)
+                .map_or(V::Undefined, |e| V::Bool(e.contains(&V::Bool(true)))))
+        }),
+    )?;
+    engine.add_extension(
+        "all".to_owned(),
+        1,
+        Box::new(|args: Vec<V>| {
+            Ok(args.first().and_then(elements).map_or(V::Undefined, |e| {
+                V::Bool(e.iter().all(|x| *x == V::Bool(true)))
+            }))
+        }),
+    )?;
+    engine.add_extension(
+        "set_diff".to_owned(),
+        2,
+        Box::new(|args: Vec<V>| {
+            let (Some(V::Set(a)), Some(V::Set(b))) = (args.first(), args.get(1)) else {
+                return Ok(V::Undefined);
+            };
+            let diff: std::collections::BTreeSet<V> = a.iter().filter(|x| !b.contains(*x)).cloned().collect();
+            Ok(V::from(diff))
+        }),
+    )?;
+    engine.add_extension(
+        "cast_array".to_owned(),
+        1,
+        Box::new(|args: Vec<V>| {
+            Ok(args
+                .first()
+                .and_then(elements)
+                .map_or(V::Undefined, V::from))
+        }),
+    )?;
+    engine.add_extension(
+        "cast_set".to_owned(),
+        1,
+        Box::new(|args: Vec<V>| {
+            Ok(args.first().and_then(elements).map_or(V::Undefined, |e| {
+                V::from(e.into_iter().collect::<std::collections::BTreeSet<V>>())
+            }))
+        }),
+    )?;
+    for (name, want) in [
+        ("cast_string", "string"),
+        ("cast_boolean", "boolean"),
+        ("cast_null", "null"),
+        ("cast_object", "object"),
+    ] {
+        engine.add_extension(
+            name.to_owned(),
+            1,
+            Box::new(move |args: Vec<V>| {
+                let ok = match args.first() {
+                    Some(V::String(_)) => want == "string",
+                    Some(V::Bool(_)) => want == "boolean",
+                    Some(V::Null) => want == "null",
+                    Some(V::Object(_)) => want == "object",
+                    _ => false,
+                };
+                Ok(if ok {
+                    args.into_iter().next().unwrap_or(V::Undefined)
+                } else {
+                    V::Undefined
+                })
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 /// `at: what`, or `what` when `at` is empty.
