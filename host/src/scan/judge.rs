@@ -49,13 +49,15 @@ impl<'a> PluginPlan<'a> {
     pub fn new(plugin: &'a Plugin, spec: &ScanSpec<'_>) -> Self {
         // A scan-scope control under one of the plugin's dynamic prefixes carries the inputs
         // that declare controls (Gatekeeper templates and constraints among the scanned files)
-        // to the cross-document step: it runs whenever the plugin does.
+        // to the cross-document step: it runs whenever the selection admits it as it admits
+        // declared controls (by prefix: `--select GK-` runs it).
         let carrier = |c: &ControlMeta| {
             c.scope == crate::runtime::Scope::Scan
                 && plugin
                     .dynamic_prefixes
                     .iter()
                     .any(|p| c.id.starts_with(p.as_str()))
+                && (spec.admits_dynamic)(&c.id)
         };
         let controls: Vec<&ControlMeta> = plugin
             .controls

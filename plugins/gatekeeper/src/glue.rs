@@ -229,6 +229,8 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
             continue;
         }
         let review = review_of(obj, default_namespace);
+        let subject = review.subject(&namespaces);
+        let mut input_review = None;
         let mut deferred = Vec::new();
         for c in constraints.iter().filter(|c| wanted.contains(c.id.as_str())) {
             let Some(t) = templates.get_mut(&c.kind) else {
@@ -241,7 +243,13 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
                 deferred.push(c.id.clone());
                 continue;
             }
-            match judge(t, c, &review, &namespaces) {
+            if input_review.is_none() {
+                input_review = Some(review.rego_review(&namespaces).map_err(invalid)?);
+            }
+            let Some(input) = input_review.as_ref() else {
+                continue;
+            };
+            match judge(t, c, &subject, input) {
                 Ok(None) => {}
                 Ok(Some(v)) => hits(&mut out.findings, c, doc.id, &review, v),
                 Err(e) => return Err(invalid(format!("{}: {e}", c.id))),
@@ -434,6 +442,8 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
     for item in objects {
         let o = obj(item);
         let review = review_of(&o, default_namespace);
+        let subject = review.subject(&namespaces);
+        let input_review = review.rego_review(&namespaces).map_err(invalid)?;
         let deferred: Vec<&str> = item
             .data
             .get("defer")
@@ -458,7 +468,7 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
             if t.inventory != inventory_mode {
                 continue;
             }
-            match judge(t, c, &review, &namespaces) {
+            match judge(t, c, &subject, &input_review) {
                 Ok(None) => {}
                 Ok(Some(v)) => hits(&mut out.findings, c, item.document, &review, v),
                 Err(e) => {

@@ -361,21 +361,22 @@ impl State {
     }
 }
 
-/// Evaluate one constraint on one review. `Ok(None)`: the constraint does not apply.
+/// Evaluate one constraint on one review (`subject` and `input_review` computed once per
+/// object). `Ok(None)`: the constraint does not apply.
 pub fn judge(
     template: &mut Template,
     constraint: &Constraint,
-    review: &Review,
-    namespaces: &BTreeMap<String, Value>,
+    subject: &matching::Subject<'_>,
+    input_review: &regorus::Value,
 ) -> Result<Option<Vec<(String, Value)>>, String> {
     if constraint.action.is_none() {
         return Ok(None);
     }
-    if !matching::matches(&constraint.spec_match, &review.subject(namespaces))? {
+    if !matching::matches(&constraint.spec_match, subject)? {
         return Ok(None);
     }
-    let input = review.input(&constraint.parameters, namespaces);
-    template.evaluate(&input).map(Some)
+    let input = policy::input_of(input_review, &constraint.parameters_value);
+    template.evaluate_value(input).map(Some)
 }
 
 /// The pointer a violation is about: the container its `details` or message names, else the

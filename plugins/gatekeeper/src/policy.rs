@@ -293,10 +293,18 @@ impl Template {
     /// Evaluate the template for one input; the violations (`msg`, `details`), sorted and
     /// without duplicates (a Rego set).
     pub fn evaluate(&mut self, input: &Value) -> Result<Vec<(String, Value)>, String> {
+        let input = to_rego(input)?;
+        self.evaluate_value(input)
+    }
+
+    /// [`Template::evaluate`] of an input already converted for regorus.
+    pub fn evaluate_value(
+        &mut self,
+        input: regorus::Value,
+    ) -> Result<Vec<(String, Value)>, String> {
         let Some(engine) = self.engine.as_mut() else {
             return Ok(Vec::new());
         };
-        let input = regorus::Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?;
         engine.set_input(input);
         let result = engine.eval_rule(self.rule.clone());
         let value = match result {
@@ -432,6 +440,20 @@ fn add_deprecated_builtins(engine: &mut regorus::Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A JSON value as regorus's value.
+pub fn to_rego(v: &Value) -> Result<regorus::Value, String> {
+    regorus::Value::from_json_str(&v.to_string()).map_err(|e| e.to_string())
+}
+
+/// `input` for one constraint: `{"review": ..., "parameters": ...}`, from values converted once.
+#[must_use]
+pub fn input_of(review: &regorus::Value, parameters: &regorus::Value) -> regorus::Value {
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(regorus::Value::from("review"), review.clone());
+    map.insert(regorus::Value::from("parameters"), parameters.clone());
+    regorus::Value::from(map)
+}
+
 /// `at: what`, or `what` when `at` is empty.
 #[must_use]
 pub fn prefixed(at: &str, what: &str) -> String {
@@ -479,6 +501,8 @@ pub struct Constraint {
     pub action: Option<Action>,
     /// The control it stands for (`stiglint.dev/control`).
     pub stands_for: Option<String>,
+    /// `parameters` (`{}` when absent) as regorus's value, converted once.
+    pub parameters_value: regorus::Value,
 }
 
 fn action(name: &str) -> Result<Option<Action>, String> {
@@ -538,7 +562,13 @@ impl Constraint {
         } else {
             action(declared).map_err(bad)?
         };
+        let parameters_value = if parameters.is_null() {
+            regorus::Value::new_object()
+        } else {
+            to_rego(&parameters).map_err(bad)?
+        };
         Ok(Self {
+            parameters_value,
             stands_for: annotation(obj, "stiglint.dev/control"),
             kind,
             name,

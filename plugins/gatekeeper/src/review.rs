@@ -104,7 +104,15 @@ impl Review {
             "kind".to_owned(),
             json!({"group": group, "version": version, "kind": kind}),
         );
-        request.insert("name".to_owned(), json!(name));
+        // The request's name is the object's name: absent for an object created with only
+        // `generateName` (the matchers still see `generateName`).
+        if let Some(n) = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        {
+            request.insert("name".to_owned(), json!(n));
+        }
         if !namespace.is_empty() {
             request.insert("namespace".to_owned(), json!(namespace));
         }
@@ -139,19 +147,19 @@ impl Review {
         }
     }
 
-    /// `input` for a constraint: `{"review": ..., "parameters": ...}`.
-    #[must_use]
-    pub fn input(&self, parameters: &Value, namespaces: &BTreeMap<String, Value>) -> Value {
-        let mut review = self.request.clone();
-        if let (Some(m), Some(ns)) = (review.as_object_mut(), namespaces.get(&self.namespace)) {
-            m.insert("namespaceObject".to_owned(), ns.clone());
+    /// `input.review` (with `namespaceObject` when the Namespace is known) as regorus's value:
+    /// converted once per object, shared by every constraint.
+    pub fn rego_review(&self, namespaces: &BTreeMap<String, Value>) -> Result<regorus::Value, String> {
+        match namespaces.get(&self.namespace) {
+            Some(ns) => {
+                let mut review = self.request.clone();
+                if let Some(m) = review.as_object_mut() {
+                    m.insert("namespaceObject".to_owned(), ns.clone());
+                }
+                crate::policy::to_rego(&review)
+            }
+            None => crate::policy::to_rego(&self.request),
         }
-        let parameters = if parameters.is_null() {
-            json!({})
-        } else {
-            parameters.clone()
-        };
-        json!({"review": review, "parameters": parameters})
     }
 }
 
