@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Gatekeeper templates in stiglint, timed through the CLI (release build when present), one run.
 
-    python3 host/benches/gatekeeper.py [--quick]
+    python3 host/benches/gatekeeper.py [--quick] [--baseline PATH-TO-AN-OLDER-STILGLINT]
 
 * **verify**: 49 suites of our own (the shape of the gatekeeper-library's: a template, one
   constraint per test, five or six cases of sample objects, an UPDATE AdmissionReview),
@@ -9,7 +9,9 @@
   The issue's budget is 5 s.
 * **100k Deployments**: 100,000 Deployments in 100 files, checked without policies and with
   five templates (none reads data.inventory) given with --policy, `--no-result-cache`; and the
-  same with `scan-policies = false`. The issue's budget is 2x the run without them.
+  same with `scan-policies = false`. The issue's budget is 2x the run without them. With
+  `--baseline BIN`, the run without policies is also timed with that binary (a build without
+  the gatekeeper plugin), which shows what the plugin costs a scan that has no policies.
 
 Results are printed as Markdown and written to target/bench/gatekeeper.md.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "target" / "bench" / "gatekeeper"
 QUICK = "--quick" in sys.argv
+BASELINE = Path(sys.argv[sys.argv.index("--baseline") + 1]) if "--baseline" in sys.argv else None
 RELEASE = ROOT / "target" / "release" / "stiglint"
 DEBUG = ROOT / "target" / "debug" / "stiglint"
 EXAMPLES = ROOT / "examples" / "gatekeeper"
@@ -197,6 +200,10 @@ def main():
     nocfg = [exe, "check", "--config", conf, "--no-result-cache", "-o", "/dev/null"]
     t2, c2 = timed(nocfg + [d], runs=1 if not QUICK else 3)
     t3, c3 = timed(nocfg + ["--policy", p, d], runs=1 if not QUICK else 3)
+    if BASELINE:
+        tb, cb = timed([BASELINE, "check", "--no-config", "--no-result-cache", "-o", "/dev/null", d],
+                       runs=1 if not QUICK else 3)
+        rows.append((f"{n:,} Deployments, baseline binary (no gatekeeper plugin)", tb, cb, f"{tb / t0:.2f}x"))
     rows.append((f"{n:,} Deployments, no policies", t0, c0, "1.00x"))
     rows.append((f"{n:,} Deployments, 5 templates (--policy)", t1, c1, f"{t1 / t0:.2f}x"))
     rows.append((f"{n:,} Deployments, no policies, scan-policies = false", t2, c2, f"{t2 / t0:.2f}x"))

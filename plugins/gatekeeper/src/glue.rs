@@ -83,6 +83,32 @@ fn fact(document: u32, data: Value, pointers: Vec<String>, groups: Vec<String>) 
     }
 }
 
+/// A fact `{<head>,"obj":<json>}` built from the document's own JSON text.
+fn raw_fact(document: u32, head: &str, json: &str, pointers: Vec<String>, groups: Vec<String>) -> wit::Fact {
+    let mut data = String::with_capacity(json.len() + head.len() + 10);
+    data.push('{');
+    data.push_str(head);
+    data.push_str(",\"obj\":");
+    data.push_str(json);
+    data.push('}');
+    wit::Fact {
+        control: ENGINE.to_owned(),
+        document,
+        data,
+        pointers,
+        groups,
+    }
+}
+
+/// Whether a fact is a scanned template or constraint, or an object a settings constraint
+/// was deferred for: a group without any of them has nothing to judge.
+fn has_work(f: &wit::Fact) -> bool {
+    f.data.starts_with("{\"t\":\"inv\"")
+        || f.data.contains("\"t\":\"constraint\"")
+        || f.data.ends_with(",\"validate\":true}")
+        || (f.data.starts_with("{\"t\":\"object\",\"defer\":[\""))
+}
+
 fn is_namespace(obj: &Value) -> bool {
     obj.get("kind").and_then(Value::as_str) == Some("Namespace")
         && obj.get("apiVersion").and_then(Value::as_str) == Some("v1")
@@ -257,18 +283,22 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
         }
         if scan_policies || !deferred.is_empty() || inventory_facts {
             let pointers = pointers_of(&review);
+            // The object travels as the JSON text the host gave (no second serialisation):
+            // every scanned object is kept for the cross-document step.
             if scan_policies || !deferred.is_empty() {
-                out.facts.push(fact(
+                out.facts.push(raw_fact(
                     doc.id,
-                    json!({"t": "object", "obj": obj, "defer": deferred}),
+                    &format!("\"t\":\"object\",\"defer\":{}", json!(deferred)),
+                    &doc.json,
                     pointers.clone(),
                     vec![bucket(&doc.uri, doc.id)],
                 ));
             }
             if inventory_facts {
-                out.facts.push(fact(
+                out.facts.push(raw_fact(
                     doc.id,
-                    json!({"t": "inv", "obj": obj}),
+                    "\"t\":\"inv\"",
+                    &doc.json,
                     pointers,
                     vec![INVENTORY_GROUP.to_owned()],
                 ));
@@ -298,6 +328,15 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
         .as_mut()
         .ok_or_else(|| wit::PluginError::Internal("finish before configure".to_owned()))?;
     let wanted: BTreeSet<&str> = controls.iter().map(String::as_str).collect();
+    // A group of objects without a scanned constraint (the usual scan) is not even parsed.
+    if !facts.iter().any(has_work) {
+        return Ok(wit::CheckOutput {
+            findings: Vec::new(),
+            notes: Vec::new(),
+            facts: Vec::new(),
+            controls: Vec::new(),
+        });
+    }
     let items: Vec<Item> = facts
         .iter()
         .filter(|f| f.control == ENGINE)

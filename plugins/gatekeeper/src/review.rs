@@ -54,7 +54,13 @@ impl Review {
             }
             let object = request.get("object").cloned().unwrap_or(Value::Null);
             let kind_v = request.get("kind").cloned().unwrap_or(Value::Null);
-            let group = text(&kind_v, "group").to_owned();
+            // A request without `kind` (gatekeeper-library's update.yaml samples) is matched
+            // by its object's apiVersion and kind.
+            let group = if kind_v.is_object() {
+                text(&kind_v, "group").to_owned()
+            } else {
+                group_of(text(&object, "apiVersion")).to_owned()
+            };
             let kind = if text(&kind_v, "kind").is_empty() {
                 text(&object, "kind").to_owned()
             } else {
