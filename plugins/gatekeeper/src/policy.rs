@@ -282,8 +282,7 @@ impl Template {
         engine.clear_data();
         self.has_data = false;
         if let Some(inv) = inventory {
-            let data = regorus::Value::from_json_str(&json!({"inventory": inv}).to_string())
-                .map_err(|e| e.to_string())?;
+            let data = to_rego(&json!({"inventory": inv}))?;
             engine.add_data(data).map_err(|e| e.to_string())?;
             self.has_data = true;
         }
@@ -440,9 +439,30 @@ fn add_deprecated_builtins(engine: &mut regorus::Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A JSON value as regorus's value.
+/// A JSON value as regorus's value, converted node by node (no JSON text in between).
 pub fn to_rego(v: &Value) -> Result<regorus::Value, String> {
-    regorus::Value::from_json_str(&v.to_string()).map_err(|e| e.to_string())
+    Ok(match v {
+        Value::Null => regorus::Value::Null,
+        Value::Bool(b) => regorus::Value::from(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                regorus::Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                regorus::Value::from(u)
+            } else {
+                regorus::Value::from(n.as_f64().ok_or_else(|| format!("number {n} out of range"))?)
+            }
+        }
+        Value::String(s) => regorus::Value::from(s.as_str()),
+        Value::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Result<Vec<_>, _>>()?),
+        Value::Object(m) => {
+            let mut map = std::collections::BTreeMap::new();
+            for (k, v) in m {
+                map.insert(regorus::Value::from(k.as_str()), to_rego(v)?);
+            }
+            regorus::Value::from(map)
+        }
+    })
 }
 
 /// `input` for one constraint: `{"review": ..., "parameters": ...}`, from values converted once.
