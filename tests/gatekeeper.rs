@@ -31,7 +31,13 @@ fn messages(report: &Value, control: &str) -> Vec<String> {
 
 fn check(args: &[&str]) -> std::process::Output {
     run(stiglint()
-        .args(["check", "--no-config", "--no-result-cache", "--format", "json"])
+        .args([
+            "check",
+            "--no-config",
+            "--no-result-cache",
+            "--format",
+            "json",
+        ])
         .args(args))
 }
 
@@ -61,11 +67,19 @@ fn each_matcher_selects_as_gatekeeper_does() {
     assert_eq!(reached("kinds"), ["reached Deployment/web"]);
     assert_eq!(
         reached("cluster-scope"),
-        ["reached ClusterRole/reader", "reached Namespace/kube-system", "reached Namespace/team-a"]
+        [
+            "reached ClusterRole/reader",
+            "reached Namespace/kube-system",
+            "reached Namespace/team-a"
+        ]
     );
     assert_eq!(
         reached("namespaced-scope"),
-        ["reached Deployment/web", "reached Job/batch-", "reached Pod/dns"]
+        [
+            "reached Deployment/web",
+            "reached Job/batch-",
+            "reached Pod/dns"
+        ]
     );
     // A prefix glob; a Namespace matches by its own name; a cluster-scoped object is not
     // disqualified by a namespace list.
@@ -159,8 +173,16 @@ fn enforcement_actions_warn_and_dryrun_do_not_fail_the_run() {
     assert_eq!(
         gk,
         [
-            ("GK-K8sReached/dry".to_owned(), "audit".to_owned(), "medium".to_owned()),
-            ("GK-K8sReached/warned".to_owned(), "warn".to_owned(), "medium".to_owned()),
+            (
+                "GK-K8sReached/dry".to_owned(),
+                "audit".to_owned(),
+                "medium".to_owned()
+            ),
+            (
+                "GK-K8sReached/warned".to_owned(),
+                "warn".to_owned(),
+                "medium".to_owned()
+            ),
         ],
         "{r:#}"
     );
@@ -176,11 +198,7 @@ fn enforcement_actions_warn_and_dryrun_do_not_fail_the_run() {
 
 #[test]
 fn templates_and_constraints_among_the_scanned_files_apply_to_other_files() {
-    let out = check(&[
-        "--select",
-        "GK-",
-        &format!("{DATA}/inscan"),
-    ]);
+    let out = check(&["--select", "GK-", &format!("{DATA}/inscan")]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let r = json(&out);
     let f: Vec<&Value> = r["findings"]
@@ -284,12 +302,24 @@ fn parameters_are_checked_against_the_schema() {
 
 #[test]
 fn template_errors_name_file_and_line() {
-    let out = check(&["--policy", &format!("{DATA}/errors/syntax.yaml"), "tests/data/privileged.yaml"]);
+    let out = check(&[
+        "--policy",
+        &format!("{DATA}/errors/syntax.yaml"),
+        "tests/data/privileged.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let text = stderr(&out);
     // The rule opened on the Rego's line 3 is never closed; that is line 15 of the file.
-    assert!(text.contains(&format!("{DATA}/errors/syntax.yaml:1: ConstraintTemplate 'k8sbroken'")), "{text}");
-    assert!(text.contains(&format!("{DATA}/errors/syntax.yaml:15:25")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{DATA}/errors/syntax.yaml:1: ConstraintTemplate 'k8sbroken'"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{DATA}/errors/syntax.yaml:15:25")),
+        "{text}"
+    );
     assert!(text.contains("line 3 of spec.targets[0].rego"), "{text}");
     let out = check(&[
         "--policy",
@@ -298,7 +328,8 @@ fn template_errors_name_file_and_line() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no ConstraintTemplate among the policies defines kind K8sNoSuchTemplate"),
+        stderr(&out)
+            .contains("no ConstraintTemplate among the policies defines kind K8sNoSuchTemplate"),
         "{}",
         stderr(&out)
     );
@@ -339,7 +370,13 @@ fn an_endless_rego_loop_is_stopped_by_the_plugin_timeout() {
 #[test]
 fn verify_passes_the_example_suites() {
     let out = run(stiglint().args(["verify", "--format", "json", "examples/gatekeeper"]));
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let r = json(&out);
     let cases = r["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 12, "{r:#}");
@@ -374,11 +411,20 @@ fn verify_fails_a_case_whose_assertion_does_not_hold() {
     let suite = std::fs::read_to_string(root.join("suite.yaml"))
         .expect("suite")
         .replace("violations: 2", "violations: 3")
-        .replace("template: template.yaml", &format!("template: {}", root.join("template.yaml").display()))
+        .replace(
+            "template: template.yaml",
+            &format!("template: {}", root.join("template.yaml").display()),
+        )
         .replace("samples/", &format!("{}/samples/", root.display()));
     std::fs::write(dir.path().join("suite.yaml"), suite).expect("write");
     let out = run(stiglint().arg("verify").arg(dir.path()));
-    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains("FAIL"), "{text}");
     assert!(text.contains("privileged-deployment"), "{text}");

@@ -173,10 +173,12 @@ impl Config {
             .get(crate::gatekeeper::PLUGIN)
             .and_then(|t| t.get("policies"))
         {
-            let bad = || ConfigError::Policy(format!(
-                "{}: [plugin-settings.gatekeeper] policies must be a list of paths",
-                path.display()
-            ));
+            let bad = || {
+                ConfigError::Policy(format!(
+                    "{}: [plugin-settings.gatekeeper] policies must be a list of paths",
+                    path.display()
+                ))
+            };
             let paths = list
                 .as_array()
                 .ok_or_else(bad)?
@@ -274,7 +276,8 @@ impl Config {
 
     /// Read Gatekeeper policies (`--policy`) into the `gatekeeper` plugin's settings.
     pub fn add_policies(&mut self, paths: &[PathBuf]) -> Result<(), ConfigError> {
-        let more = crate::gatekeeper::load(paths).map_err(|e| ConfigError::Policy(e.to_string()))?;
+        let more =
+            crate::gatekeeper::load(paths).map_err(|e| ConfigError::Policy(e.to_string()))?;
         self.policies.extend(more);
         Ok(())
     }

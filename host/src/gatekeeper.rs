@@ -29,7 +29,10 @@ fn group(api_version: &str) -> &str {
 /// Whether an object is a Gatekeeper ConstraintTemplate or constraint.
 #[must_use]
 pub fn is_policy(value: &Value) -> bool {
-    let api = value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
     (group(api) == "templates.gatekeeper.sh" && kind == "ConstraintTemplate")
         || group(api) == "constraints.gatekeeper.sh"
@@ -46,7 +49,10 @@ fn rego_pointers(value: &Value) -> Vec<String> {
         .enumerate()
     {
         out.push(format!("/spec/targets/{t}/rego"));
-        let libs = target.get("libs").and_then(Value::as_array).map_or(0, Vec::len);
+        let libs = target
+            .get("libs")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         out.extend((0..libs).map(|i| format!("/spec/targets/{t}/libs/{i}")));
         for (c, code) in target
             .get("code")
@@ -109,7 +115,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Value>, PolicyError> {
                     return Err(PolicyError::Invalid(format!(
                         "{}:{at}: {} {} is not a Gatekeeper ConstraintTemplate or constraint (--policy takes only those)",
                         inp.name,
-                        doc.hints.api_version.as_deref().unwrap_or("(no apiVersion)"),
+                        doc.hints
+                            .api_version
+                            .as_deref()
+                            .unwrap_or("(no apiVersion)"),
                         doc.hints.kind.as_deref().unwrap_or("(no kind)")
                     )));
                 }
@@ -123,7 +132,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Value>, PolicyError> {
                     let text = loaded.source.line_text(r.start.line);
                     let block = text
                         .trim_end()
-                        .trim_end_matches(['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+                        .trim_end_matches([
+                            '-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+                        ])
                         .ends_with(['|', '>']);
                     rego_lines.insert(pointer, json!(r.start.line + u32::from(block)));
                 }

@@ -138,7 +138,8 @@ fn satisfied(assertions: &[Value], messages: &[String]) -> Result<bool> {
     for a in assertions {
         let matching = match a.get("message").and_then(Value::as_str) {
             Some(re) => {
-                let re = regex::Regex::new(re).with_context(|| format!("assertion message regex {re:?}"))?;
+                let re = regex::Regex::new(re)
+                    .with_context(|| format!("assertion message regex {re:?}"))?;
                 messages.iter().filter(|m| re.is_match(m)).count()
             }
             None => messages.len(),
@@ -171,10 +172,12 @@ fn has_rego(template: &Value) -> bool {
         .into_iter()
         .flatten()
         .any(|t| {
-            t.get("rego").and_then(Value::as_str).is_some_and(|r| !r.trim().is_empty())
-                || t.get("code").and_then(Value::as_array).is_some_and(|c| {
-                    c.iter().any(|e| text(e, "engine") == "Rego")
-                })
+            t.get("rego")
+                .and_then(Value::as_str)
+                .is_some_and(|r| !r.trim().is_empty())
+                || t.get("code")
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| c.iter().any(|e| text(e, "engine") == "Rego"))
         })
 }
 
@@ -227,7 +230,12 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<u8> {
     for (path, suite) in &found {
         let dir = path.parent().unwrap_or(Path::new("."));
         let suite_name = path.display().to_string();
-        for test in suite.get("tests").and_then(Value::as_array).into_iter().flatten() {
+        for test in suite
+            .get("tests")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             run_test(&base, &suite_name, dir, test, filter.as_ref(), &mut results)?;
         }
     }
@@ -246,13 +254,20 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<u8> {
                 } else if r.passed {
                     writeln!(out, "PASS {head}")?;
                 } else {
-                    writeln!(out, "FAIL {head}: expected {}, got {} violation(s)", r.expected, r.got)?;
+                    writeln!(
+                        out,
+                        "FAIL {head}: expected {}, got {} violation(s)",
+                        r.expected, r.got
+                    )?;
                     for m in &r.messages {
                         writeln!(out, "     {m}")?;
                     }
                 }
             }
-            let passed = results.iter().filter(|r| r.passed && r.skipped.is_none()).count();
+            let passed = results
+                .iter()
+                .filter(|r| r.passed && r.skipped.is_none())
+                .count();
             let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
             writeln!(
                 out,
@@ -299,7 +314,10 @@ fn run_test(
         }
         let path = dir.join(rel);
         if !path.is_file() {
-            bail!("{suite}: test '{name}': {key} {} does not exist", path.display());
+            bail!(
+                "{suite}: test '{name}': {key} {} does not exist",
+                path.display()
+            );
         }
         Ok(path)
     };
@@ -310,7 +328,11 @@ fn run_test(
                 test: name.clone(),
                 case: text(c, "name").to_owned(),
                 passed: true,
-                expected: describe(c.get("assertions").and_then(Value::as_array).map_or(&[], Vec::as_slice)),
+                expected: describe(
+                    c.get("assertions")
+                        .and_then(Value::as_array)
+                        .map_or(&[], Vec::as_slice),
+                ),
                 got: 0,
                 messages: Vec::new(),
                 skipped: Some(why.to_owned()),
@@ -328,22 +350,36 @@ fn run_test(
         bail!("{}: no ConstraintTemplate in it", template_path.display());
     };
     if !has_rego(template) {
-        skip(results, "the template has only CEL (K8sNativeValidation) code; stiglint runs Rego");
+        skip(
+            results,
+            "the template has only CEL (K8sNativeValidation) code; stiglint runs Rego",
+        );
         return Ok(());
     }
-    let mut policies = stiglint::gatekeeper::load(&[template_path.clone()])?;
+    let mut policies = stiglint::gatekeeper::load(std::slice::from_ref(&template_path))?;
     let constraint_docs = documents(&constraint_path)?;
     let constraint = constraint_docs
         .first()
         .ok_or_else(|| anyhow!("{}: no constraint in it", constraint_path.display()))?;
-    let id = format!("GK-{}/{}", text(constraint, "kind"), constraint.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""));
+    let id = format!(
+        "GK-{}/{}",
+        text(constraint, "kind"),
+        constraint
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    );
     let invalid = test.get("invalid") == Some(&Value::Bool(true));
-    let constraint_entries = stiglint::gatekeeper::load(&[constraint_path.clone()]);
-    let configured = constraint_entries.map_err(|e| anyhow!("{e}")).and_then(|c| {
-        policies.extend(c);
-        let settings = json!({"controls": {}, "plugin": {"policies": policies, "scan-policies": false}});
-        base.reconfigured(settings.to_string()).map_err(|e| anyhow!("{e}"))
-    });
+    let constraint_entries = stiglint::gatekeeper::load(std::slice::from_ref(&constraint_path));
+    let configured = constraint_entries
+        .map_err(|e| anyhow!("{e}"))
+        .and_then(|c| {
+            policies.extend(c);
+            let settings =
+                json!({"controls": {}, "plugin": {"policies": policies, "scan-policies": false}});
+            base.reconfigured(settings.to_string())
+                .map_err(|e| anyhow!("{e}"))
+        });
     if invalid {
         results.push(CaseResult {
             suite: suite.to_owned(),
@@ -352,7 +388,10 @@ fn run_test(
             passed: configured.is_err(),
             expected: "the constraint is rejected".to_owned(),
             got: 0,
-            messages: configured.err().map(|e| vec![e.to_string()]).unwrap_or_default(),
+            messages: configured
+                .err()
+                .map(|e| vec![e.to_string()])
+                .unwrap_or_default(),
             skipped: None,
         });
         return Ok(());
@@ -381,17 +420,28 @@ fn run_test(
         let object_rel = text(case, "object");
         let object_path = dir.join(object_rel);
         if object_rel.is_empty() || !object_path.is_file() {
-            bail!("{suite}: test '{name}', case '{case_name}': object {} does not exist", object_path.display());
+            bail!(
+                "{suite}: test '{name}', case '{case_name}': object {} does not exist",
+                object_path.display()
+            );
         }
         let object = documents(&object_path)?
             .into_iter()
             .next()
             .ok_or_else(|| anyhow!("{}: no object in it", object_path.display()))?;
         let mut inventory = Vec::new();
-        for inv in case.get("inventory").and_then(Value::as_array).into_iter().flatten() {
+        for inv in case
+            .get("inventory")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let p = dir.join(inv.as_str().unwrap_or(""));
             if !p.is_file() {
-                bail!("{suite}: test '{name}', case '{case_name}': inventory {} does not exist", p.display());
+                bail!(
+                    "{suite}: test '{name}', case '{case_name}': inventory {} does not exist",
+                    p.display()
+                );
             }
             inventory.extend(documents(&p)?);
         }
@@ -409,17 +459,34 @@ fn run_test(
             uri: object_path.display().to_string(),
             format: wit::Format::K8s,
             hints: wit::KindHints {
-                api_version: object.get("apiVersion").and_then(Value::as_str).map(str::to_owned),
-                kind: object.get("kind").and_then(Value::as_str).map(str::to_owned),
-                namespace: object.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned),
-                name: object.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned),
+                api_version: object
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                kind: object
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                namespace: object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                name: object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 labels: Vec::new(),
             },
             json: object.to_string(),
         };
         let out = plugin
             .check(&[doc], std::slice::from_ref(&id))
-            .map_err(|e| anyhow!("{suite}: test '{name}', case '{case_name}' ({}): {id} {e}", object_path.display()))?;
+            .map_err(|e| {
+                anyhow!(
+                    "{suite}: test '{name}', case '{case_name}' ({}): {id} {e}",
+                    object_path.display()
+                )
+            })?;
         let messages: Vec<String> = out
             .findings
             .into_iter()

@@ -60,7 +60,13 @@ fn lock() -> std::sync::MutexGuard<'static, Option<State>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn finding(control: &str, document: u32, pointer: String, message: String, action: Action) -> wit::Finding {
+fn finding(
+    control: &str,
+    document: u32,
+    pointer: String,
+    message: String,
+    action: Action,
+) -> wit::Finding {
     wit::Finding {
         control: control.to_owned(),
         document,
@@ -73,7 +79,7 @@ fn finding(control: &str, document: u32, pointer: String, message: String, actio
     }
 }
 
-fn fact(document: u32, data: Value, pointers: Vec<String>, groups: Vec<String>) -> wit::Fact {
+fn fact(document: u32, data: &Value, pointers: Vec<String>, groups: Vec<String>) -> wit::Fact {
     wit::Fact {
         control: ENGINE.to_owned(),
         document,
@@ -84,7 +90,13 @@ fn fact(document: u32, data: Value, pointers: Vec<String>, groups: Vec<String>) 
 }
 
 /// A fact `{<head>,"obj":<json>}` built from the document's own JSON text.
-fn raw_fact(document: u32, head: &str, json: &str, pointers: Vec<String>, groups: Vec<String>) -> wit::Fact {
+fn raw_fact(
+    document: u32,
+    head: &str,
+    json: &str,
+    pointers: Vec<String>,
+    groups: Vec<String>,
+) -> wit::Fact {
     let mut data = String::with_capacity(json.len() + head.len() + 10);
     data.push('{');
     data.push_str(head);
@@ -126,12 +138,18 @@ fn review_of(obj: &Value, default_namespace: Option<&str>) -> Review {
 fn pointers_of(review: &Review) -> Vec<String> {
     let object = review.object();
     let mut out = vec![review.prefix.to_owned()];
-    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     if let Some(spec) = stiglint_sdk::k8s::pod_spec_pointer(api_version, kind) {
         for field in ["containers", "initContainers", "ephemeralContainers"] {
             let list = format!("{spec}/{field}");
-            let n = object.pointer(&list).and_then(Value::as_array).map_or(0, Vec::len);
+            let n = object
+                .pointer(&list)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
             out.extend((0..n).map(|i| format!("{}{list}/{i}", review.prefix)));
         }
     }
@@ -147,7 +165,13 @@ fn hits(
 ) {
     for (msg, details) in violations {
         let pointer = pointer_for(review, &msg, &details);
-        out.push(finding(&c.id, document, pointer, msg, c.action.unwrap_or(Action::Deny)));
+        out.push(finding(
+            &c.id,
+            document,
+            pointer,
+            msg,
+            c.action.unwrap_or(Action::Deny),
+        ));
     }
 }
 
@@ -156,7 +180,7 @@ fn needs_namespace(c: &Constraint, review: &Review, namespaces: &BTreeMap<String
         .get("namespaceSelector")
         .is_some_and(|v| !v.is_null())
         && !review.namespace.is_empty()
-        && !(review.kind == "Namespace" && review.group.is_empty())
+        && (review.kind != "Namespace" || !review.group.is_empty())
         && !namespaces.contains_key(&review.namespace)
 }
 
@@ -164,7 +188,11 @@ fn invalid(e: String) -> wit::PluginError {
     wit::PluginError::InvalidInput(e)
 }
 
-fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::CheckOutput, wit::PluginError> {
+#[allow(clippy::too_many_lines)] // one pass over a shard: templates, constraints, objects
+fn check(
+    documents: Vec<wit::Document>,
+    controls: &[String],
+) -> Result<wit::CheckOutput, wit::PluginError> {
     let mut guard = lock();
     let state = guard
         .as_mut()
@@ -224,10 +252,16 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
         if policy::is_template(obj) {
             if scan_policies {
                 let data = json!({"t": "template", "obj": obj, "uri": doc.uri});
-                out.facts.push(fact(doc.id, data.clone(), vec![String::new()], everywhere.clone()));
+                out.facts
+                    .push(fact(doc.id, &data, vec![String::new()], everywhere.clone()));
                 let mut v = data;
                 v["validate"] = json!(true);
-                out.facts.push(fact(doc.id, v, vec![String::new()], vec![POLICIES_GROUP.to_owned()]));
+                out.facts.push(fact(
+                    doc.id,
+                    &v,
+                    vec![String::new()],
+                    vec![POLICIES_GROUP.to_owned()],
+                ));
             }
             continue;
         }
@@ -240,10 +274,16 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
                 out.controls
                     .push(control_info(describe_constraint(&c, template)));
                 let data = json!({"t": "constraint", "obj": obj, "uri": doc.uri});
-                out.facts.push(fact(doc.id, data.clone(), vec![String::new()], everywhere.clone()));
+                out.facts
+                    .push(fact(doc.id, &data, vec![String::new()], everywhere.clone()));
                 let mut v = data;
                 v["validate"] = json!(true);
-                out.facts.push(fact(doc.id, v, vec![String::new()], vec![POLICIES_GROUP.to_owned()]));
+                out.facts.push(fact(
+                    doc.id,
+                    &v,
+                    vec![String::new()],
+                    vec![POLICIES_GROUP.to_owned()],
+                ));
             }
             continue;
         }
@@ -258,7 +298,10 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
         let subject = review.subject(&namespaces);
         let mut input_review = None;
         let mut deferred = Vec::new();
-        for c in constraints.iter().filter(|c| wanted.contains(c.id.as_str())) {
+        for c in constraints
+            .iter()
+            .filter(|c| wanted.contains(c.id.as_str()))
+        {
             let Some(t) = templates.get_mut(&c.kind) else {
                 continue;
             };
@@ -304,13 +347,17 @@ fn check(documents: Vec<wit::Document>, controls: &[String]) -> Result<wit::Chec
                 ));
             }
             if is_namespace(obj) {
-                out.facts.push(fact(doc.id, json!({"t": "ns", "obj": obj}), Vec::new(), everywhere.clone()));
+                out.facts.push(fact(
+                    doc.id,
+                    &json!({"t": "ns", "obj": obj}),
+                    Vec::new(),
+                    everywhere.clone(),
+                ));
             }
         }
     }
     Ok(out)
 }
-
 
 /// A fact as `finish` reads it.
 struct Item {
@@ -322,6 +369,7 @@ fn kind_of(i: &Item) -> &str {
     i.data.get("t").and_then(Value::as_str).unwrap_or("")
 }
 
+#[allow(clippy::too_many_lines)] // validation, then judgement of one group
 fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, wit::PluginError> {
     let mut guard = lock();
     let state = guard
@@ -367,7 +415,9 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
         file: uri(i),
         ..Origin::default()
     };
-    let validate = items.iter().any(|i| i.data.get("validate") == Some(&json!(true)));
+    let validate = items
+        .iter()
+        .any(|i| i.data.get("validate") == Some(&json!(true)));
     let wants_inventory = state.wants_inventory();
     let State {
         templates: settings_templates,
@@ -406,7 +456,9 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
     for i in items.iter().filter(|i| kind_of(i) == "constraint") {
         match Constraint::read(&obj(i), origin(i)) {
             Ok(c) => {
-                let template = scanned.get(&c.kind).or_else(|| settings_templates.get(&c.kind));
+                let template = scanned
+                    .get(&c.kind)
+                    .or_else(|| settings_templates.get(&c.kind));
                 match template {
                     None => errors.push(format!(
                         "{}: constraint {}/{}: no ConstraintTemplate defines kind {} (neither among the scanned files nor among the policies)",
@@ -470,7 +522,11 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
                 readers.join(", ")
             )));
         }
-        let inv = crate::inventory_of(objects.iter().map(|i| i.data.get("obj").unwrap_or(&Value::Null)));
+        let inv = crate::inventory_of(
+            objects
+                .iter()
+                .map(|i| i.data.get("obj").unwrap_or(&Value::Null)),
+        );
         Some(inv)
     } else {
         None
@@ -526,22 +582,28 @@ struct Plugin;
 
 impl bindings::Guest for Plugin {
     fn describe() -> bindings::PluginInfo {
-        let controls = lock()
-            .as_ref()
-            .map_or_else(|| vec![crate::controls::engine::describe()], State::controls);
+        let controls = lock().as_ref().map_or_else(
+            || vec![crate::controls::engine::describe()],
+            State::controls,
+        );
         wit::PluginInfo {
             name: "gatekeeper".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            description: "OPA Gatekeeper ConstraintTemplates and constraints (Rego, run by regorus)"
-                .to_owned(),
+            description:
+                "OPA Gatekeeper ConstraintTemplates and constraints (Rego, run by regorus)"
+                    .to_owned(),
             controls: controls.into_iter().map(control_info).collect(),
             dynamic_prefixes: vec![PREFIX.to_owned()],
         }
     }
 
-    fn configure(settings: String, context: bindings::ScanContext) -> Result<(), bindings::PluginError> {
-        let settings: Value = serde_json::from_str(&settings)
-            .map_err(|e| wit::PluginError::InvalidSettings(format!("settings are not JSON: {e}")))?;
+    fn configure(
+        settings: String,
+        context: bindings::ScanContext,
+    ) -> Result<(), bindings::PluginError> {
+        let settings: Value = serde_json::from_str(&settings).map_err(|e| {
+            wit::PluginError::InvalidSettings(format!("settings are not JSON: {e}"))
+        })?;
         let state = State::configure(&settings, context.default_namespace)
             .map_err(wit::PluginError::InvalidSettings)?;
         *lock() = Some(state);

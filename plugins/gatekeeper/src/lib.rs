@@ -1,6 +1,6 @@
 //! # stiglint built-in Gatekeeper plugin
 //!
-//! Runs OPA Gatekeeper ConstraintTemplates (Rego, evaluated by the `regorus` interpreter inside
+//! Runs OPA Gatekeeper `ConstraintTemplates` (Rego, evaluated by the `regorus` interpreter inside
 //! this sandboxed component) and their constraints as stiglint controls: every constraint is
 //! the control `GK-<ConstraintKind>/<name>`.
 //!
@@ -24,6 +24,7 @@ pub mod schema;
 mod glue;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
@@ -102,11 +103,10 @@ pub struct ControlDesc {
 /// Describe a constraint as a control.
 #[must_use]
 pub fn describe_constraint(c: &Constraint, t: Option<&Template>) -> ControlDesc {
-    let title = t
-        .and_then(|t| t.title.clone())
-        .map_or_else(|| format!("Gatekeeper constraint {}/{}", c.kind, c.name), |title| {
-            format!("{title} ({}/{})", c.kind, c.name)
-        });
+    let title = t.and_then(|t| t.title.clone()).map_or_else(
+        || format!("Gatekeeper constraint {}/{}", c.kind, c.name),
+        |title| format!("{title} ({}/{})", c.kind, c.name),
+    );
     let mut docs = format!(
         "Gatekeeper constraint `{}` of kind `{}` ({}).\n\n",
         c.name,
@@ -114,11 +114,7 @@ pub fn describe_constraint(c: &Constraint, t: Option<&Template>) -> ControlDesc 
         c.origin.at()
     );
     if let Some(t) = t {
-        docs.push_str(&format!(
-            "Template `{}` ({}).",
-            t.name,
-            t.origin.at()
-        ));
+        let _ = write!(docs, "Template `{}` ({}).", t.name, t.origin.at());
         if let Some(d) = &t.description {
             docs.push_str("\n\n");
             docs.push_str(d.trim());
@@ -221,6 +217,7 @@ pub fn inventory_of<'a>(objects: impl Iterator<Item = &'a Value>) -> Value {
 
 impl State {
     /// Read the settings (`{"controls": ..., "plugin": {...}}`).
+    #[allow(clippy::too_many_lines)] // each setting, then each policy document, then the pairs
     pub fn configure(settings: &Value, default_namespace: Option<String>) -> Result<Self, String> {
         let own = settings.get("plugin").cloned().unwrap_or_else(|| json!({}));
         let own = own.as_object().cloned().unwrap_or_default();
@@ -384,7 +381,10 @@ pub fn judge(
 #[must_use]
 pub fn pointer_for(review: &Review, message: &str, details: &Value) -> String {
     let object = review.object();
-    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     let Some(spec) = stiglint_sdk::k8s::pod_spec_pointer(api_version, kind) else {
         return review.prefix.to_owned();
@@ -439,7 +439,10 @@ pub fn fnv(parts: &[&[u8]]) -> u64 {
 /// The bucket group of an object.
 #[must_use]
 pub fn bucket(uri: &str, id: u32) -> String {
-    format!("objects-{:02}", fnv(&[uri.as_bytes(), &id.to_le_bytes()]) % u64::from(BUCKETS))
+    format!(
+        "objects-{:02}",
+        fnv(&[uri.as_bytes(), &id.to_le_bytes()]) % u64::from(BUCKETS)
+    )
 }
 
 /// Every bucket group.

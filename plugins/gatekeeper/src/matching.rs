@@ -85,11 +85,15 @@ pub fn matches(spec_match: &Value, s: &Subject<'_>) -> Result<bool, String> {
     // scope
     let has_namespace = !s.namespace.is_empty();
     match spec_match.get("scope").and_then(Value::as_str) {
-        Some("Cluster") if !(s.is_namespace() || !has_namespace) => return Ok(false),
-        Some("Namespaced") if !(!s.is_namespace() && has_namespace) => return Ok(false),
+        Some("Cluster") if !s.is_namespace() && has_namespace => return Ok(false),
+        Some("Namespaced") if s.is_namespace() || !has_namespace => return Ok(false),
         _ => {}
     }
-    let namespace = if s.is_namespace() { s.name } else { s.namespace };
+    let namespace = if s.is_namespace() {
+        s.name
+    } else {
+        s.namespace
+    };
     let applies_ns = s.is_namespace() || has_namespace;
     // namespaces
     let listed = strings(spec_match.get("namespaces"));
@@ -137,7 +141,7 @@ pub fn matches(spec_match: &Value, s: &Subject<'_>) -> Result<bool, String> {
     Ok(true)
 }
 
-/// A Kubernetes `LabelSelector` (`matchLabels` and `matchExpressions`, ANDed).
+/// A Kubernetes `LabelSelector` (`matchLabels` and `matchExpressions`, all of them must hold).
 pub fn selector_matches(
     selector: &Value,
     labels: &BTreeMap<String, String>,
@@ -169,9 +173,7 @@ pub fn selector_matches(
         let ok = match op {
             "In" => {
                 if values.is_empty() {
-                    return Err(format!(
-                        "matchExpressions[{i}]: operator In needs values"
-                    ));
+                    return Err(format!("matchExpressions[{i}]: operator In needs values"));
                 }
                 have.is_some_and(|h| values.contains(&h))
             }

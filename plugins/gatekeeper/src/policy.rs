@@ -1,4 +1,4 @@
-//! ConstraintTemplates (compiled with regorus) and constraints, read from their JSON views.
+//! `ConstraintTemplates` (compiled with regorus) and constraints, read from their JSON views.
 
 use serde_json::{Value, json};
 
@@ -39,7 +39,7 @@ pub enum Action {
     Dryrun,
 }
 
-/// A compiled ConstraintTemplate.
+/// A compiled `ConstraintTemplate`.
 pub struct Template {
     /// The constraint kind it defines (`spec.crd.spec.names.kind`).
     pub kind: String,
@@ -78,7 +78,7 @@ fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer).and_then(Value::as_str)
 }
 
-/// Whether an object is a ConstraintTemplate.
+/// Whether an object is a `ConstraintTemplate`.
 #[must_use]
 pub fn is_template(obj: &Value) -> bool {
     text(obj, "/kind") == Some("ConstraintTemplate")
@@ -114,7 +114,8 @@ fn has_violation_rule(rego: &str) -> bool {
 }
 
 impl Template {
-    /// Read and compile a ConstraintTemplate.
+    /// Read and compile a `ConstraintTemplate`.
+    #[allow(clippy::too_many_lines)] // one pass over the template's fields, in the order Gatekeeper reads them
     pub fn compile(obj: &Value, origin: Origin) -> Result<Self, String> {
         let name = text(obj, "/metadata/name").unwrap_or("").to_owned();
         let at = origin.at();
@@ -199,7 +200,9 @@ impl Template {
             if cel {
                 return Ok(template);
             }
-            return Err(bad("has no Rego (spec.targets[0].rego or code with engine Rego)".to_owned()));
+            return Err(bad(
+                "has no Rego (spec.targets[0].rego or code with engine Rego)".to_owned(),
+            ));
         };
         if !has_violation_rule(&rego) {
             return Err(bad(format!(
@@ -331,7 +334,10 @@ impl Template {
             };
             out.push((msg, v.get("details").cloned().unwrap_or(Value::Null)));
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.to_string().cmp(&b.1.to_string())));
+        out.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
+        });
         out.dedup();
         Ok(out)
     }
@@ -388,7 +394,8 @@ fn add_deprecated_builtins(engine: &mut regorus::Engine) -> anyhow::Result<()> {
             let (Some(V::Set(a)), Some(V::Set(b))) = (args.first(), args.get(1)) else {
                 return Ok(V::Undefined);
             };
-            let diff: std::collections::BTreeSet<V> = a.iter().filter(|x| !b.contains(*x)).cloned().collect();
+            let diff: std::collections::BTreeSet<V> =
+                a.iter().filter(|x| !b.contains(x)).cloned().collect();
             Ok(V::from(diff))
         }),
     )?;
@@ -450,11 +457,16 @@ pub fn to_rego(v: &Value) -> Result<regorus::Value, String> {
             } else if let Some(u) = n.as_u64() {
                 regorus::Value::from(u)
             } else {
-                regorus::Value::from(n.as_f64().ok_or_else(|| format!("number {n} out of range"))?)
+                regorus::Value::from(
+                    n.as_f64()
+                        .ok_or_else(|| format!("number {n} out of range"))?,
+                )
             }
         }
         Value::String(s) => regorus::Value::from(s.as_str()),
-        Value::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Result<Vec<_>, _>>()?),
+        Value::Array(a) => {
+            regorus::Value::from(a.iter().map(to_rego).collect::<Result<Vec<_>, _>>()?)
+        }
         Value::Object(m) => {
             let mut map = std::collections::BTreeMap::new();
             for (k, v) in m {
@@ -490,7 +502,9 @@ pub fn pointer_path(pointer: &str) -> String {
     let mut out = String::new();
     for part in pointer.split('/').skip(1) {
         if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() {
-            out.push_str(&format!("[{part}]"));
+            out.push('[');
+            out.push_str(part);
+            out.push(']');
         } else {
             if !out.is_empty() {
                 out.push('.');
@@ -530,7 +544,11 @@ fn action(name: &str) -> Result<Option<Action>, String> {
         "deny" | "" => Action::Deny,
         "warn" => Action::Warn,
         "dryrun" => Action::Dryrun,
-        other => return Err(format!("enforcementAction {other:?} is not deny, warn, dryrun or scoped")),
+        other => {
+            return Err(format!(
+                "enforcementAction {other:?} is not deny, warn, dryrun or scoped"
+            ));
+        }
     }))
 }
 
@@ -613,13 +631,16 @@ impl Constraint {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(prefixed(&self.origin.at(), &format!(
-                "constraint {}/{}: parameters do not match the openAPIV3Schema of ConstraintTemplate '{}': {}",
-                self.kind,
-                self.name,
-                template.name,
-                errors.join("; ")
-            )))
+            Err(prefixed(
+                &self.origin.at(),
+                &format!(
+                    "constraint {}/{}: parameters do not match the openAPIV3Schema of ConstraintTemplate '{}': {}",
+                    self.kind,
+                    self.name,
+                    template.name,
+                    errors.join("; ")
+                ),
+            ))
         }
     }
 }
@@ -644,8 +665,12 @@ mod tests {
     fn compiles_and_evaluates_a_v0_template() {
         let rego = "package k8stest\n\nviolation[{\"msg\": msg}] {\n  input.review.object.metadata.name == \"bad\"\n  msg := sprintf(\"name %v\", [input.parameters.x])\n}\n";
         let mut t = Template::compile(&template(rego), Origin::default()).expect("compiles");
-        let input = json!({"review": {"object": {"metadata": {"name": "bad"}}}, "parameters": {"x": 1}});
-        assert_eq!(t.evaluate(&input).expect("runs"), [("name 1".to_owned(), Value::Null)]);
+        let input =
+            json!({"review": {"object": {"metadata": {"name": "bad"}}}, "parameters": {"x": 1}});
+        assert_eq!(
+            t.evaluate(&input).expect("runs"),
+            [("name 1".to_owned(), Value::Null)]
+        );
         let ok = json!({"review": {"object": {"metadata": {"name": "good"}}}, "parameters": {}});
         assert!(t.evaluate(&ok).expect("runs").is_empty());
     }
@@ -658,18 +683,26 @@ mod tests {
             rego_lines: vec![("/spec/targets/0/rego".into(), 12)],
         };
         let rego = "package k8stest\nviolation[{\"msg\": msg}] {\n  msg := \n}\n";
-        let e = Template::compile(&template(rego), origin).err().expect("fails");
+        let e = Template::compile(&template(rego), origin)
+            .err()
+            .expect("fails");
         // The rule opened on the Rego's line 2 is never closed: file line 12 + 2 - 1.
-        assert!(e.starts_with("t.yaml:1: ConstraintTemplate 'k8stest'"), "{e}");
+        assert!(
+            e.starts_with("t.yaml:1: ConstraintTemplate 'k8stest'"),
+            "{e}"
+        );
         assert!(e.contains("(at t.yaml:13:"), "{e}");
         assert!(e.contains("line 2 of spec.targets[0].rego"), "{e}");
     }
 
     #[test]
     fn missing_violation_rule() {
-        let e = Template::compile(&template("package k8stest\ndeny[msg] { msg := \"x\" }\n"), Origin::default())
-            .err()
-            .expect("fails");
+        let e = Template::compile(
+            &template("package k8stest\ndeny[msg] { msg := \"x\" }\n"),
+            Origin::default(),
+        )
+        .err()
+        .expect("fails");
         assert!(e.contains("no `violation` rule"), "{e}");
     }
 }

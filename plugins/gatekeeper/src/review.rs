@@ -1,5 +1,5 @@
 //! The object under review, as Gatekeeper hands it to a template: `input.review` shaped as the
-//! AdmissionRequest (`kind`, `name`, `namespace`, `operation`, `object`, `namespaceObject`),
+//! `AdmissionRequest` (`kind`, `name`, `namespace`, `operation`, `object`, `namespaceObject`),
 //! from a plain object (operation `CREATE`) or from a whole `AdmissionReview`.
 
 use std::collections::BTreeMap;
@@ -29,14 +29,15 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Whether a document is an AdmissionReview.
+/// Whether a document is an `AdmissionReview`.
 #[must_use]
 pub fn is_admission_review(obj: &Value) -> bool {
-    text(obj, "kind") == "AdmissionReview" && group_of(text(obj, "apiVersion")) == "admission.k8s.io"
+    text(obj, "kind") == "AdmissionReview"
+        && group_of(text(obj, "apiVersion")) == "admission.k8s.io"
 }
 
 impl Review {
-    /// The review of a document: a plain object, or the request of an AdmissionReview.
+    /// The review of a document: a plain object, or the request of an `AdmissionReview`.
     /// `default_namespace` is given to a namespaced object without one (the pipeline's
     /// `--namespace`).
     #[must_use]
@@ -68,15 +69,15 @@ impl Review {
             };
             let mut name = text(&request, "name").to_owned();
             if name.is_empty() {
-                name = object_name(&object).to_owned();
+                object_name(&object).clone_into(&mut name);
             }
             let mut namespace = text(&request, "namespace").to_owned();
             if namespace.is_empty() {
-                namespace = object
+                object
                     .pointer("/metadata/namespace")
                     .and_then(Value::as_str)
                     .unwrap_or("")
-                    .to_owned();
+                    .clone_into(&mut namespace);
             }
             return Self {
                 request,
@@ -155,7 +156,10 @@ impl Review {
 
     /// `input.review` (with `namespaceObject` when the Namespace is known) as regorus's value:
     /// converted once per object, shared by every constraint.
-    pub fn rego_review(&self, namespaces: &BTreeMap<String, Value>) -> Result<regorus::Value, String> {
+    pub fn rego_review(
+        &self,
+        namespaces: &BTreeMap<String, Value>,
+    ) -> Result<regorus::Value, String> {
         match namespaces.get(&self.namespace) {
             Some(ns) => {
                 let mut review = self.request.clone();

@@ -19,6 +19,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// Validate `value` at `path` against `schema`; every error is pushed.
+#[allow(clippy::too_many_lines)] // one arm per JSON type, as the API server's validator
 pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
     let Some(schema) = schema.as_object() else {
         return;
@@ -28,7 +29,13 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
             return;
         }
         if schema.contains_key("type") {
-            errors.push(format!("{path}: Invalid value: \"null\": {path} in body must be of type {}", schema.get("type").and_then(Value::as_str).unwrap_or("object")));
+            errors.push(format!(
+                "{path}: Invalid value: \"null\": {path} in body must be of type {}",
+                schema
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("object")
+            ));
         }
         return;
     }
@@ -72,7 +79,8 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
                 let at = format!("{path}.{k}");
                 if let Some(s) = properties.and_then(|p| p.get(k)) {
                     validate(s, v, &at, errors);
-                } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object())
+                {
                     validate(s, v, &at, errors);
                 }
             }
@@ -83,28 +91,78 @@ pub fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<Stri
                     validate(s, v, &format!("{path}[{i}]"), errors);
                 }
             }
-            let n = items.len() as f64;
-            bound(schema, "minItems", n, path, "must have at least {} items", |a, b| a >= b, errors);
-            bound(schema, "maxItems", n, path, "must have at most {} items", |a, b| a <= b, errors);
+            let n = f64::from(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            bound(
+                schema,
+                "minItems",
+                n,
+                path,
+                "must have at least {} items",
+                |a, b| a >= b,
+                errors,
+            );
+            bound(
+                schema,
+                "maxItems",
+                n,
+                path,
+                "must have at most {} items",
+                |a, b| a <= b,
+                errors,
+            );
         }
         Value::String(s) => {
-            let n = s.chars().count() as f64;
-            bound(schema, "minLength", n, path, "should be at least {} chars long", |a, b| a >= b, errors);
-            bound(schema, "maxLength", n, path, "may not be more than {} bytes", |a, b| a <= b, errors);
+            let n = f64::from(u32::try_from(s.chars().count()).unwrap_or(u32::MAX));
+            bound(
+                schema,
+                "minLength",
+                n,
+                path,
+                "should be at least {} chars long",
+                |a, b| a >= b,
+                errors,
+            );
+            bound(
+                schema,
+                "maxLength",
+                n,
+                path,
+                "may not be more than {} bytes",
+                |a, b| a <= b,
+                errors,
+            );
             if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
                 match regex::Regex::new(p) {
                     Ok(re) if !re.is_match(s) => errors.push(format!(
                         "{path}: Invalid value: {value}: {path} in body should match '{p}'"
                     )),
                     Ok(_) => {}
-                    Err(e) => errors.push(format!("{path}: the schema's pattern {p:?} is invalid: {e}")),
+                    Err(e) => errors.push(format!(
+                        "{path}: the schema's pattern {p:?} is invalid: {e}"
+                    )),
                 }
             }
         }
         Value::Number(n) => {
             if let Some(x) = n.as_f64() {
-                bound(schema, "minimum", x, path, "should be greater than or equal to {}", |a, b| a >= b, errors);
-                bound(schema, "maximum", x, path, "should be less than or equal to {}", |a, b| a <= b, errors);
+                bound(
+                    schema,
+                    "minimum",
+                    x,
+                    path,
+                    "should be greater than or equal to {}",
+                    |a, b| a >= b,
+                    errors,
+                );
+                bound(
+                    schema,
+                    "maximum",
+                    x,
+                    path,
+                    "should be less than or equal to {}",
+                    |a, b| a <= b,
+                    errors,
+                );
             }
         }
         _ => {}
@@ -123,7 +181,10 @@ fn bound(
     if let Some(limit) = schema.get(key).and_then(Value::as_f64)
         && !ok(have, limit)
     {
-        errors.push(format!("{path}: Invalid value: {have}: {}", what.replace("{}", &limit.to_string())));
+        errors.push(format!(
+            "{path}: Invalid value: {have}: {}",
+            what.replace("{}", &limit.to_string())
+        ));
     }
 }
 
@@ -136,14 +197,34 @@ mod tests {
     fn wrong_type_is_named_with_its_path() {
         let schema = json!({"type": "object", "properties": {"repos": {"type": "array", "items": {"type": "string"}}}});
         let mut errors = Vec::new();
-        validate(&schema, &json!({"repos": "x"}), "spec.parameters", &mut errors);
-        assert_eq!(errors, ["spec.parameters.repos: Invalid value: \"string\": spec.parameters.repos in body must be of type array"]);
+        validate(
+            &schema,
+            &json!({"repos": "x"}),
+            "spec.parameters",
+            &mut errors,
+        );
+        assert_eq!(
+            errors,
+            [
+                "spec.parameters.repos: Invalid value: \"string\": spec.parameters.repos in body must be of type array"
+            ]
+        );
         errors.clear();
-        validate(&schema, &json!({"repos": ["a", 1]}), "spec.parameters", &mut errors);
+        validate(
+            &schema,
+            &json!({"repos": ["a", 1]}),
+            "spec.parameters",
+            &mut errors,
+        );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with("spec.parameters.repos[1]"));
         errors.clear();
-        validate(&schema, &json!({"repos": ["a"], "other": 1}), "spec.parameters", &mut errors);
+        validate(
+            &schema,
+            &json!({"repos": ["a"], "other": 1}),
+            "spec.parameters",
+            &mut errors,
+        );
         assert!(errors.is_empty());
     }
 

@@ -1,11 +1,11 @@
 //! # GK-Gatekeeper/scanned-policies: Gatekeeper templates and constraints among the scanned files
 //!
 //! **What it checks.** Every Gatekeeper constraint (`constraints.gatekeeper.sh`) found among
-//! the scanned files is run, with the ConstraintTemplate (`templates.gatekeeper.sh/v1` or
+//! the scanned files is run, with the `ConstraintTemplate` (`templates.gatekeeper.sh/v1` or
 //! `v1beta1`) that defines its kind, against every Kubernetes object of the scan, exactly as
 //! Gatekeeper's admission webhook would: the constraint's `match` (kinds, scope, namespaces and
 //! excludedNamespaces with `prefix*`/`*suffix` globs, labelSelector, namespaceSelector, name),
-//! `input.review` shaped as the AdmissionRequest (operation `CREATE`; an `AdmissionReview`
+//! `input.review` shaped as the `AdmissionRequest` (operation `CREATE`; an `AdmissionReview`
 //! document is judged as the request it carries), `input.parameters`, and the template's
 //! `violation` rule. Each constraint is its own control, `GK-<ConstraintKind>/<name>`; this
 //! control only carries the scanned policies to the cross-document step and reports their
