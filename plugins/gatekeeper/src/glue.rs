@@ -460,13 +460,20 @@ fn finish(facts: &[wit::Fact], controls: &[String]) -> Result<wit::CheckOutput, 
                     .get(&c.kind)
                     .or_else(|| settings_templates.get(&c.kind));
                 match template {
-                    None => errors.push(format!(
-                        "{}: constraint {}/{}: no ConstraintTemplate defines kind {} (neither among the scanned files nor among the policies)",
-                        uri(i),
-                        c.kind,
-                        c.name,
-                        c.kind
-                    )),
+                    // Reported once (by the validation group) on the constraint's own line, as
+                    // not evaluated: a scanned sample constraint without its template (a
+                    // policy library's samples) does not fail the scan; `--strict` makes it.
+                    None if validate => out.notes.push(wit::Note {
+                        control: ENGINE.to_owned(),
+                        document: Some(i.document),
+                        pointer: String::new(),
+                        kind: wit::NoteKind::NotEvaluated,
+                        reason: format!(
+                            "constraint {}/{} was not evaluated: no ConstraintTemplate defines kind {} (neither among the scanned files nor among the policies)",
+                            c.kind, c.name, c.kind
+                        ),
+                    }),
+                    None => {}
                     Some(t) => {
                         if let Err(e) = c.validate(t) {
                             errors.push(e);

@@ -28,7 +28,11 @@
 //! template) makes the constraint stand for that control: it inherits its STIG rule, CAT, CCI
 //! and NIST references. Without it a constraint is CAT II.
 //!
-//! **Errors** (the run exits 2): a constraint whose template is missing, a template that does
+//! **Not evaluated** (a note on the constraint's line; `--strict` fails the run): a scanned
+//! constraint whose template is neither among the scanned files nor among the policies (the
+//! samples of a policy library). Given with `--policy`, that is an error.
+//!
+//! **Errors** (the run exits 2): a template that does
 //! not compile (the Rego position is given as the file line inside the block scalar) or has no
 //! `violation` rule, parameters that do not match the template's `openAPIV3Schema`, a Rego
 //! runtime error, a `namespaceSelector` on a namespaced object whose Namespace is not in the
