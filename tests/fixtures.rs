@@ -166,7 +166,10 @@ fn every_builtin_control_has_fixtures_and_documentation() {
     let with_fixtures: Vec<String> = fixture_dirs().into_iter().map(|(id, _)| id).collect();
     let mut missing = Vec::new();
     for c in session.controls() {
-        if !with_fixtures.contains(&c.id) {
+        // A Gatekeeper control (`GK-<Kind>/<name>`: the built-in `GK-Gatekeeper/scanned-policies`)
+        // has no fixture directory: its ID is no file name, and what it reports are its
+        // constraints' findings, tested end to end in tests/gatekeeper.rs.
+        if !with_fixtures.contains(&c.id) && !c.id.contains('/') {
             missing.push(format!("{}: no fixtures", c.id));
         }
         for section in [

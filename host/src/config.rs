@@ -22,6 +22,9 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
+    /// A Gatekeeper policy named in it (or with `--policy`) cannot be read.
+    #[error("{0}")]
+    Policy(String),
     /// The file is not valid.
     #[error("{path}:{line}:{column}: {message}")]
     Invalid {
@@ -133,6 +136,10 @@ pub struct Config {
     /// The waivers with `(file, line)`, read from this file and the waivers file (not a key).
     #[serde(skip)]
     pub waiver_entries: Vec<(crate::waivers::Entry, String, u32)>,
+    /// Gatekeeper policy documents read from `[plugin-settings.gatekeeper] policies` and
+    /// `--policy` (not a key): the `gatekeeper` plugin's `policies` setting.
+    #[serde(skip)]
+    pub policies: Vec<serde_json::Value>,
     /// The directory of the file, for relative paths (not a key).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -194,6 +201,25 @@ impl Config {
         })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
+        if let Some(list) = config
+            .plugin_settings
+            .get(crate::gatekeeper::PLUGIN)
+            .and_then(|t| t.get("policies"))
+        {
+            let bad = || {
+                ConfigError::Policy(format!(
+                    "{}: [plugin-settings.gatekeeper] policies must be a list of paths",
+                    path.display()
+                ))
+            };
+            let paths = list
+                .as_array()
+                .ok_or_else(bad)?
+                .iter()
+                .map(|p| p.as_str().map(|p| config.base_dir.join(p)).ok_or_else(bad))
+                .collect::<Result<Vec<_>, _>>()?;
+            config.add_policies(&paths)?;
+        }
         let name = path.display().to_string();
         config.waiver_entries = std::mem::take(&mut config.waivers)
             .into_iter()
@@ -262,11 +288,31 @@ impl Config {
             .iter()
             .map(|(id, t)| (id.clone(), toml_to_json(t)))
             .collect();
-        let own = self
+        let mut own = self
             .plugin_settings
             .get(plugin)
             .map_or_else(|| serde_json::json!({}), toml_to_json);
+        // The host reads the policy files; the plugin gets their documents.
+        if plugin == crate::gatekeeper::PLUGIN
+            && let Some(map) = own.as_object_mut()
+        {
+            map.remove("policies");
+            if !self.policies.is_empty() {
+                map.insert(
+                    "policies".to_owned(),
+                    serde_json::Value::Array(self.policies.clone()),
+                );
+            }
+        }
         serde_json::json!({"controls": controls, "plugin": own}).to_string()
+    }
+
+    /// Read Gatekeeper policies (`--policy`) into the `gatekeeper` plugin's settings.
+    pub fn add_policies(&mut self, paths: &[PathBuf]) -> Result<(), ConfigError> {
+        let more =
+            crate::gatekeeper::load(paths).map_err(|e| ConfigError::Policy(e.to_string()))?;
+        self.policies.extend(more);
+        Ok(())
     }
 
     /// Plugin paths, resolved against the configuration's directory.

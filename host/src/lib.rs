@@ -9,6 +9,7 @@
 pub mod config;
 pub mod dates;
 pub mod fix;
+pub mod gatekeeper;
 pub mod input;
 pub mod problem;
 pub mod report;

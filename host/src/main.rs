@@ -16,6 +16,7 @@ use cli::check::CheckArgs;
 use cli::controls::ControlsArgs;
 use cli::explain::ExplainArgs;
 use cli::serve::ServeArgs;
+use cli::verify::VerifyArgs;
 use cli::waivers::WaiversArgs;
 
 /// mimalloc: the scan allocates many small values on every core; glibc's allocator spent a
@@ -55,6 +56,10 @@ enum Command {
     /// Serve the controls as a Kubernetes validating admission webhook (HTTPS: `POST
     /// /validate`, `GET /healthz`, `/readyz`, `/metrics`).
     Serve(Box<ServeArgs>),
+    /// Run Gatekeeper test suites (`kind: Suite`, as `gator verify` reads them) with the
+    /// built-in gatekeeper plugin. Exit 0 when every case passes, 1 when one fails, 2 on an
+    /// error.
+    Verify(VerifyArgs),
 }
 
 /// No transparent huge pages for this process: mimalloc asks for them, and the kernel then
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Some(Command::Explain(args)) => cli::explain::run(&args),
         Some(Command::Waivers(args)) => cli::waivers::run(&args),
         Some(Command::Serve(args)) => cli::serve::run(*args),
+        Some(Command::Verify(args)) => cli::verify::run(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -253,7 +253,24 @@ impl Session {
             }
             kept.push(p);
         }
-        let plugins = kept;
+        let mut plugins = kept;
+        // Controls that stand for another (Gatekeeper constraints with `stiglint.dev/control`)
+        // take its references.
+        let statics: Vec<ControlMeta> = plugins
+            .iter()
+            .flat_map(|p| &p.controls)
+            .filter(|c| c.stands_for().is_none())
+            .cloned()
+            .collect();
+        let lookup = |id: &str| statics.iter().find(|c| c.id == id).cloned();
+        for p in &mut plugins {
+            let name = p.info.name.clone();
+            for c in &mut p.controls {
+                if let Err(why) = c.inherit(&lookup) {
+                    problems.push(Problem::new(ProblemKind::Plugin, why).from_plugin(name.clone()));
+                }
+            }
+        }
         let all: Vec<&ControlMeta> = plugins.iter().flat_map(|p| &p.controls).collect();
         let select = options.select.clone().or_else(|| config.select.clone());
         let ignore: Vec<String> = config

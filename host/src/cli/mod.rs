@@ -5,6 +5,7 @@ pub mod check;
 pub mod controls;
 pub mod explain;
 pub mod serve;
+pub mod verify;
 pub mod waivers;
 
 use std::io::Write;
@@ -29,6 +30,11 @@ pub(crate) struct CommonArgs {
     /// Load another plugin (a `.wasm` component). Repeatable.
     #[arg(long = "plugin", value_name = "PATH.wasm", global = true)]
     pub(crate) plugins: Vec<PathBuf>,
+    /// A Gatekeeper ConstraintTemplate or constraint file, or a directory of them, for the
+    /// built-in `gatekeeper` plugin (each constraint becomes the control
+    /// `GK-<Kind>/<name>`). Repeatable; adds to `[plugin-settings.gatekeeper] policies`.
+    #[arg(long = "policy", value_name = "PATH", global = true)]
+    pub(crate) policies: Vec<PathBuf>,
     /// Run only the `--plugin`s, not the built-in controls.
     #[arg(long, global = true)]
     pub(crate) no_builtin_plugins: bool,
@@ -72,6 +78,12 @@ impl From<SeverityArg> for Severity {
 /// `--config`, else the nearest `stiglint.toml` above the working directory, else the nearest
 /// one above the first path checked.
 pub(crate) fn load_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<Config> {
+    let mut config = find_config(common, paths)?;
+    config.add_policies(&common.policies)?;
+    Ok(config)
+}
+
+fn find_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<Config> {
     if common.no_config {
         return Ok(Config::default());
     }

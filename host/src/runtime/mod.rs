@@ -245,6 +245,59 @@ pub struct ControlMeta {
 }
 
 impl ControlMeta {
+    /// The control this one stands for when its plugin named it by ID alone (a STIG reference
+    /// without Vuln ID and rule ID: a Gatekeeper constraint's `stiglint.dev/control`).
+    #[must_use]
+    pub fn stands_for(&self) -> Option<&str> {
+        self.stig
+            .as_ref()
+            .filter(|s| s.vuln_id.is_empty() && s.rule_id.is_empty())
+            .map(|s| s.stig_id.as_str())
+    }
+
+    /// Take the STIG rule, CAT, CCI and NIST of the control it stands for: a loaded control
+    /// (`lookup`), else a DISA STIG rule of the catalogue. The control keeps its own ID.
+    pub fn inherit(&mut self, lookup: &dyn Fn(&str) -> Option<ControlMeta>) -> Result<(), String> {
+        let Some(id) = self.stands_for().map(str::to_owned) else {
+            return Ok(());
+        };
+        if let Some(other) = lookup(&id).filter(|o| o.id != self.id) {
+            self.severity = other.severity;
+            self.stig = other.stig;
+            for n in other.nist {
+                if !self.nist.contains(&n) {
+                    self.nist.push(n);
+                }
+            }
+            return Ok(());
+        }
+        if let Some(rule) = stiglint_sdk::catalogue::rule(&id) {
+            self.severity = match rule.cat.as_str() {
+                "I" => Severity::High,
+                "III" => Severity::Low,
+                _ => Severity::Medium,
+            };
+            self.stig = Some(StigRef {
+                stig_id: rule.stig_id.clone(),
+                vuln_id: rule.vuln_id.clone(),
+                rule_id: rule.rule_id.clone(),
+                ccis: rule.cci_list(),
+                nist: rule.nist_list(),
+            });
+            for n in rule.nist_list() {
+                if !self.nist.contains(&n) {
+                    self.nist.push(n);
+                }
+            }
+            return Ok(());
+        }
+        self.stig = None;
+        Err(format!(
+            "control {}: stiglint.dev/control names {id:?}, which is neither a loaded control nor a DISA Kubernetes STIG rule",
+            self.id
+        ))
+    }
+
     pub(crate) fn from_wit(c: wit::ControlInfo, plugin: &str) -> Self {
         Self {
             id: c.id,
@@ -548,6 +601,28 @@ impl Runtime {
             .collect();
         check_control_ids(&plugin.controls)?;
         plugin.configure(&mut slot)?;
+        // A plugin that declares controls from its inputs may know some of them once
+        // configured (Gatekeeper constraints given in its settings): it is asked again, and
+        // those under its dynamic prefixes become its own controls, seen before any check.
+        if !plugin.dynamic_prefixes.is_empty() {
+            let again = plugin.call(&mut slot, |bindings, store| match bindings {
+                Bindings::Control(b) => b.call_describe(store),
+                Bindings::Waiver(b) => b.call_describe(store),
+            })?;
+            for c in again.controls {
+                let known = plugin.controls.iter().any(|k| k.id == c.id);
+                let dynamic = plugin
+                    .dynamic_prefixes
+                    .iter()
+                    .any(|p| c.id.starts_with(p.as_str()));
+                if !known && dynamic {
+                    plugin
+                        .controls
+                        .push(ControlMeta::from_wit(c, &described.name));
+                }
+            }
+            check_control_ids(&plugin.controls)?;
+        }
         plugin.release(slot);
         Ok(plugin)
     }
@@ -790,6 +865,31 @@ impl Plugin {
         controls: &[String],
     ) -> Result<wit::CheckOutput, Failure> {
         self.with_control(|b, store| b.call_finish(store, facts, controls))
+    }
+
+    /// The same plugin configured with other settings (a fresh pool of instances, configured
+    /// at once): `stiglint verify` runs each test of a suite with its own template and
+    /// constraint this way, without compiling the component again.
+    pub fn reconfigured(&self, settings: String) -> Result<Plugin, RuntimeError> {
+        let plugin = Plugin {
+            info: self.info.clone(),
+            controls: self.controls.clone(),
+            dynamic_prefixes: self.dynamic_prefixes.clone(),
+            engine: self.engine.clone(),
+            limits: self.limits,
+            pre: match &self.pre {
+                Pre::Control(p) => Pre::Control(p.clone()),
+                Pre::Waiver(p) => Pre::Waiver(p.clone()),
+            },
+            settings,
+            context: self.context.clone(),
+            pool: Mutex::new(Vec::new()),
+            logs: std::sync::Arc::default(),
+        };
+        let mut slot = plugin.instantiate_raw()?;
+        plugin.configure(&mut slot)?;
+        plugin.release(slot);
+        Ok(plugin)
     }
 
     /// The settings it was configured with (JSON text).

@@ -391,7 +391,26 @@ fn judge_group(
     declared: &[ControlMeta],
 ) -> (Vec<Finding>, Vec<Note>, Vec<Problem>) {
     let plan = &plans[job.plan];
-    let requested = &[job.control.to_owned()];
+    // The carrier of a plugin's declaring inputs (a scan-scope control under one of its dynamic
+    // prefixes) reports on the controls the plugin declared and on its own selected ones.
+    let carrier = plan
+        .plugin
+        .dynamic_prefixes
+        .iter()
+        .any(|p| job.control.starts_with(p.as_str()));
+    let mut requested = vec![job.control.to_owned()];
+    if carrier {
+        requested.extend(plan.controls.iter().map(|c| c.id.clone()));
+        requested.extend(
+            declared
+                .iter()
+                .filter(|d| d.plugin == plan.plugin.info.name)
+                .map(|d| d.id.clone()),
+        );
+        requested.sort();
+        requested.dedup();
+    }
+    let requested = &requested[..];
     match plan.plugin.finish(facts, requested) {
         Ok(out) => {
             let resolver = MapResolver {
@@ -401,7 +420,7 @@ fn judge_group(
             };
             let mine: Vec<ControlMeta> = declared
                 .iter()
-                .filter(|d| d.plugin == plan.plugin.info.name && d.id == job.control)
+                .filter(|d| d.plugin == plan.plugin.info.name && (carrier || d.id == job.control))
                 .cloned()
                 .collect();
             // A big group's answer (a finding for every use of an image) is turned

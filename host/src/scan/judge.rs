@@ -47,10 +47,22 @@ pub struct PluginPlan<'a> {
 impl<'a> PluginPlan<'a> {
     /// The plan of a plugin under a selection.
     pub fn new(plugin: &'a Plugin, spec: &ScanSpec<'_>) -> Self {
+        // A scan-scope control under one of the plugin's dynamic prefixes carries the inputs
+        // that declare controls (Gatekeeper templates and constraints among the scanned files)
+        // to the cross-document step: it runs whenever the selection admits it as it admits
+        // declared controls (by prefix: `--select GK-` runs it).
+        let carrier = |c: &ControlMeta| {
+            c.scope == crate::runtime::Scope::Scan
+                && plugin
+                    .dynamic_prefixes
+                    .iter()
+                    .any(|p| c.id.starts_with(p.as_str()))
+                && (spec.admits_dynamic)(&c.id)
+        };
         let controls: Vec<&ControlMeta> = plugin
             .controls
             .iter()
-            .filter(|c| spec.selected.contains(&c.id))
+            .filter(|c| spec.selected.contains(&c.id) || carrier(c))
             .collect();
         let mut ids: Vec<String> = controls.iter().map(|c| c.id.clone()).collect();
         ids.extend(plugin.dynamic_prefixes.iter().cloned());
@@ -521,7 +533,19 @@ fn declare(
             out.notes.retain(|n| n.control != c.id);
             continue;
         }
-        let meta = ControlMeta::from_wit(c, name);
+        let mut meta = ControlMeta::from_wit(c, name);
+        let lookup = |id: &str| {
+            spec.plugins
+                .iter()
+                .flat_map(|p| &p.controls)
+                .find(|c| c.id == id && c.stands_for().is_none())
+                .cloned()
+        };
+        if let Err(why) = meta.inherit(&lookup) {
+            outcome
+                .problems
+                .push(Problem::new(ProblemKind::Plugin, why).from_plugin(name.clone()));
+        }
         if (spec.admits_dynamic)(&meta.id) {
             if !outcome.declared.iter().any(|d| d.id == meta.id) {
                 outcome.declared.push(meta.clone());
