@@ -1335,3 +1335,20 @@ fn control_characters_and_file_level_errors_in_every_report() {
         read("report.xml")
     );
 }
+
+/// The README's first command, `stiglint check examples/`: every example is judged, none is an
+/// error (the examples are full of findings on purpose: exit 1, not 2).
+#[test]
+fn the_readme_first_command_judges_every_example_without_an_error() {
+    let out = run(stiglint().current_dir(common::repo_root()).args([
+        "check",
+        "--format",
+        "json",
+        "examples/",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["summary"]["files_failed"], 0);
+    assert!(report["summary"]["findings_total"].as_u64() > Some(0));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
