@@ -80,6 +80,33 @@ fn finding(
     }
 }
 
+/// A scanned template's or constraint's two facts: one in every object group (to judge the
+/// objects with), one in the policies group (to validate it once).
+fn policy_facts(
+    facts: &mut Vec<wit::Fact>,
+    document: u32,
+    kind: &str,
+    obj: &Value,
+    uri: &str,
+    everywhere: &[String],
+) {
+    let data = json!({"t": kind, "obj": obj, "uri": uri});
+    facts.push(fact(
+        document,
+        &data,
+        vec![String::new()],
+        everywhere.to_vec(),
+    ));
+    let mut v = data;
+    v["validate"] = json!(true);
+    facts.push(fact(
+        document,
+        &v,
+        vec![String::new()],
+        vec![POLICIES_GROUP.to_owned()],
+    ));
+}
+
 fn fact(document: u32, data: &Value, pointers: Vec<String>, groups: Vec<String>) -> wit::Fact {
     wit::Fact {
         control: ENGINE.to_owned(),
@@ -252,17 +279,14 @@ fn check(
     for (doc, obj) in &docs {
         if policy::is_template(obj) {
             if scan_policies {
-                let data = json!({"t": "template", "obj": obj, "uri": doc.uri});
-                out.facts
-                    .push(fact(doc.id, &data, vec![String::new()], everywhere.clone()));
-                let mut v = data;
-                v["validate"] = json!(true);
-                out.facts.push(fact(
+                policy_facts(
+                    &mut out.facts,
                     doc.id,
-                    &v,
-                    vec![String::new()],
-                    vec![POLICIES_GROUP.to_owned()],
-                ));
+                    "template",
+                    obj,
+                    &doc.uri,
+                    &everywhere,
+                );
             }
             continue;
         }
@@ -274,17 +298,14 @@ fn check(
                     .or_else(|| templates.get(&c.kind));
                 out.controls
                     .push(control_info(describe_constraint(&c, template)));
-                let data = json!({"t": "constraint", "obj": obj, "uri": doc.uri});
-                out.facts
-                    .push(fact(doc.id, &data, vec![String::new()], everywhere.clone()));
-                let mut v = data;
-                v["validate"] = json!(true);
-                out.facts.push(fact(
+                policy_facts(
+                    &mut out.facts,
                     doc.id,
-                    &v,
-                    vec![String::new()],
-                    vec![POLICIES_GROUP.to_owned()],
-                ));
+                    "constraint",
+                    obj,
+                    &doc.uri,
+                    &everywhere,
+                );
             }
             continue;
         }
